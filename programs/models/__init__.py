@@ -1,0 +1,19 @@
+from .structure import (
+    Agreement,
+    Enrolment,
+    Phase,
+    Programme,
+    SchoolClass,
+    Student,
+    Team,
+)
+
+__all__ = [
+    "Agreement",
+    "Enrolment",
+    "Phase",
+    "Programme",
+    "SchoolClass",
+    "Student",
+    "Team",
+]

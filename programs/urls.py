@@ -1,0 +1,22 @@
+from django.urls import path
+
+from .views import agreements, enrolments, programmes, setup
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", programmes.programme_list, name="programme_list"),
+    path("agreements/", agreements.agreement_list, name="agreement_list"),
+    path("agreements/new/", agreements.agreement_form, name="agreement_create"),
+    path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/edit/", agreements.agreement_form, name="agreement_edit"),
+    path("agreements/<int:agreement_pk>/programmes/new/", programmes.programme_form, name="programme_create"),
+    path("<int:pk>/", programmes.programme_detail, name="programme_detail"),
+    path("<int:pk>/edit/", programmes.programme_form, name="programme_edit"),
+    path("<int:pk>/enrolments/", enrolments.enrolment_list, name="enrolment_list"),
+    path("<int:programme_pk>/classes/new/", setup.class_form, name="class_create"),
+    path("<int:programme_pk>/classes/<int:pk>/edit/", setup.class_form, name="class_edit"),
+    path("<int:programme_pk>/teams/new/", setup.team_form, name="team_create"),
+    path("<int:programme_pk>/teams/<int:pk>/", setup.team_detail, name="team_detail"),
+    path("<int:programme_pk>/teams/<int:pk>/edit/", setup.team_form, name="team_edit"),
+]

@@ -1,0 +1,1 @@
+"""KPIs, incidents, score sheets, rankings and prizes (builds on programs)."""

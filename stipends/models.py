@@ -1,0 +1,1 @@
+"""Rate cards, stipend statements, tax and payout batches (builds on scoring)."""

@@ -1,0 +1,155 @@
+"""Who uses trainingweek (organisations, users and their roles), long-running
+jobs, and the log of every unmasked look at personal data."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("School")
+        COMPANY = "company", _("Company")
+
+    name = models.CharField(_("Name"), max_length=200, unique=True)
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("Organisation")
+        verbose_name_plural = _("Organisation")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in. The role decides what they may do; the
+    organisation decides which programmes they see."""
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinator")
+        MENTOR = "mentor", _("Mentor")
+        FINANCE = "finance", _("Finance")
+        ADMIN = "admin", _("Admin")
+
+    role = models.CharField(_("Role"), max_length=20, choices=Role.choices, default=Role.COORDINATOR)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    display_name = models.CharField(_("Name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("User")
+        verbose_name_plural = _("User")
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == self.Role.COORDINATOR
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role == self.Role.MENTOR
+
+    @property
+    def is_finance(self) -> bool:
+        return self.role == self.Role.FINANCE
+
+    @property
+    def may_see_personal_data(self) -> bool:
+        """Only finance sees ID numbers, phones and bank cards unmasked."""
+        return self.is_active and self.role == self.Role.FINANCE
+
+
+class Job(models.Model):
+    """A long task (import, payout batch, PDF set) that the browser polls.
+
+    A Celery task moves it through the states and reports progress; the same
+    code path runs eagerly in development and on a worker in production.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("Kind"), max_length=50)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("Progress"), default=0)
+    message = models.TextField(_("Message"), blank=True)
+    params = models.JSONField(_("Parameters"), default=dict, blank=True)
+    result = models.JSONField(_("Result"), default=dict, blank=True)
+    result_file = models.FileField(_("Result file"), upload_to="jobs/%Y/%m/", blank=True)
+    input_file = models.FileField(_("Uploaded file"), upload_to="uploads/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Started by"), on_delete=models.PROTECT, related_name="jobs"
+    )
+    created_at = models.DateTimeField(_("Created"), default=timezone.now)
+    started_at = models.DateTimeField(_("Started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Finished"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("Background job")
+        verbose_name_plural = _("Background job")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        """Record progress without touching other columns (one UPDATE)."""
+        pct = 100 if total <= 0 else min(99, int(done * 100 / total))
+        fields = {"progress": pct}
+        if message:
+            fields["message"] = message
+        Job.objects.filter(pk=self.pk).update(**fields)
+        self.progress = pct
+
+    def mark_running(self) -> None:
+        now = timezone.now()
+        Job.objects.filter(pk=self.pk).update(
+            status=self.Status.RUNNING, started_at=now, attempts=F("attempts") + 1, progress=0
+        )
+        self.refresh_from_db()
+
+
+class PersonalDataAccess(models.Model):
+    """One unmasked look at, or export of, personal data: who, what, when."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("Reveal")
+        EXPORT = "export", _("Export unmasked")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("User"), on_delete=models.PROTECT)
+    action = models.CharField(_("Action"), max_length=10, choices=Action.choices)
+    subject = models.CharField(_("Subject"), max_length=200)
+    object_id = models.CharField(_("Subject id"), max_length=64, blank=True)
+    fields = models.CharField(_("Fields"), max_length=200)
+    record_count = models.PositiveIntegerField(_("Records"), default=1)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("Time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("Personal data access")
+        verbose_name_plural = _("Personal data access")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.subject} {self.fields}"

@@ -1,0 +1,44 @@
+"""Site-wide pages: the home page and the progress page of a background job."""
+
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .models import Job
+
+
+def home(request):
+    return redirect("programs:programme_list")
+
+
+def _own_job(request, pk) -> Job:
+    # A job (and the file it made) belongs to whoever started it.
+    qs = Job.objects.all()
+    if not request.user.is_superuser:
+        qs = qs.filter(created_by=request.user)
+    return get_object_or_404(qs, pk=pk)
+
+
+def job_detail(request, pk):
+    return render(request, "jobs/detail.html", {"job": _own_job(request, pk)})
+
+
+def job_status(request, pk):
+    job = _own_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "progress": job.progress,
+            "message": job.message,
+            "finished": job.is_finished,
+            "redirect": job.result.get("redirect", ""),
+            "has_file": bool(job.result_file),
+        }
+    )
+
+
+def job_download(request, pk):
+    job = _own_job(request, pk)
+    if not job.result_file:
+        raise Http404
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1])
