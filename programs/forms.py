@@ -36,17 +36,16 @@ class AgreementForm(forms.ModelForm):
                    "notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user: User, **kwargs):
+        if kwargs.get("instance") is None and not user.is_superuser:
+            # A coordinator records agreements for their own school only.
+            kwargs["instance"] = Agreement(school_id=user.organisation_id)
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
         self.fields["company"].required = False
         self.fields["company"].queryset = Organisation.objects.filter(kind=Organisation.Kind.COMPANY)
         self.fields["school"].queryset = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL)
         if not user.is_superuser:
-            # A coordinator records agreements for their own school only.
             self.fields["school"].disabled = True
-            self.fields["school"].initial = user.organisation_id
-            if self.instance.pk is None:
-                self.instance.school_id = user.organisation_id
 
     def clean(self):
         data = super().clean()

@@ -58,6 +58,8 @@ def _eager_celery_and_media(settings, tmp_path):
     from trainingweek.celery import app
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Argon2 is deliberately slow; test users need no real protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield

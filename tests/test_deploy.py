@@ -1,0 +1,75 @@
+"""The production set-up: compose file, hardened settings, defaults."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from compose_spec import PyCompose
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compose() -> dict:
+    # Compose resolves YAML anchors and merge keys before validating; so do we.
+    data = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return {k: v for k, v in data.items() if not k.startswith("x-")}
+
+
+def test_compose_file_follows_the_compose_specification():
+    compose = PyCompose.from_json(json.dumps(_compose()))
+    assert set(compose.service_names()) >= {"web", "worker", "beat", "postgres", "redis", "migrate"}
+
+
+def test_compose_services_have_health_checks_volumes_and_commands():
+    services = _compose()["services"]
+    for name in ("web", "worker", "postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    assert services["worker"]["command"][:4] == ["celery", "-A", "trainingweek", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "trainingweek", "beat"]
+    assert "gunicorn" in (ROOT / "Dockerfile").read_text()
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert any(v.startswith("postgres:") for v in services["postgres"]["volumes"])
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
+        assert env["DEBUG"] == "false"
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "-production-like-secret-key-with-enough-entropy-123456",
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "FIELD_HASH_KEY": "hash-key-for-the-check",
+        "ALLOWED_HOSTS": "trainingweek.example.org",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secrets():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY")}
+    env["DEBUG"] = "false"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_embedded_defaults(settings):
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_COOLOFF_TIME  # a lock expires
