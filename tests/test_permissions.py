@@ -1,0 +1,96 @@
+"""Every URL the project defines, for every kind of user: the expected status.
+
+Roles: anonymous; the programme's coordinator; mentor_a (team A) and mentor_b
+(team B) of the programme; the company's finance; an admin; and users of
+another school / company (and a mentor without teams) who must see nothing.
+``test_every_url_is_in_the_matrix`` fails when a page is added without a row.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from trainingweek.models import Job
+
+ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",
+         "other_coordinator", "other_finance", "other_mentor"]
+
+# Namespaces and names that belong to Django or third parties, not to us.
+EXTERNAL = {"admin", "login", "logout", "password_change", "password_change_done", "password_reset",
+            "password_reset_done", "password_reset_confirm", "password_reset_complete", "set_language"}
+
+
+def _row(anonymous=302, coordinator=200, mentor_a=200, mentor_b=200, finance=200, admin=200,
+         other_coordinator=404, other_finance=404, other_mentor=404):
+    return dict(zip(ROLES, [anonymous, coordinator, mentor_a, mentor_b, finance, admin,
+                            other_coordinator, other_finance, other_mentor], strict=True))
+
+
+SETUP_ONLY = _row(mentor_a=403, mentor_b=403, finance=403)  # coordinator's set-up pages
+TEAM_A = _row(mentor_b=404)  # a page of team A: mentor_b must not see it
+
+# url name -> (path builder, expected status per role)
+MATRIX = {
+    "home": (lambda w: "/", _row(coordinator=302, mentor_a=302, mentor_b=302, finance=302, admin=302,
+                                 other_coordinator=302, other_finance=302, other_mentor=302)),
+    "job_detail": (lambda w: f"/jobs/{w.job.pk}/", _row(mentor_a=404, mentor_b=404, finance=404)),
+    "job_status": (lambda w: f"/jobs/{w.job.pk}/status/", _row(mentor_a=404, mentor_b=404, finance=404)),
+    "job_download": (lambda w: f"/jobs/{w.job.pk}/download/", _row(mentor_a=404, mentor_b=404, finance=404)),
+    "programs:programme_list": (lambda w: "/programs/", _row(other_coordinator=200, other_finance=200,
+                                                             other_mentor=200)),
+    "programs:agreement_list": (lambda w: "/programs/agreements/", _row(
+        mentor_a=403, mentor_b=403, other_coordinator=200, other_finance=200, other_mentor=403)),
+    "programs:agreement_create": (lambda w: "/programs/agreements/new/", _row(
+        mentor_a=403, mentor_b=403, finance=403, other_coordinator=200, other_finance=403, other_mentor=403)),
+    "programs:agreement_detail": (lambda w: f"/programs/agreements/{w.agreement.pk}/", _row(
+        mentor_a=403, mentor_b=403, other_mentor=403)),
+    "programs:agreement_edit": (lambda w: f"/programs/agreements/{w.agreement.pk}/edit/", _row(
+        mentor_a=403, mentor_b=403, finance=403, other_finance=403, other_mentor=403)),
+    "programs:programme_create": (lambda w: f"/programs/agreements/{w.agreement.pk}/programmes/new/", _row(
+        mentor_a=404, mentor_b=404, finance=403)),
+    "programs:programme_detail": (lambda w: f"/programs/{w.programme.pk}/", _row()),
+    "programs:programme_edit": (lambda w: f"/programs/{w.programme.pk}/edit/", SETUP_ONLY),
+    "programs:enrolment_list": (lambda w: f"/programs/{w.programme.pk}/enrolments/", _row()),
+    "programs:class_create": (lambda w: f"/programs/{w.programme.pk}/classes/new/", SETUP_ONLY),
+    "programs:class_edit": (lambda w: f"/programs/{w.programme.pk}/classes/{w.class_a.pk}/edit/", SETUP_ONLY),
+    "programs:team_create": (lambda w: f"/programs/{w.programme.pk}/teams/new/", SETUP_ONLY),
+    "programs:team_detail": (lambda w: f"/programs/{w.programme.pk}/teams/{w.team_a.pk}/", TEAM_A),
+    "programs:team_edit": (lambda w: f"/programs/{w.programme.pk}/teams/{w.team_a.pk}/edit/", SETUP_ONLY),
+}
+
+
+def _named_urls(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns == "admin":
+                continue
+            yield from _named_urls(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_url_is_in_the_matrix():
+    ours = {name for name in _named_urls() if name.split(":")[-1] not in EXTERNAL}
+    assert ours - MATRIX.keys() == set(), "pages without a permission row"
+    assert MATRIX.keys() - ours == set(), "rows for pages that no longer exist"
+
+
+@pytest.fixture
+def world_with_job(world, tmp_path):
+    from django.core.files.base import ContentFile
+
+    job = Job.objects.create(kind="test", created_by=world.coordinator, status=Job.Status.SUCCEEDED)
+    job.result_file.save("result.txt", ContentFile(b"ok"))
+    world.job = job
+    return world
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_status_by_role(world_with_job, client_for, name, role):
+    build, expected = MATRIX[name]
+    user = None if role == "anonymous" else getattr(world_with_job, role)
+    response = client_for(user).get(build(world_with_job))
+    assert response.status_code == expected[role], f"{role} GET {name}"
+    if role == "anonymous":
+        assert "/accounts/login/" in response["Location"]
