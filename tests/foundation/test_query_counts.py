@@ -4,7 +4,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import EnrolmentFactory, PhaseFactory, ProgrammeFactory, SchoolClassFactory, TeamFactory
+from tests.factories import (
+    EnrolmentFactory,
+    PhaseFactory,
+    ProgrammeFactory,
+    SchoolClassFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,63 @@
+"""Refresh the Chinese catalogue from the source and compile it (developers).
+
+Runs makemessages for zh_Hans over the project, fills empty translations from
+``trainingweek/locale/seed/*.tsv`` (lines ``English msgid<TAB>中文``) when
+given ``--fill``, compiles, and lists what is still untranslated. The UI is
+Chinese by default, so an untranslated string shows in English: the test
+suite fails on any (tests/test_i18n.py).
+"""
+
+from pathlib import Path
+
+import polib
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+LOCALE = Path(settings.BASE_DIR) / "trainingweek" / "locale"
+PO = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
+IGNORE = [".venv", "bench", "tests", "var", "node_modules", "*/migrations/*"]
+
+
+def read_seeds(folder: Path) -> dict[str, str]:
+    pairs = {}
+    for tsv in sorted(folder.glob("*.tsv")):
+        for line in tsv.read_text(encoding="utf-8").splitlines():
+            if "\t" in line:
+                msgid, msgstr = line.split("\t", 1)
+                pairs[msgid] = msgstr
+    return pairs
+
+
+class Command(BaseCommand):
+    help = "Update and compile the zh_Hans catalogue; report untranslated strings."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fill", action="store_true", help="fill empty entries from locale/seed/*.tsv")
+
+    def handle(self, *args, fill=False, **options):
+        call_command("makemessages", locale=["zh_Hans"], ignore_patterns=IGNORE, no_obsolete=True,
+                     verbosity=0, add_location="file")
+        po = polib.pofile(str(PO), wrapwidth=0)
+        po.metadata["Language"] = "zh_Hans"
+        po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+        po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+        if fill:
+            seeds = read_seeds(LOCALE / "seed")
+            for entry in po:
+                text = seeds.get(entry.msgid)
+                if entry.msgid_plural:
+                    if not entry.msgstr_plural.get(0):
+                        plural = seeds.get(entry.msgid_plural) or text
+                        if plural:
+                            entry.msgstr_plural = {0: plural}
+                elif text and not entry.msgstr:
+                    entry.msgstr = text
+                if text and "fuzzy" in entry.flags:
+                    entry.flags.remove("fuzzy")
+        po.save()
+        call_command("compilemessages", locale=["zh_Hans"], ignore_patterns=[".venv"], verbosity=0)
+        missing = [e.msgid for e in po if not e.translated() or "fuzzy" in e.flags]
+        for msgid in missing:
+            self.stdout.write(f"untranslated: {msgid}")
+        self.stdout.write(f"{len(po)} strings, {len(missing)} untranslated")
