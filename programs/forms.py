@@ -94,7 +94,12 @@ class BasePhaseFormSet(BaseInlineFormSet):
 
 PhaseFormSet = inlineformset_factory(
     Programme, Phase, formset=BasePhaseFormSet, fields=["kind", "start", "end"], extra=5,
-    can_delete=True, widgets={"start": DATE_WIDGET, "end": DATE_WIDGET},
+    can_delete=True,
+    widgets={
+        "kind": forms.Select(attrs={"class": "form-select"}),
+        "start": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        "end": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    },
 )
 
 

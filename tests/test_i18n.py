@@ -58,3 +58,10 @@ def test_chinese_by_default_and_english_on_request(world, client_for):
     client.post("/i18n/setlang/", {"language": "en", "next": "/programs/"})
     page = client.get("/programs/").content.decode()
     assert "Programmes" in page and "实训项目" not in page
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, client_for):
+    client = client_for(world.coordinator)
+    page = client.get("/programs/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "实训项目" in page
