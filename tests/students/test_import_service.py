@@ -12,7 +12,7 @@ from programs.models import Enrolment, Student, StudentImport
 from tests.factories import EnrolmentFactory, ProgrammeFactory, SchoolClassFactory
 from trainingweek import crypto
 
-from .conftest import student_rows, xlsx_bytes
+from .files import student_rows, xlsx_bytes
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from django.utils import translation
 from programs.models import Enrolment, Student, StudentImport
 from trainingweek.models import Job
 
-from .conftest import student_rows, xlsx_bytes
+from .files import student_rows, xlsx_bytes
 
 
 @pytest.fixture(autouse=True)

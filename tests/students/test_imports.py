@@ -21,7 +21,7 @@ from programs.imports import (
 )
 from trainingweek import crypto
 
-from .conftest import HEADERS, student_rows, xlsx_bytes
+from .files import HEADERS, student_rows, xlsx_bytes
 
 TODAY = date(2020, 11, 11)
 CLASSES = {"19电商1班": 1, "19电商2班": 2}
