@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Agreement, Enrolment, Phase, Programme, SchoolClass, Student, Team
+from .models import (
+    Agreement,
+    Enrolment,
+    Phase,
+    Programme,
+    SchoolClass,
+    Student,
+    StudentImport,
+    Team,
+)
 
 
 class PhaseInline(admin.TabularInline):
@@ -48,3 +57,15 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "programme"]
     list_select_related = ["student", "programme", "school_class", "team"]
     raw_id_fields = ["student", "group_leader"]
+
+
+@admin.register(StudentImport)
+class StudentImportAdmin(admin.ModelAdmin):
+    # The record of an upload: read-only, its findings hold masked values only.
+    list_display = ["created_at", "programme", "file_name", "status", "row_count", "created_by"]
+    list_filter = ["status"]
+    list_select_related = ["programme", "created_by"]
+    readonly_fields = [f.name for f in StudentImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trainingweek.models import Organisation, User
 
+from . import imports, services_students
 from .models import Agreement, Phase, Programme, SchoolClass, Team
 from .rules import PhaseSpan, phase_problems
 
@@ -142,3 +143,28 @@ class TeamForm(forms.ModelForm):
         if clash.exists():
             raise forms.ValidationError(_("This programme already has a team of that name."))
         return name
+
+
+class StudentImportForm(forms.Form):
+    """The upload of a student list; the file is read and checked here, so a
+    file that is not a usable workbook gets its message on the form."""
+
+    file = forms.FileField(
+        label=_("Student list (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={
+            "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        self.sheet = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.sheet = services_students.read_upload(upload)
+        except imports.ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload

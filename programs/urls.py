@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreements, enrolments, programmes, setup
+from .views import agreements, enrolments, programmes, setup, students
 
 app_name = "programs"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/", programmes.programme_detail, name="programme_detail"),
     path("<int:pk>/edit/", programmes.programme_form, name="programme_edit"),
     path("<int:pk>/enrolments/", enrolments.enrolment_list, name="enrolment_list"),
+    path("<int:pk>/enrolments/<int:enrolment_pk>/", students.enrolment_detail, name="enrolment_detail"),
+    path("<int:pk>/enrolments/<int:enrolment_pk>/reveal/", students.enrolment_reveal, name="enrolment_reveal"),
+    path("<int:pk>/students/import/", students.student_import, name="student_import"),
+    path("<int:pk>/students/import/template/", students.import_template, name="student_import_template"),
+    path("<int:pk>/students/import/<int:import_pk>/", students.import_result, name="student_import_result"),
     path("<int:programme_pk>/classes/new/", setup.class_form, name="class_create"),
     path("<int:programme_pk>/classes/<int:pk>/edit/", setup.class_form, name="class_edit"),
     path("<int:programme_pk>/teams/new/", setup.team_form, name="team_create"),

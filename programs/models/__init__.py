@@ -7,6 +7,7 @@ from .structure import (
     Student,
     Team,
 )
+from .students import StudentImport
 
 __all__ = [
     "Agreement",
@@ -15,5 +16,6 @@ __all__ = [
     "Programme",
     "SchoolClass",
     "Student",
+    "StudentImport",
     "Team",
 ]
