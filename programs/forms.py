@@ -1,6 +1,7 @@
 """Forms for setting up agreements and programmes."""
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +114,7 @@ class SchoolClassForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.programme = programme
         self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -132,6 +134,7 @@ class TeamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.programme = programme
         self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
         # Mentors are company staff of this programme's company.
         self.fields["mentors"].queryset = User.objects.filter(
             role=User.Role.MENTOR, organisation=programme.agreement.company_id, is_active=True

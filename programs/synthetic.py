@@ -13,7 +13,7 @@ from stdnum.cn import ric
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
 GIVEN = "子浩宇轩涵雨欣怡佳琪梦婷思雅晨阳博文嘉俊一诺心悦可馨雪丽静慧敏杰磊鹏飞婉清晓燕"
 # Region codes of a few Changsha districts (public administrative codes).
-REGIONS = ["430102", "430103", "430104", "430105", "430111", "430112", "430121"]
+REGIONS = ["430102", "430103", "430104", "430105", "430111", "430121"]
 
 
 def make_id_number(rng: random.Random, birth_year: int = 2001) -> str:

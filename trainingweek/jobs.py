@@ -29,8 +29,20 @@ def start_job(kind: str, user, task, *, params: dict | None = None, input_file=N
     if input_file is not None:
         job.input_file.save(input_file.name, input_file, save=False)
     job.save()
-    transaction.on_commit(lambda: task.delay(job.pk))
+    transaction.on_commit(lambda: _enqueue(job, task))
     return job
+
+
+def _enqueue(job: Job, task) -> None:
+    try:
+        task.delay(job.pk)
+    except Exception as exc:  # broker down: say so, the user can start it again
+        logger.exception("could not queue job %s", job.pk)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED,
+            message=_("The job could not be queued (%(error)s). Please try again later.") % {"error": exc},
+            finished_at=timezone.now(),
+        )
 
 
 def execute_job(job_id: int, work: Callable[[Job], dict | None]) -> None:

@@ -58,7 +58,7 @@ class Agreement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Agreements")
+        verbose_name = _("Agreement")
         verbose_name_plural = _("Agreements")
         ordering = ["-term_start", "pk"]
         constraints = [
@@ -73,7 +73,7 @@ class Programme(models.Model):
     """实训项目: one year's run of training under an agreement."""
 
     agreement = models.ForeignKey(
-        Agreement, verbose_name=_("Agreements"), on_delete=models.PROTECT, related_name="programmes"
+        Agreement, verbose_name=_("Agreement"), on_delete=models.PROTECT, related_name="programmes"
     )
     year = models.PositiveSmallIntegerField(_("Year"))
     name = models.CharField(_("Programme name"), max_length=200)
@@ -82,7 +82,7 @@ class Programme(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Programmes")
+        verbose_name = _("Programme")
         verbose_name_plural = _("Programmes")
         ordering = ["-year", "name"]
         constraints = [
@@ -111,7 +111,7 @@ class Phase(models.Model):
         PRE_SALE = "pre_sale", _("Pre-sale")
         AFTER_SALE = "after_sale", _("After-sale")
 
-    programme = models.ForeignKey(Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="phases")
+    programme = models.ForeignKey(Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="phases")
     kind = models.CharField(_("Phase"), max_length=20, choices=Kind.choices)
     start = models.DateField(_("Start"))
     end = models.DateField(_("End"))
@@ -132,7 +132,7 @@ class SchoolClass(models.Model):
     """班级: a cohort of the school taking part in the programme."""
 
     programme = models.ForeignKey(
-        Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="classes"
+        Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="classes"
     )
     name = models.CharField(_("Class name"), max_length=100)
 
@@ -149,7 +149,7 @@ class SchoolClass(models.Model):
 class Team(models.Model):
     """组/品牌: the students serving one brand's shop, guided by mentors."""
 
-    programme = models.ForeignKey(Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="teams")
+    programme = models.ForeignKey(Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(_("Team name"), max_length=100)
     brand = models.CharField(_("Brand / shop"), max_length=100, blank=True)
     mentors = models.ManyToManyField(
@@ -191,7 +191,7 @@ class Student(models.Model):
 
     class Meta:
         verbose_name = _("Student")
-        verbose_name_plural = _("Student")
+        verbose_name_plural = _("Students")
         ordering = ["student_number"]
         constraints = [
             models.UniqueConstraint(fields=["school", "student_number"], name="student_unique_number"),
@@ -235,7 +235,7 @@ class Enrolment(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     programme = models.ForeignKey(
-        Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="enrolments"
+        Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="enrolments"
     )
     student = models.ForeignKey(Student, verbose_name=_("Student"), on_delete=models.PROTECT, related_name="enrolments")
     school_class = models.ForeignKey(
@@ -254,8 +254,8 @@ class Enrolment(models.Model):
     enrolled_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Students")
-        verbose_name_plural = _("Students")
+        verbose_name = _("Enrolment")
+        verbose_name_plural = _("Enrolments")
         ordering = ["school_class__name", "student__student_number"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "student"], name="enrolment_unique_student"),

@@ -24,7 +24,7 @@ class StudentImport(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     programme = models.ForeignKey(
-        Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="student_imports"
+        Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="student_imports"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Started by"), on_delete=models.PROTECT, related_name="+"

@@ -11,15 +11,6 @@ from programs.imports import COLUMNS
 HEADERS = [c.header for c in COLUMNS]
 
 
-def known_region_id(rng: random.Random) -> str:
-    """A synthetic ID whose region stdnum knows (430112 is newer than its table,
-    which would add an "unknown region" warning to every such row)."""
-    while True:
-        value = synthetic.make_id_number(rng)
-        if not value.startswith("430112"):
-            return value
-
-
 def student_rows(n: int, class_name: str = "19电商1班", *, start: int = 1, seed: int = 7) -> list[dict]:
     """``n`` valid synthetic rows keyed by header (student numbers from ``start``)."""
     rng = random.Random(seed * 1_000_003 + start)  # distinct people for distinct ranges
@@ -27,7 +18,7 @@ def student_rows(n: int, class_name: str = "19电商1班", *, start: int = 1, se
     for i in range(start, start + n):
         rows.append({
             "班级": class_name, "姓名": synthetic.make_name(rng), "学号": f"2020{i:06d}",
-            "身份证号": known_region_id(rng), "手机号": synthetic.make_phone(rng),
+            "身份证号": synthetic.make_id_number(rng), "手机号": synthetic.make_phone(rng),
             "银行卡号": synthetic.make_bank_card(rng), "开户行": "中国建设银行长沙分行",
             "店铺账号": f"shop:{i:06d}",
         })

@@ -42,19 +42,19 @@ class Command(BaseCommand):
         po.metadata["Language"] = "zh_Hans"
         po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
         po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
-        if fill:
-            seeds = read_seeds(LOCALE / "seed")
-            for entry in po:
-                text = seeds.get(entry.msgid)
-                if entry.msgid_plural:
-                    if not entry.msgstr_plural.get(0):
-                        plural = seeds.get(entry.msgid_plural) or text
-                        if plural:
-                            entry.msgstr_plural = {0: plural}
-                elif text and not entry.msgstr:
-                    entry.msgstr = text
-                if text and "fuzzy" in entry.flags:
-                    entry.flags.remove("fuzzy")
+        seeds = read_seeds(LOCALE / "seed") if fill else {}
+        for entry in po:
+            if "fuzzy" in entry.flags:
+                # msgmerge's guess from a similar string is never trusted.
+                entry.flags.remove("fuzzy")
+                entry.previous_msgid = entry.previous_msgid_plural = None
+                entry.msgstr, entry.msgstr_plural = "", ({0: ""} if entry.msgid_plural else {})
+            text = seeds.get(entry.msgid)
+            if entry.msgid_plural:
+                if not entry.msgstr_plural.get(0) and (seeds.get(entry.msgid_plural) or text):
+                    entry.msgstr_plural = {0: seeds.get(entry.msgid_plural) or text}
+            elif text and not entry.msgstr:
+                entry.msgstr = text
         po.save()
         call_command("compilemessages", locale=["zh_Hans"], ignore_patterns=[".venv"], verbosity=0)
         missing = [e.msgid for e in po if not e.translated() or "fuzzy" in e.flags]
