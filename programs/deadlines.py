@@ -158,3 +158,8 @@ def reminder_stage(deadline: Deadline, today: date) -> str | None:
     if status == DUE_SOON:
         return "upcoming"
     return None
+
+
+def with_status(deadlines: list[Deadline], today: date) -> list[dict]:
+    """Rows for a page: each deadline with how it stands ``today``."""
+    return [{"deadline": d, "status": d.status(today)} for d in deadlines]

@@ -1,3 +1,12 @@
+from .settlement import (
+    DeadlineReminder,
+    HolidayCalendarDay,
+    HolidayCalendarYear,
+    Room,
+    RoomUse,
+    SettlementPayment,
+    SettlementRecord,
+)
 from .structure import (
     Agreement,
     Enrolment,
@@ -10,10 +19,17 @@ from .structure import (
 
 __all__ = [
     "Agreement",
+    "DeadlineReminder",
     "Enrolment",
+    "HolidayCalendarDay",
+    "HolidayCalendarYear",
     "Phase",
     "Programme",
+    "Room",
+    "RoomUse",
     "SchoolClass",
+    "SettlementPayment",
+    "SettlementRecord",
     "Student",
     "Team",
 ]
