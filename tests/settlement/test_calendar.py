@@ -4,6 +4,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from programs.calendar import (
     WorkCalendar,
@@ -143,7 +144,8 @@ def test_parse_day_lines_accepts_common_date_forms_and_names():
 
 
 def test_parse_day_lines_lists_every_bad_line_with_its_number():
-    days, problems = parse_day_lines("Spring Festival\n2027-02-30\n2026-12-31\n2027-02-06\n2027-02-06", 2027)
+    with translation.override("en"):
+        days, problems = parse_day_lines("Spring Festival\n2027-02-30\n2026-12-31\n2027-02-06\n2027-02-06", 2027)
     assert [d.day for d in days] == [D("2027-02-06")]
     assert len(problems) == 4
     assert [p.split(":")[0] for p in problems] == ["Line 1", "Line 2", "Line 3", "Line 5"]
