@@ -9,6 +9,7 @@ from trainingweek.models import User
 from .. import deadlines as dl
 from .. import services_settlement as services
 from ..access import is_admin
+from ..settlement import money
 
 register = template.Library()
 
@@ -24,3 +25,12 @@ def deadlines_panel(context, programme):
         "programme": programme, "rows": rows, "today": today,
         "overdue": sum(1 for r in rows if r["status"] == dl.OVERDUE),
     }
+
+
+@register.filter
+def amount(value) -> str:
+    """52,900.00 — amounts grouped by thousands in every language (as on
+    Chinese financial documents), 2 places."""
+    if value in (None, ""):
+        return ""
+    return f"{money(value):,}"

@@ -107,9 +107,9 @@ def test_coordinator_cannot_delete_payments(settled_world, client_for):
 def test_statement_page_shows_lines_totals_and_balance(settled_world, client_for):
     html = client_for(settled_world.finance).get(
         reverse("programs:settlement_detail", args=[settled_world.programme.pk])).content.decode()
-    assert 'data-testid="fees-total">52900.00<' in html
-    assert 'data-testid="deposit-paid">-10000.00<' in html
-    assert 'data-testid="balance">42900.00<' in html
+    assert 'data-testid="fees-total">52,900.00<' in html
+    assert 'data-testid="deposit-paid">-10,000.00<' in html
+    assert 'data-testid="balance">42,900.00<' in html
     assert "实训楼机房A" in html and "206" in html
     assert "定金" in html
 
