@@ -294,3 +294,43 @@ def test_calendar_list_query_count_does_not_grow(world, client_for, django_asser
     for year in (2029, 2030, 2031, 2032):
         save_calendar_year(year, "", [DayLine(date(year, 1, 1), "元旦")], [], world.admin)
     assert _queries(django_assert_max_num_queries, client, url) == few
+
+
+def test_admin_edits_an_entered_year(world, client_for):
+    from programs.calendar import DayLine
+    from programs.services_settlement import save_calendar_year
+
+    save_calendar_year(2027, "旧", [DayLine(date(2027, 1, 1), "元旦")], [], world.admin)
+    response = client_for(world.admin).post(reverse("programs:calendar_year_edit", args=[2027]), {
+        "source": "新", "holidays": "2027-02-08 春节\n2027-02-09 春节", "working_days": "2027-02-20"})
+    assert response.status_code == 302
+    entry = HolidayCalendarYear.objects.get(year=2027)
+    assert entry.source == "新"
+    assert sorted(entry.days.values_list("day", "kind")) == [
+        (date(2027, 2, 8), "holiday"), (date(2027, 2, 9), "holiday"), (date(2027, 2, 20), "working_day")]
+
+
+@pytest.mark.parametrize("model", ["holidaycalendaryear", "room", "settlementpayment", "settlementrecord",
+                                   "deadlinereminder"])
+def test_django_admin_pages_of_the_settlement_models(world, client_for, model):
+    client = client_for(world.admin)
+    assert client.get(f"/admin/programs/{model}/").status_code == 200
+    if model != "deadlinereminder":
+        assert client.get(f"/admin/programs/{model}/add/").status_code == 200
+
+
+def test_django_admin_rejects_a_day_outside_the_year(world, client_for):
+    response = client_for(world.admin).post("/admin/programs/holidaycalendaryear/add/", {
+        "year": "2027", "source": "",
+        "days-TOTAL_FORMS": "1", "days-INITIAL_FORMS": "0", "days-MIN_NUM_FORMS": "0", "days-MAX_NUM_FORMS": "1000",
+        "days-0-day": "2028-01-01", "days-0-kind": "holiday", "days-0-name": "元旦",
+    })
+    assert response.status_code == 200
+    assert not HolidayCalendarYear.objects.exists()
+    response = client_for(world.admin).post("/admin/programs/holidaycalendaryear/add/", {
+        "year": "2027", "source": "",
+        "days-TOTAL_FORMS": "1", "days-INITIAL_FORMS": "0", "days-MIN_NUM_FORMS": "0", "days-MAX_NUM_FORMS": "1000",
+        "days-0-day": "2027-01-01", "days-0-kind": "holiday", "days-0-name": "元旦",
+    })
+    assert response.status_code == 302
+    assert HolidayCalendarYear.objects.get().updated_by == world.admin
