@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreements, enrolments, programmes, setup, students
+from .views import agreements, enrolments, programmes, settlement, setup, students
 
 app_name = "programs"
 
@@ -24,4 +24,19 @@ urlpatterns = [
     path("<int:programme_pk>/teams/new/", setup.team_form, name="team_create"),
     path("<int:programme_pk>/teams/<int:pk>/", setup.team_detail, name="team_detail"),
     path("<int:programme_pk>/teams/<int:pk>/edit/", setup.team_form, name="team_edit"),
+    # Settlement between school and company (issue 6).
+    path("deadlines/", settlement.deadlines_overview, name="deadlines_overview"),
+    path("calendar/", settlement.calendar_list, name="calendar_list"),
+    path("calendar/new/", settlement.calendar_year_form, name="calendar_year_create"),
+    path("calendar/<int:year>/", settlement.calendar_year_form, name="calendar_year_edit"),
+    path("<int:pk>/settlement/", settlement.settlement_detail, name="settlement_detail"),
+    path("<int:pk>/settlement/deadlines/", settlement.programme_deadlines, name="settlement_deadlines"),
+    path("<int:pk>/settlement/statement.pdf", settlement.settlement_pdf, name="settlement_pdf"),
+    path("<int:pk>/settlement/statement.xlsx", settlement.settlement_xlsx, name="settlement_xlsx"),
+    path("<int:programme_pk>/settlement/record/", settlement.record_form, name="settlement_record"),
+    path("<int:programme_pk>/settlement/rooms/new/", settlement.room_form, name="room_create"),
+    path("<int:programme_pk>/settlement/rooms/<int:pk>/", settlement.room_form, name="room_edit"),
+    path("<int:programme_pk>/settlement/rooms/<int:pk>/delete/", settlement.room_delete, name="room_delete"),
+    path("<int:programme_pk>/settlement/payments/new/", settlement.payment_form, name="payment_create"),
+    path("<int:programme_pk>/settlement/payments/<int:pk>/delete/", settlement.payment_delete, name="payment_delete"),
 ]

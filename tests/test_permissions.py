@@ -27,6 +27,13 @@ def _row(anonymous=302, coordinator=200, mentor_a=200, mentor_b=200, finance=200
 
 SETUP_ONLY = _row(mentor_a=403, mentor_b=403, finance=403)  # coordinator's set-up pages
 TEAM_A = _row(mentor_b=404)  # a page of team A: mentor_b must not see it
+POST_ONLY = _row(coordinator=405, mentor_a=405, mentor_b=405, finance=405, admin=405,
+                 other_coordinator=405, other_finance=405, other_mentor=405)
+SETTLEMENT_READ = _row(mentor_a=403, mentor_b=403)  # coordinators and finance
+SETTLEMENT_MONEY = _row(mentor_a=403, mentor_b=403, coordinator=403)  # finance records money
+SETTLEMENT_ROOMS = _row(mentor_a=403, mentor_b=403, finance=403)  # the school records its rooms
+ADMIN_ONLY = _row(coordinator=403, mentor_a=403, mentor_b=403, finance=403,
+                  other_coordinator=403, other_finance=403, other_mentor=403)
 
 # url name -> (path builder, expected status per role)
 MATRIX = {
@@ -55,6 +62,39 @@ MATRIX = {
     "programs:team_create": (lambda w: f"/programs/{w.programme.pk}/teams/new/", SETUP_ONLY),
     "programs:team_detail": (lambda w: f"/programs/{w.programme.pk}/teams/{w.team_a.pk}/", TEAM_A),
     "programs:team_edit": (lambda w: f"/programs/{w.programme.pk}/teams/{w.team_a.pk}/edit/", SETUP_ONLY),
+    # Students (import, the student page, the logged reveal)
+    "programs:student_import": (lambda w: f"/programs/{w.programme.pk}/students/import/", SETUP_ONLY),
+    "programs:student_import_template": (lambda w: f"/programs/{w.programme.pk}/students/import/template/",
+                                         SETUP_ONLY),
+    "programs:student_import_result": (
+        lambda w: f"/programs/{w.programme.pk}/students/import/{w.student_import.pk}/", SETUP_ONLY),
+    "programs:enrolment_detail": (lambda w: f"/programs/{w.programme.pk}/enrolments/{w.enrolments_a[0].pk}/",
+                                  TEAM_A),
+    "programs:enrolment_reveal": (
+        lambda w: f"/programs/{w.programme.pk}/enrolments/{w.enrolments_a[0].pk}/reveal/", POST_ONLY),
+    # Settlement with the school, deadlines, the holiday calendar
+    "programs:deadlines_overview": (lambda w: "/programs/deadlines/", _row(
+        mentor_a=403, mentor_b=403, other_coordinator=200, other_finance=200, other_mentor=403)),
+    "programs:calendar_list": (lambda w: "/programs/calendar/", ADMIN_ONLY),
+    "programs:calendar_year_create": (lambda w: "/programs/calendar/new/", ADMIN_ONLY),
+    "programs:calendar_year_edit": (lambda w: "/programs/calendar/2027/", ADMIN_ONLY),
+    "programs:settlement_detail": (lambda w: f"/programs/{w.programme.pk}/settlement/", SETTLEMENT_READ),
+    "programs:settlement_deadlines": (lambda w: f"/programs/{w.programme.pk}/settlement/deadlines/",
+                                      SETTLEMENT_READ),
+    "programs:settlement_pdf": (lambda w: f"/programs/{w.programme.pk}/settlement/statement.pdf",
+                                SETTLEMENT_READ),
+    "programs:settlement_xlsx": (lambda w: f"/programs/{w.programme.pk}/settlement/statement.xlsx",
+                                 SETTLEMENT_READ),
+    "programs:settlement_record": (lambda w: f"/programs/{w.programme.pk}/settlement/record/", SETTLEMENT_MONEY),
+    "programs:payment_create": (lambda w: f"/programs/{w.programme.pk}/settlement/payments/new/",
+                                SETTLEMENT_MONEY),
+    "programs:payment_delete": (
+        lambda w: f"/programs/{w.programme.pk}/settlement/payments/{w.payment.pk}/delete/", POST_ONLY),
+    "programs:room_create": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/new/", SETTLEMENT_ROOMS),
+    "programs:room_edit": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/",
+                           SETTLEMENT_ROOMS),
+    "programs:room_delete": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/delete/",
+                             POST_ONLY),
 }
 
 
@@ -79,9 +119,21 @@ def test_every_url_is_in_the_matrix():
 def world_with_job(world, tmp_path):
     from django.core.files.base import ContentFile
 
+    from datetime import date
+    from decimal import Decimal
+
+    from programs.models import HolidayCalendarYear, Room, SettlementPayment, StudentImport
+
     job = Job.objects.create(kind="test", created_by=world.coordinator, status=Job.Status.SUCCEEDED)
     job.result_file.save("result.txt", ContentFile(b"ok"))
     world.job = job
+    world.student_import = StudentImport.objects.create(
+        programme=world.programme, created_by=world.coordinator, file_name="a.xlsx")
+    world.room = Room.objects.create(programme=world.programme, name="206", kind=Room.Kind.PLAIN)
+    world.payment = SettlementPayment.objects.create(
+        programme=world.programme, paid_on=date(2020, 9, 1), amount=Decimal("10000.00"),
+        kind=SettlementPayment.Kind.DEPOSIT, recorded_by=world.finance)
+    HolidayCalendarYear.objects.create(year=2027)
     return world
 
 

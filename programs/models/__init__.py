@@ -1,3 +1,12 @@
+from .settlement import (
+    DeadlineReminder,
+    HolidayCalendarDay,
+    HolidayCalendarYear,
+    Room,
+    RoomUse,
+    SettlementPayment,
+    SettlementRecord,
+)
 from .structure import (
     Agreement,
     Enrolment,
@@ -11,10 +20,17 @@ from .students import StudentImport
 
 __all__ = [
     "Agreement",
+    "DeadlineReminder",
     "Enrolment",
+    "HolidayCalendarDay",
+    "HolidayCalendarYear",
     "Phase",
     "Programme",
+    "Room",
+    "RoomUse",
     "SchoolClass",
+    "SettlementPayment",
+    "SettlementRecord",
     "Student",
     "StudentImport",
     "Team",
