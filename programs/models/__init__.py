@@ -1,3 +1,12 @@
+from .attendance import Attendance, Departure, LeaveRequest
+from .rosters import (
+    CellKind,
+    RosterEntry,
+    RosterPlan,
+    RosterSpecialDay,
+    ScheduleOverride,
+    ShiftTemplate,
+)
 from .structure import (
     Agreement,
     Enrolment,
@@ -10,10 +19,19 @@ from .structure import (
 
 __all__ = [
     "Agreement",
+    "Attendance",
+    "CellKind",
+    "Departure",
     "Enrolment",
+    "LeaveRequest",
     "Phase",
     "Programme",
+    "RosterEntry",
+    "RosterPlan",
+    "RosterSpecialDay",
+    "ScheduleOverride",
     "SchoolClass",
+    "ShiftTemplate",
     "Student",
     "Team",
 ]
