@@ -463,16 +463,17 @@ def attendance_summary(
         training_days=kind(rules.PHASE_TRAINING), intensive_days=kind(rules.PHASE_INTENSIVE),
         practice_days=kind(rules.PHASE_PRACTICE), pre_sale_days=kind(rules.PHASE_PRE_SALE),
         after_sale_days=kind(rules.PHASE_AFTER_SALE),
-        online_hours=Coalesce(Sum("online_hours"), Value(Decimal(0)), output_field=HOURS_FIELD),
-        overtime_hours=Coalesce(
+        # Not named "online_hours": an annotation of a field's name would shadow the field.
+        online_total=Coalesce(Sum("online_hours"), Value(Decimal(0)), output_field=HOURS_FIELD),
+        overtime_total=Coalesce(
             Sum(Case(When(over, then=F("online_hours") - threshold), default=Value(Decimal(0)), output_field=HOURS_FIELD)),
             Value(Decimal(0)), output_field=HOURS_FIELD),
         overtime_days=Count("id", filter=over),
     )
     result = {}
     for row in rows:
-        row["online_hours"] = rules.q2(Decimal(row["online_hours"]))
-        row["overtime_hours"] = rules.q2(Decimal(row["overtime_hours"]))
+        row["online_hours"] = rules.q2(Decimal(row.pop("online_total")))
+        row["overtime_hours"] = rules.q2(Decimal(row.pop("overtime_total")))
         result[row["enrolment_id"]] = AttendanceFigures(**row)
     return result
 
