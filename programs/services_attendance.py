@@ -173,12 +173,23 @@ def record_attendance(programme: Programme, enrolments: list[Enrolment], entries
 @dataclass
 class AttendanceCell:
     day: date
-    scheduled: str
+    scheduled: str          # what the student's schedule says (早, 休息…)
+    working: bool           # the schedule expects the student in
     status: str
     online_hours: Decimal | None
     overtime: Decimal
     is_truancy: bool
-    editable: bool
+    editable: bool          # false after the last day of a student who left
+    typed_hours: str | None = None  # what the user typed, shown again after a refused save
+
+    @property
+    def hours_text(self) -> str:
+        """The hours as typed back into the grid: 8.5, 17 (no trailing zeros)."""
+        if self.typed_hours is not None:
+            return self.typed_hours
+        if self.online_hours is None:
+            return ""
+        return f"{self.online_hours.normalize():f}"
 
 
 @dataclass
@@ -229,7 +240,8 @@ def attendance_grid(programme: Programme, team: Team, days: list[date]) -> list[
             online += hours or 0
             overtime += extra
             cells.append(AttendanceCell(
-                d, cell_text(scheduled, shifts), record.status if record else "", hours, extra,
+                d, cell_text(scheduled, shifts), bool(scheduled and scheduled.is_working),
+                record.status if record else "", hours, extra,
                 bool(record and record.is_truancy), e.left_on is None or d <= e.left_on,
             ))
         rows.append(AttendanceRow(e, cells, online, overtime, e.left_on))

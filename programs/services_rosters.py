@@ -369,9 +369,19 @@ def schedule_cells(
 
 
 @dataclass
+class ScheduleCell:
+    day: date
+    base: rules.Cell | None      # the class's cell
+    own: rules.Cell | None       # the student's override
+    value: str                   # the override's form value ("" follows the class)
+    text: str                    # what the student does
+    base_text: str               # what the class does
+
+
+@dataclass
 class ScheduleRow:
     enrolment: Enrolment
-    cells: list[tuple[date, rules.Cell | None, rules.Cell | None, str, str]]  # day, class cell, override, value, text
+    cells: list[ScheduleCell]
     rest_days: int
 
 
@@ -391,8 +401,10 @@ def schedule_grid(programme: Programme, team: Team, days: list[date]) -> tuple[l
         cells = []
         for d in days:
             base, own = class_cells.get((e.school_class_id, d)), overrides.get((e.pk, d))
-            cells.append((d, base, own, cell_value(own), cell_text(rules.student_cell(base, own), shifts_by_id)))
-        rows.append(ScheduleRow(e, cells, sum(1 for c in cells if (c[2] or c[1]) and (c[2] or c[1]).kind == CellKind.REST)))
+            mine = rules.student_cell(base, own)
+            cells.append(ScheduleCell(d, base, own, cell_value(own), cell_text(mine, shifts_by_id),
+                                      cell_text(base, shifts_by_id)))
+        rows.append(ScheduleRow(e, cells, sum(1 for c in cells if (c.own or c.base) and (c.own or c.base).kind == CellKind.REST)))
     return rows, shifts
 
 

@@ -131,7 +131,7 @@ def test_overrides_and_rest_rotation(world, rostered):
     week = [date(2020, 11, 16 + n) for n in range(7)]
     rows, _ = svc.schedule_grid(world.programme, team, week)
     assert [r.rest_days for r in rows] == [1, 1, 1]
-    texts = [[c[4] for c in r.cells] for r in rows]
+    texts = [[c.text for c in r.cells] for r in rows]
     assert all(t.count("Rest") == 1 and t.count("晚") == 6 for t in texts)  # class 1 is on evenings that week
     # Spreading again replaces the rest days rather than adding more.
     assert svc.spread_rest_days(world.programme, team, date(2020, 11, 9), date(2020, 11, 22)) == 6
