@@ -87,8 +87,8 @@ def test_record_query_count_does_not_grow(world, rostered):
             svc.record_attendance(world.programme, enrolments, entries, world.mentor_a)
         return len(ctx)
 
-    # N = 4 and 3N = 12 students × 7 days; SQLite takes ~99 rows per INSERT
-    # (999 parameters), so both weeks fit one statement and the counts match.
+    # N = 4 and 3N = 12 students × 7 days: the same statements either way
+    # (the rows go in one prepared upsert run with executemany).
     add_students(world, world.team_a, world.class_a, 1)
     small = save_week()
     add_students(world, world.team_a, world.class_a, 8)
