@@ -81,6 +81,12 @@ def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(world, rostered, clie
     assert "between 0 and 24" in response.content.decode() and not Attendance.objects.exists()
 
 
+def test_a_big_team_week_posts_more_than_a_thousand_fields(world, rostered, client_for):
+    data = week_post(world)
+    data.update({f"x_{n}": "" for n in range(1500)})  # as a team of ~110 students would
+    assert client_for(world.mentor_a).post(week_url(world), data).status_code == 302
+
+
 def test_a_forged_cell_of_another_team_is_ignored(world, rostered, client_for):
     data = week_post(world)
     data[f"s_{world.enrolments_b[0].pk}_20201110"] = "absent"
