@@ -48,3 +48,45 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "programme"]
     list_select_related = ["student", "programme", "school_class", "team"]
     raw_id_fields = ["student", "group_leader"]
+
+
+# Shifts, rosters, attendance, leave and departures (issue 3).
+from .models import (  # noqa: E402
+    Attendance,
+    Departure,
+    LeaveRequest,
+    RosterEntry,
+    RosterPlan,
+    ScheduleOverride,
+    ShiftTemplate,
+)
+
+
+@admin.register(ShiftTemplate)
+class ShiftTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "programme", "start", "end", "paid_hours", "is_peak"]
+    list_select_related = ["programme"]
+
+
+admin.site.register(RosterPlan)
+
+
+@admin.register(RosterEntry, ScheduleOverride)
+class CellAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "day", "kind", "shift"]
+    list_filter = ["kind"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["enrolment", "day", "status", "online_hours", "day_kind", "is_truancy"]
+    list_filter = ["status", "day_kind", "is_truancy"]
+    raw_id_fields = ["enrolment"]
+    list_select_related = ["enrolment__student", "enrolment__programme"]
+
+
+@admin.register(LeaveRequest, Departure)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["enrolment"]
