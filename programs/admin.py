@@ -142,3 +142,45 @@ class DeadlineReminderAdmin(admin.ModelAdmin):
     list_select_related = ["programme"]
     list_filter = ["deadline", "stage"]
     readonly_fields = ["programme", "deadline", "due", "stage", "recipients", "sent_at"]
+
+
+# Shifts, rosters, attendance, leave and departures (issue 3).
+from .models import (  # noqa: E402
+    Attendance,
+    Departure,
+    LeaveRequest,
+    RosterEntry,
+    RosterPlan,
+    ScheduleOverride,
+    ShiftTemplate,
+)
+
+
+@admin.register(ShiftTemplate)
+class ShiftTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "programme", "start", "end", "paid_hours", "is_peak"]
+    list_select_related = ["programme"]
+
+
+admin.site.register(RosterPlan)
+
+
+@admin.register(RosterEntry, ScheduleOverride)
+class CellAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "day", "kind", "shift"]
+    list_filter = ["kind"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["enrolment", "day", "status", "online_hours", "day_kind", "is_truancy"]
+    list_filter = ["status", "day_kind", "is_truancy"]
+    raw_id_fields = ["enrolment"]
+    list_select_related = ["enrolment__student", "enrolment__programme"]
+
+
+@admin.register(LeaveRequest, Departure)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["enrolment"]

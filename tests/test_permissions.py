@@ -6,9 +6,22 @@ another school / company (and a mentor without teams) who must see nothing.
 ``test_every_url_is_in_the_matrix`` fails when a page is added without a row.
 """
 
+from datetime import date, time
+from decimal import Decimal
+
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from programs.models import (
+    Departure,
+    HolidayCalendarYear,
+    LeaveRequest,
+    Room,
+    SettlementPayment,
+    ShiftTemplate,
+    StudentImport,
+)
 from trainingweek.models import Job
 
 ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",
@@ -95,6 +108,28 @@ MATRIX = {
                            SETTLEMENT_ROOMS),
     "programs:room_delete": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/delete/",
                              POST_ONLY),
+    # Shifts, roster, schedules, attendance, leave, departures
+    "programs:shift_list": (lambda w: f"/programs/{w.programme.pk}/shifts/", _row()),
+    "programs:shift_create": (lambda w: f"/programs/{w.programme.pk}/shifts/new/", SETUP_ONLY),
+    "programs:shift_edit": (lambda w: f"/programs/{w.programme.pk}/shifts/{w.shift.pk}/edit/", SETUP_ONLY),
+    "programs:roster": (lambda w: f"/programs/{w.programme.pk}/roster/", _row()),
+    "programs:roster_rules": (lambda w: f"/programs/{w.programme.pk}/roster/rules/", SETUP_ONLY),
+    "programs:roster_export": (lambda w: f"/programs/{w.programme.pk}/roster/export/", _row()),
+    "programs:schedule_index": (lambda w: f"/programs/{w.programme.pk}/schedule/", _row(
+        coordinator=302, mentor_a=302, mentor_b=302, finance=302, admin=302)),
+    "programs:team_schedule": (lambda w: f"/programs/{w.programme.pk}/schedule/{w.team_a.pk}/", TEAM_A),
+    "programs:spread_rest": (lambda w: f"/programs/{w.programme.pk}/schedule/{w.team_a.pk}/spread-rest/",
+                             POST_ONLY),
+    "programs:attendance_index": (lambda w: f"/programs/{w.programme.pk}/attendance/", _row()),
+    "programs:attendance_week": (lambda w: f"/programs/{w.programme.pk}/attendance/{w.team_a.pk}/", TEAM_A),
+    # Online hours come from the company's platform: mentors import them.
+    "programs:online_hours_import": (lambda w: f"/programs/{w.programme.pk}/attendance/import/",
+                                     _row(coordinator=403, finance=403)),
+    "programs:leave_list": (lambda w: f"/programs/{w.programme.pk}/leave/", _row()),
+    "programs:leave_decide": (lambda w: f"/programs/{w.programme.pk}/leave/{w.leave.pk}/decide/", POST_ONLY),
+    "programs:departure_list": (lambda w: f"/programs/{w.programme.pk}/departures/", _row()),
+    "programs:departure_decide": (
+        lambda w: f"/programs/{w.programme.pk}/departures/{w.departure.pk}/decide/", POST_ONLY),
 }
 
 
@@ -117,13 +152,6 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def world_with_job(world, tmp_path):
-    from django.core.files.base import ContentFile
-
-    from datetime import date
-    from decimal import Decimal
-
-    from programs.models import HolidayCalendarYear, Room, SettlementPayment, StudentImport
-
     job = Job.objects.create(kind="test", created_by=world.coordinator, status=Job.Status.SUCCEEDED)
     job.result_file.save("result.txt", ContentFile(b"ok"))
     world.job = job
@@ -134,6 +162,14 @@ def world_with_job(world, tmp_path):
         programme=world.programme, paid_on=date(2020, 9, 1), amount=Decimal("10000.00"),
         kind=SettlementPayment.Kind.DEPOSIT, recorded_by=world.finance)
     HolidayCalendarYear.objects.create(year=2027)
+    world.shift = ShiftTemplate.objects.create(
+        programme=world.programme, name="早班", start=time(8, 30), end=time(17, 0), paid_hours=Decimal("8"))
+    world.leave = LeaveRequest.objects.create(
+        programme=world.programme, enrolment=world.enrolments_a[0], start=date(2020, 10, 27), end=date(2020, 10, 27), reason="病假",
+        requested_by=world.mentor_a)
+    world.departure = Departure.objects.create(
+        programme=world.programme, enrolment=world.enrolments_a[1], kind=Departure.Kind.WITHDRAWAL, last_day=date(2020, 11, 1),
+        reason="家中有事", requested_by=world.coordinator)
     return world
 
 

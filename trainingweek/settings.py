@@ -140,6 +140,9 @@ STORAGES = {
 # Uploaded spreadsheets: the limit is stated on the upload pages.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Grid pages (a team's week of attendance: students × 7 days × 2 fields) post
+# more than Django's default 1,000 fields once a team passes ~70 students.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 # Imports above this many rows run as a background job with a progress page.

@@ -1,3 +1,12 @@
+from .attendance import Attendance, Departure, LeaveRequest
+from .rosters import (
+    CellKind,
+    RosterEntry,
+    RosterPlan,
+    RosterSpecialDay,
+    ScheduleOverride,
+    ShiftTemplate,
+)
 from .settlement import (
     DeadlineReminder,
     HolidayCalendarDay,
@@ -20,17 +29,26 @@ from .students import StudentImport
 
 __all__ = [
     "Agreement",
+    "Attendance",
+    "CellKind",
     "DeadlineReminder",
+    "Departure",
     "Enrolment",
     "HolidayCalendarDay",
     "HolidayCalendarYear",
+    "LeaveRequest",
     "Phase",
     "Programme",
     "Room",
     "RoomUse",
+    "RosterEntry",
+    "RosterPlan",
+    "RosterSpecialDay",
+    "ScheduleOverride",
     "SchoolClass",
     "SettlementPayment",
     "SettlementRecord",
+    "ShiftTemplate",
     "Student",
     "StudentImport",
     "Team",

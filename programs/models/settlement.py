@@ -75,7 +75,7 @@ class Room(models.Model):
         LAB = "lab", _("Lab with computers")
         PLAIN = "plain", _("Room without equipment")
 
-    programme = models.ForeignKey(Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="rooms")
+    programme = models.ForeignKey(Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField(_("Room"), max_length=100, help_text=_("e.g. Training building lab 301"))
     kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.LAB)
     notes = models.CharField(_("Notes"), max_length=200, blank=True)
@@ -130,7 +130,7 @@ class SettlementRecord(models.Model):
         NOT_DUE = "not_due", _("Not due")
 
     programme = models.OneToOneField(
-        Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="settlement_record"
+        Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="settlement_record"
     )
     school_breached = models.BooleanField(_("The school breached the agreement"), default=False)
     breach_note = models.CharField(_("What the breach was"), max_length=300, blank=True)
@@ -161,7 +161,7 @@ class SettlementPayment(models.Model):
         OTHER = "other", _("Other")
 
     programme = models.ForeignKey(
-        Programme, verbose_name=_("Programmes"), on_delete=models.CASCADE, related_name="settlement_payments"
+        Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="settlement_payments"
     )
     paid_on = models.DateField(_("Date"))
     amount = models.DecimalField(_("Amount (CNY)"), **MONEY)

@@ -1,0 +1,215 @@
+"""Benchmark: save and read back attendance for N students × 30 days.
+
+    .venv/bin/python bench/attendance.py [--scale 10000] [--days 30]
+
+Sets up its own database: a fresh SQLite file under bench/out/ by default,
+or PostgreSQL when DATABASE_URL is set (use your own database: it is
+flushed). In the same run it measures
+
+1. our save: ``services_attendance.record_attendance`` team by team (one
+   week-grid save per team and period, as the pages do: schedule look-ups,
+   classification, upserts), against a bare SQL ``executemany`` INSERT of the
+   same rows inside one transaction;
+2. our read: ``services_attendance.attendance_summary`` (one ORM aggregate),
+   against the same GROUP BY written as raw SQL over the same rows;
+
+and prints the scale, the figures and the ratios. Not a test: run it by hand.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+TEAM_SIZE = 200
+
+
+def setup_django() -> str:
+    OUT.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("DATABASE_URL"):
+        db = OUT / "attendance.sqlite3"
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingweek.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if connection.vendor != "sqlite":
+        call_command("flush", interactive=False, verbosity=0)
+    return connection.vendor
+
+
+def build(scale: int, days: int):
+    """A programme with ``scale`` students in classes and teams of 200, and a roster."""
+    from programs import services_rosters, synthetic
+    from programs.models import (
+        Agreement,
+        Enrolment,
+        Phase,
+        Programme,
+        RosterPlan,
+        SchoolClass,
+        ShiftTemplate,
+        Student,
+        Team,
+    )
+    from trainingweek.models import Organisation, User
+
+    rng = random.Random(11)
+    school = Organisation.objects.create(name="基准学校", kind="school")
+    company = Organisation.objects.create(name="基准公司", kind="company")
+    mentor = User.objects.create(username="bench-mentor", role=User.Role.MENTOR, organisation=company)
+    agreement = Agreement.objects.create(school=school, company=company, course_title="基准",
+                                         signed_on=date(2020, 9, 1), term_start=date(2020, 9, 1), term_end=date(2021, 8, 31))
+    programme = Programme.objects.create(agreement=agreement, year=2020, name="基准实训")
+    first = date(2020, 10, 26)
+    last = first + timedelta(days=days - 1)
+    Phase.objects.create(programme=programme, kind=Phase.Kind.PRACTICE, start=first, end=last)
+    morning = ShiftTemplate.objects.create(programme=programme, name="早班", start=clock(8, 30), end=clock(17, 0),
+                                           paid_hours=Decimal("8"))
+    evening = ShiftTemplate.objects.create(programme=programme, name="晚班", start=clock(16, 30), end=clock(0, 0),
+                                           paid_hours=Decimal("7.5"))
+    RosterPlan.objects.create(programme=programme, first_shift=morning, second_shift=evening)
+    groups = (scale + TEAM_SIZE - 1) // TEAM_SIZE
+    classes = SchoolClass.objects.bulk_create(SchoolClass(programme=programme, name=f"班{n:03d}") for n in range(groups))
+    teams = Team.objects.bulk_create(Team(programme=programme, name=f"组{n:03d}") for n in range(groups))
+    students, seen = [], set()
+    for n in range(scale):
+        id_number = synthetic.make_id_number(rng, birth_year=2000 + n % 4)
+        while id_number in seen:  # random synthetic numbers collide at this scale
+            id_number = synthetic.make_id_number(rng, birth_year=2000 + n % 4)
+        seen.add(id_number)
+        s = Student(school=school, student_number=f"B{n:07d}", name=synthetic.make_name(rng), id_number=id_number)
+        s.refresh_digests()
+        students.append(s)
+    Student.objects.bulk_create(students, batch_size=2000)
+    Enrolment.objects.bulk_create(
+        [Enrolment(programme=programme, student=s, school_class=classes[n // TEAM_SIZE], team=teams[n // TEAM_SIZE])
+         for n, s in enumerate(students)], batch_size=2000)
+    services_rosters.generate_roster(programme)
+    return programme, teams, mentor, rules_days(first, last), rng
+
+
+def rules_days(first, last):
+    from programs import rosters
+
+    return rosters.days_between(first, last)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=10_000, help="students (default 10,000)")
+    parser.add_argument("--days", type=int, default=30, help="days of attendance (default 30)")
+    args = parser.parse_args()
+    vendor = setup_django()
+
+    from django.db import connection, transaction
+
+    from programs import services_attendance as svc
+    from programs.models import Attendance
+
+    t0 = time.perf_counter()
+    programme, teams, mentor, days, rng = build(args.scale, args.days)
+    setup_s = time.perf_counter() - t0
+    rows_total = args.scale * args.days
+    # One status and hours per student and day, fixed in advance so both sides write the same values.
+    statuses = ["present"] * 90 + ["late"] * 6 + ["absent"] * 2 + ["leave"] + ["rest"]
+    plan = {}
+    for team in teams:
+        for e in svc.team_enrolments(team, days[0]):
+            for d in days:
+                status = rng.choice(statuses)
+                hours = None if status in ("absent", "leave", "rest") else Decimal(rng.randrange(10, 34)) / 2
+                plan[(e.pk, d)] = (status, hours)
+
+    # 1. Our save: team by team through the service.
+    t0 = time.perf_counter()
+    for team in teams:
+        enrolments = svc.team_enrolments(team, days[0])
+        entries = [svc.AttendanceInput(e.pk, d, *plan[(e.pk, d)]) for e in enrolments for d in days]
+        result = svc.record_attendance(programme, enrolments, entries, mentor)
+        assert not result.errors, result.errors[:3]
+    ours_save = time.perf_counter() - t0
+    assert Attendance.objects.count() == rows_total
+
+    # 2. Our read: the one-query summary.
+    t0 = time.perf_counter()
+    summary = svc.attendance_summary(programme)
+    ours_read = time.perf_counter() - t0
+
+    # 3. The bare aggregate: the same GROUP BY (same sixteen figures) as raw SQL over the same rows.
+    raw_sql = """
+        SELECT enrolment_id, COUNT(*),
+               SUM(CASE WHEN status = 'present' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status = 'absent' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status = 'leave' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status = 'rest' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN is_truancy THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'practice' THEN 1 ELSE 0 END),
+               COALESCE(SUM(online_hours), 0),
+               COALESCE(SUM(CASE WHEN online_hours > 8 THEN online_hours - 8 ELSE 0 END), 0),
+               SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'training' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'intensive' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'pre_sale' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'after_sale' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN online_hours > 8 THEN 1 ELSE 0 END)
+        FROM programs_attendance WHERE programme_id = %s GROUP BY enrolment_id
+    """
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(raw_sql, [programme.pk])
+        raw_rows = cursor.fetchall()
+    raw_read = time.perf_counter() - t0
+    assert len(raw_rows) == len(summary) == args.scale
+    sample = raw_rows[0]
+    f = summary[sample[0]]
+    assert (f.days_recorded, f.present, f.absent, f.truancy, f.practice_days) == (
+        sample[1], sample[2], sample[4], sample[7], sample[8]), "ORM and raw SQL disagree"
+    assert f.overtime_hours == Decimal(str(sample[10])).quantize(Decimal("0.01"))
+    assert f.overtime_days == sample[15]
+
+    # 4. The bare insert: the same rows, executemany in one transaction (as stored by us).
+    stored = list(Attendance.objects.values_list(
+        "programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id", "is_truancy",
+        "recorded_by_id"))
+    Attendance.objects.all().delete()
+    now = datetime.now()
+    params = [(*row, now) for row in stored]
+    insert_sql = (
+        "INSERT INTO programs_attendance (programme_id, enrolment_id, day, status, online_hours, day_kind, "
+        "shift_id, is_truancy, recorded_by_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:  # executemany outside a transaction commits per row
+        cursor.executemany(insert_sql, params)
+    raw_save = time.perf_counter() - t0
+    assert Attendance.objects.count() == rows_total
+
+    print(f"attendance benchmark on {vendor}: {args.scale:,} students × {args.days} days = {rows_total:,} rows"
+          f" ({len(teams)} teams; set-up {setup_s:.1f} s, not timed)")
+    print(f"  save  ours (record_attendance per team, upsert) {ours_save:8.2f} s   "
+          f"{rows_total / ours_save:10,.0f} rows/s")
+    print(f"        bare SQL executemany in one transaction   {raw_save:8.2f} s   "
+          f"{rows_total / raw_save:10,.0f} rows/s   ratio {ours_save / raw_save:5.2f}×")
+    print(f"  read  ours (attendance_summary, one ORM query)  {ours_read * 1000:8.0f} ms")
+    print(f"        bare SQL GROUP BY                         {raw_read * 1000:8.0f} ms"
+          f"                     ratio {ours_read / raw_read:5.2f}×")
+
+
+if __name__ == "__main__":
+    main()
