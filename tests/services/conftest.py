@@ -3,8 +3,8 @@ PostgreSQL test database: for tests of background jobs as production runs them.
 
 Under CI=true (``.ci/run`` points DATABASE_URL at PostgreSQL and REDIS_URL at
 Redis) a missing service fails the test; elsewhere the test is skipped with
-the reason. The worker listens on a queue of its own, so no other worker on
-the machine can take the test's tasks.
+the reason. The queue is purged before and after, so no task of one test can
+reach another test's worker.
 """
 
 import os
@@ -51,7 +51,7 @@ class WorkerProcess:
     def start(self, app, timeout: float = 60):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "trainingweek", "worker", "--pool=solo",
-             "--loglevel=INFO", "-n", self.name, "-Q", self.env["CELERY_TASK_DEFAULT_QUEUE"]],
+             "--loglevel=INFO", "-n", self.name],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
@@ -92,7 +92,6 @@ def real_worker(transactional_db, settings, tmp_path):
 
     from trainingweek.celery import app
 
-    queue = f"tw-test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -100,13 +99,12 @@ def real_worker(transactional_db, settings, tmp_path):
                         f"{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_SETTINGS_MODULE": "trainingweek.settings",
     }
     app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.control.purge()
     workers: list[WorkerProcess] = []
 
     def start() -> WorkerProcess:
@@ -118,10 +116,7 @@ def real_worker(transactional_db, settings, tmp_path):
     for worker in workers:
         worker.stop()
     app.conf.task_always_eager = True
-    app.conf.task_default_queue = "celery"
-    # Tasks the test left behind must not reach a later test's worker.
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(queue)
+    app.control.purge()  # what the test left behind reaches no later worker
 
 
 def wait_for(predicate, timeout: float = 60, interval: float = 0.2):
