@@ -105,10 +105,12 @@ PhaseFormSet = inlineformset_factory(
 )
 
 
-class SchoolClassForm(forms.ModelForm):
-    class Meta:
-        model = SchoolClass
-        fields = ["name"]
+class ProgrammeItemForm(forms.ModelForm):
+    """A form for something that belongs to one programme and is known there
+    by a unique name (a class, a team, a shift): the programme is fixed by the
+    page, and a clash of names is an error on the form, not a database error."""
+
+    duplicate_name_message = _("This programme already has one of that name.")
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,34 +120,35 @@ class SchoolClassForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        clash = SchoolClass.objects.filter(programme=self.instance.programme, name=name).exclude(pk=self.instance.pk)
+        model = type(self.instance)
+        clash = model.objects.filter(programme=self.instance.programme, name=name).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError(_("This programme already has a class of that name."))
+            raise forms.ValidationError(self.duplicate_name_message)
         return name
 
 
-class TeamForm(forms.ModelForm):
+class SchoolClassForm(ProgrammeItemForm):
+    duplicate_name_message = _("This programme already has a class of that name.")
+
+    class Meta:
+        model = SchoolClass
+        fields = ["name"]
+
+
+class TeamForm(ProgrammeItemForm):
+    duplicate_name_message = _("This programme already has a team of that name.")
+
     class Meta:
         model = Team
         fields = ["name", "brand", "mentors"]
         widgets = {"mentors": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, programme: Programme, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.programme = programme
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("save", _("Save")))
+        super().__init__(*args, programme=programme, **kwargs)
         # Mentors are company staff of this programme's company.
         self.fields["mentors"].queryset = User.objects.filter(
             role=User.Role.MENTOR, organisation=programme.agreement.company_id, is_active=True
         ).order_by("username")
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        clash = Team.objects.filter(programme=self.instance.programme, name=name).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(_("This programme already has a team of that name."))
-        return name
 
 
 class StudentImportForm(forms.Form):

@@ -1,15 +1,14 @@
 """Forms for shifts, roster rules, leave, withdrawals and the online-hours import."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from . import rosters as rules
-from .forms import DATE_WIDGET, NoFormTagHelper
-from .models import CellKind, Enrolment, Programme, RosterPlan, ShiftTemplate
+from .forms import DATE_WIDGET, NoFormTagHelper, ProgrammeItemForm
+from .models import CellKind, Enrolment, RosterPlan, ShiftTemplate
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -20,24 +19,13 @@ SHIFT_PROBLEMS = {
 }
 
 
-class ShiftTemplateForm(forms.ModelForm):
+class ShiftTemplateForm(ProgrammeItemForm):
+    duplicate_name_message = _("This programme already has a shift of that name.")
+
     class Meta:
         model = ShiftTemplate
         fields = ["name", "label", "start", "end", "paid_hours", "briefing_minutes", "is_peak"]
         widgets = {"start": TIME_WIDGET, "end": TIME_WIDGET}
-
-    def __init__(self, *args, programme: Programme, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.programme = programme
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("save", _("Save")))
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        clash = ShiftTemplate.objects.filter(programme=self.instance.programme, name=name).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(_("This programme already has a shift of that name."))
-        return name
 
     def clean(self):
         data = super().clean()

@@ -16,20 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def money(value) -> Decimal:
-    """``value`` as a Decimal of 2 places, half up. Floats are refused (they
-    carry binary noise); pass a string, int or Decimal."""
-    if isinstance(value, float):
-        raise TypeError("money from float: pass a string or Decimal")
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+from trainingweek.money import ZERO, money
 
 
 def yuan(value: Decimal) -> str:

@@ -5,11 +5,11 @@ from django import template
 from django.utils import timezone
 
 from trainingweek.models import User
+from trainingweek.money import money
 
 from .. import deadlines as dl
 from .. import services_settlement as services
 from ..access import is_admin
-from ..settlement import money
 
 register = template.Library()
 

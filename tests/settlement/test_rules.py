@@ -18,7 +18,6 @@ from programs.settlement import (
     covered_on,
     deposit_paid_on,
     fee_lines,
-    money,
     period_problems,
     settled_on,
     settlement_statement,
@@ -27,15 +26,6 @@ from programs.settlement import (
 D = date.fromisoformat
 RATES_2018 = Rates(Decimal("13.00"), Decimal("300.00"), Decimal("1000.00"))
 NOVEMBER = (D("2018-11-01"), D("2018-11-30"))
-
-
-def test_money_rounds_half_up_and_refuses_float():
-    assert money("2.345") == Decimal("2.35")
-    assert money("2.344") == Decimal("2.34")
-    assert money(Decimal("-2.345")) == Decimal("-2.35")
-    assert money(7) == Decimal("7.00")
-    with pytest.raises(TypeError):
-        money(2.5)
 
 
 def test_2018_agreement_statement():
