@@ -28,8 +28,7 @@ def _create_programme_with_class(page, world) -> Programme:
 
     page.click(f"a[href='/programs/{programme.pk}/classes/new/']")
     page.fill("input[name=name]", "21电商1班")
-    # The class form has no submit button on this branch: Enter submits it.
-    page.press("input[name=name]", "Enter")
+    page.click("input[type=submit][name=save]")
     page.wait_for_url(f"**/programs/{programme.pk}/")
     expect(page.get_by_test_id("classes")).to_contain_text("21电商1班")
     return programme
