@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +29,7 @@ from ..forms_rosters import (
     SpecialDayFormSet,
     special_day_choices,
 )
+from .setup import edit_programme_item
 
 
 def parse_day_key(text: str) -> date | None:
@@ -89,18 +91,12 @@ def shift_list(request, pk):
 
 
 def shift_form(request, pk, shift_pk=None):
-    programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
-    instance = get_object_or_404(programme.shift_templates, pk=shift_pk) if shift_pk else None
-    form = ShiftTemplateForm(request.POST or None, instance=instance, programme=programme)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The shift was saved."))
-        return redirect("programs:shift_list", pk=programme.pk)
-    return render(request, "programs/rosters/form.html", {
-        "form": form, "programme": programme, "title": _("Edit shift") if shift_pk else _("New shift"),
-        "tab": "rosters", "subtab": "shifts",
-    })
+    return edit_programme_item(
+        request, pk, shift_pk, items="shift_templates", form_class=ShiftTemplateForm,
+        saved=_("The shift was saved."), titles=(_("New shift"), _("Edit shift")),
+        next_url=lambda programme, _obj: reverse("programs:shift_list", args=[programme.pk]),
+        template="programs/rosters/form.html", context={"tab": "rosters", "subtab": "shifts"},
+    )
 
 
 # --------------------------------------------------------------------------- roster

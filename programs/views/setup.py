@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import services
@@ -14,32 +15,41 @@ from ..models import Enrolment
 GROUP_SIZE_WARNING = 12
 
 
-def class_form(request, programme_pk, pk=None):
+def edit_programme_item(request, programme_pk, pk, *, items: str, form_class, saved: str, titles: tuple,
+                        next_url, template="programs/simple_form.html", context=None):
+    """The coordinator's create/edit page for a class, team or shift of a programme.
+
+    ``items`` names the programme's related manager (``classes``...);
+    ``next_url(programme, obj)`` says where to go once saved; ``titles`` is
+    (new, edit).
+    """
     programme = get_programme(request.user, programme_pk)
     require_manage(request.user, programme)
-    instance = get_object_or_404(programme.classes, pk=pk) if pk else None
-    form = SchoolClassForm(request.POST or None, instance=instance, programme=programme)
+    instance = get_object_or_404(getattr(programme, items), pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance, programme=programme)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The class was saved."))
-        return redirect("programs:programme_detail", pk=programme.pk)
-    return render(request, "programs/simple_form.html", {
-        "form": form, "programme": programme, "title": _("Edit class") if pk else _("New class"),
+        obj = form.save()
+        messages.success(request, saved)
+        return redirect(next_url(programme, obj))
+    return render(request, template, {
+        "form": form, "programme": programme, "title": titles[1] if pk else titles[0], **(context or {}),
     })
+
+
+def class_form(request, programme_pk, pk=None):
+    return edit_programme_item(
+        request, programme_pk, pk, items="classes", form_class=SchoolClassForm, saved=_("The class was saved."),
+        titles=(_("New class"), _("Edit class")),
+        next_url=lambda programme, _obj: reverse("programs:programme_detail", args=[programme.pk]),
+    )
 
 
 def team_form(request, programme_pk, pk=None):
-    programme = get_programme(request.user, programme_pk)
-    require_manage(request.user, programme)
-    instance = get_object_or_404(programme.teams, pk=pk) if pk else None
-    form = TeamForm(request.POST or None, instance=instance, programme=programme)
-    if request.method == "POST" and form.is_valid():
-        team = form.save()
-        messages.success(request, _("The team was saved."))
-        return redirect("programs:team_detail", programme_pk=programme.pk, pk=team.pk)
-    return render(request, "programs/simple_form.html", {
-        "form": form, "programme": programme, "title": _("Edit team") if pk else _("New team"),
-    })
+    return edit_programme_item(
+        request, programme_pk, pk, items="teams", form_class=TeamForm, saved=_("The team was saved."),
+        titles=(_("New team"), _("Edit team")),
+        next_url=lambda programme, team: reverse("programs:team_detail", args=[programme.pk, team.pk]),
+    )
 
 
 def team_detail(request, programme_pk, pk):
