@@ -64,7 +64,7 @@ def execute_job(job_id: int, work: Callable[[Job], dict | None]) -> None:
 
 
 def _finish(job: Job, status: str, message: str, result: dict) -> None:
-    job.refresh_from_db(fields=["result_file"])
+    # One UPDATE of the outcome only: the work may have saved result_file itself.
     Job.objects.filter(pk=job.pk).update(
         status=status,
         message=message,
