@@ -185,3 +185,17 @@ def team_figures(levels: dict[int, str], member_values: dict[int, Sequence[Decim
         kpi_id: team_values.get(kpi_id) if level == TEAM else mean(member_values.get(kpi_id, ()))
         for kpi_id, level in levels.items()
     }
+
+
+def bar_widths(values: Sequence[Decimal | None]) -> list[int]:
+    """Bar lengths (0–100) for comparing values: the largest is 100, the rest in
+    proportion; a missing value has no bar.
+
+    >>> bar_widths([Decimal(50), None, Decimal(100)])
+    [50, 0, 100]
+    """
+    present = [Decimal(v) for v in values if v is not None]
+    top = max(present, default=Decimal(0))
+    if top <= 0:
+        return [0 for _v in values]
+    return [0 if v is None else int((Decimal(v) / top * 100).to_integral_value(ROUND_HALF_UP)) for v in values]

@@ -227,12 +227,12 @@ def save_kpi_grid(setup: Setup, team: Team, period: ScoringPeriod, cells: Iterab
             result.cleared += KpiValue.objects.filter(period=period, kpi_id=kpi_id, enrolment_id__in=enrolment_ids).delete()[0]
         if clear_team:
             result.cleared += TeamKpiValue.objects.filter(period=period, team=team, kpi_id__in=clear_team).delete()[0]
-        _upsert_values(student_rows, team_rows)
+        upsert_values(student_rows, team_rows)
     result.saved = len(student_rows) + len(team_rows)
     return result
 
 
-def _upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
+def upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
     if student_rows:
         KpiValue.objects.bulk_create(student_rows, batch_size=500, update_conflicts=True,
                                      unique_fields=["enrolment", "kpi", "period"],
@@ -476,10 +476,11 @@ def score_sheets(setup: Setup, programme: Programme, enrolments: Sequence[Enrolm
 # --------------------------------------------------------------------------- typed items
 
 
-def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], posted: dict[tuple[int, str], str]
-                      ) -> dict[tuple[int, str], str]:
+def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], posted: dict[tuple[int, str], str],
+                      notes: dict[int, str] | None = None) -> dict[tuple[int, str], str]:
     """Save typed score-sheet items (0–100; empty clears) of these students in
-    one upsert, or nothing: returns the bad cells with their reason."""
+    one upsert, or nothing: returns the bad cells with their reason.
+    ``notes`` (enrolment id → text) are the mentor's comments, saved alongside."""
     errors, values = {}, {}
     for enrolment in enrolments:
         for item in items:
@@ -495,10 +496,14 @@ def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], pos
             values[(enrolment.pk, item)] = value.quantize(Decimal("0.01"))
     if errors:
         return errors
-    rows = [EnrolmentScore(enrolment=e, **{item: values[(e.pk, item)] for item in items}) for e in enrolments]
+    extra = {} if notes is None else {"mentor_note": ""}
+    rows = [EnrolmentScore(enrolment=e, **{item: values[(e.pk, item)] for item in items}, **extra) for e in enrolments]
+    if notes is not None:
+        for row in rows:
+            row.mentor_note = (notes.get(row.enrolment_id) or "").strip()[:300]
     with transaction.atomic():
         EnrolmentScore.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["enrolment"],
-                                           update_fields=[*items, "updated_at"])
+                                           update_fields=[*items, *extra, "updated_at"])
     return {}
 
 
