@@ -240,3 +240,23 @@ def test_typed_scores_are_checked_and_saved_together(world):
     assert services.save_typed_scores(enrolments, ["exam"], posted) == {}
     assert EnrolmentScore.objects.get(enrolment=enrolments[1]).exam == D("90.50")
     assert EnrolmentScore.objects.get(enrolment=enrolments[2]).exam is None
+
+
+def test_bar_widths_and_value_formats():
+    assert kpi_rules.bar_widths([D(50), None, D(100)]) == [50, 0, 100]
+    assert kpi_rules.bar_widths([None, D(0)]) == [0, 0]
+    assert kpi_rules.format_value(D("96166"), "amount") == "96,166.00"
+    assert kpi_rules.format_value(D("62.5200"), "percent") == "62.52%"
+    assert kpi_rules.format_value(D("84.0000"), "seconds") == "84 s"
+    assert kpi_rules.plain_value(D("80000.0000")) == "80000" and kpi_rules.plain_value(None) == ""
+
+
+def test_default_periods_are_dated_from_the_phases():
+    phases = [("training", date(2020, 9, 7), date(2020, 10, 23)), ("practice", date(2020, 10, 26), date(2020, 11, 10)),
+              ("pre_sale", date(2020, 11, 11), date(2020, 11, 11)), ("after_sale", date(2020, 11, 12), date(2020, 11, 22))]
+    pre, double11, after, whole = kpi_rules.default_periods(phases, 2020)
+    assert (pre.start, pre.end) == (date(2020, 10, 26), date(2020, 11, 11))
+    assert double11.start == double11.end == date(2020, 11, 11)
+    assert (after.start, after.end) == (date(2020, 11, 12), date(2020, 11, 22))
+    assert (whole.start, whole.end) == (date(2020, 9, 7), date(2020, 11, 22))
+    assert kpi_rules.default_periods([], 2021)[0].start is None  # no phases yet: undated
