@@ -70,13 +70,13 @@ def build(scale: int) -> int:
     rng = random.Random(11)
     call_command("migrate", verbosity=0)
     with transaction.atomic():
-        Programme.objects.filter(name="基准成绩评定").delete()
         school, _ = Organisation.objects.get_or_create(name="基准测试学院", defaults={"kind": "school"})
         company, _ = Organisation.objects.get_or_create(name="基准测试公司", defaults={"kind": "company"})
         agreement, _ = Agreement.objects.get_or_create(
             school=school, company=company, course_title="基准",
             defaults={"signed_on": date(2020, 9, 1), "term_start": date(2020, 9, 1), "term_end": date(2023, 8, 31)})
-        Enrolment.objects.filter(student__school=school).delete()
+        Enrolment.objects.filter(student__school=school).delete()  # a previous run's data
+        Programme.objects.filter(name="基准成绩评定").delete()
         Student.objects.filter(school=school).delete()
         programme = Programme.objects.create(agreement=agreement, year=2020, name="基准成绩评定")
         Phase.objects.create(programme=programme, kind="practice", start=date(2020, 10, 26), end=date(2020, 11, 22))
