@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from programs.models import (
@@ -22,6 +23,9 @@ from programs.models import (
     ShiftTemplate,
     StudentImport,
 )
+from scoring import documents as scoring_documents
+from scoring import services as scoring_services
+from scoring.models import Award, Incident
 from trainingweek.models import Job
 
 ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",
@@ -45,6 +49,8 @@ POST_ONLY = _row(coordinator=405, mentor_a=405, mentor_b=405, finance=405, admin
 SETTLEMENT_READ = _row(mentor_a=403, mentor_b=403)  # coordinators and finance
 SETTLEMENT_MONEY = _row(mentor_a=403, mentor_b=403, coordinator=403)  # finance records money
 SETTLEMENT_ROOMS = _row(mentor_a=403, mentor_b=403, finance=403)  # the school records its rooms
+MENTORS_ENTER = _row(coordinator=403, finance=403)  # mentors enter KPI values and report incidents
+SHEETS_TEAM_A = _row(mentor_b=404, finance=403)  # score sheets of team A: not finance's business
 ADMIN_ONLY = _row(coordinator=403, mentor_a=403, mentor_b=403, finance=403,
                   other_coordinator=403, other_finance=403, other_mentor=403)
 
@@ -130,6 +136,33 @@ MATRIX = {
     "programs:departure_list": (lambda w: f"/programs/{w.programme.pk}/departures/", _row()),
     "programs:departure_decide": (
         lambda w: f"/programs/{w.programme.pk}/departures/{w.departure.pk}/decide/", POST_ONLY),
+    # Scoring: KPIs, ranking, score sheets, incidents, awards (issue 4)
+    "scoring:dashboard": (lambda w: f"/scoring/{w.programme.pk}/", _row()),
+    "scoring:ranking": (lambda w: f"/scoring/{w.programme.pk}/ranking/", _row()),
+    "scoring:award_prizes": (lambda w: f"/scoring/{w.programme.pk}/ranking/award/", POST_ONLY),
+    "scoring:kpi_index": (lambda w: f"/scoring/{w.programme.pk}/kpi/", _row()),
+    "scoring:kpi_template": (lambda w: f"/scoring/{w.programme.pk}/kpi/template/", MENTORS_ENTER),
+    "scoring:kpi_import": (lambda w: f"/scoring/{w.programme.pk}/kpi/import/", MENTORS_ENTER),
+    "scoring:kpi_grid": (lambda w: f"/scoring/{w.programme.pk}/kpi/{w.team_a.pk}/{w.period.pk}/", TEAM_A),
+    "scoring:sheet_index": (lambda w: f"/scoring/{w.programme.pk}/sheets/", _row(finance=403)),
+    "scoring:class_sheets": (lambda w: f"/scoring/{w.programme.pk}/sheets/class/{w.class_a.pk}/", SETUP_ONLY),
+    "scoring:class_pdf": (lambda w: f"/scoring/{w.programme.pk}/sheets/class/{w.class_a.pk}/pdf/", POST_ONLY),
+    "scoring:team_sheets": (lambda w: f"/scoring/{w.programme.pk}/sheets/team/{w.team_a.pk}/", SHEETS_TEAM_A),
+    "scoring:student_sheet": (lambda w: f"/scoring/{w.programme.pk}/sheets/student/{w.enrolments_a[0].pk}/",
+                              SHEETS_TEAM_A),
+    "scoring:student_pdf": (lambda w: f"/scoring/{w.programme.pk}/sheets/student/{w.enrolments_a[0].pk}/pdf/",
+                            SHEETS_TEAM_A),
+    "scoring:class_pdf_result": (lambda w: f"/scoring/{w.programme.pk}/sheets/jobs/{w.sheet_job.pk}/", SETUP_ONLY),
+    "scoring:class_pdf_download": (lambda w: f"/scoring/{w.programme.pk}/sheets/jobs/{w.sheet_job.pk}/pdf/",
+                                   SETUP_ONLY),
+    "scoring:incident_list": (lambda w: f"/scoring/{w.programme.pk}/incidents/", _row()),
+    "scoring:incident_create": (lambda w: f"/scoring/{w.programme.pk}/incidents/new/", MENTORS_ENTER),
+    "scoring:incident_decide": (lambda w: f"/scoring/{w.programme.pk}/incidents/{w.incident.pk}/decide/", POST_ONLY),
+    "scoring:award_list": (lambda w: f"/scoring/{w.programme.pk}/awards/", _row()),
+    "scoring:award_delete": (lambda w: f"/scoring/{w.programme.pk}/awards/{w.award.pk}/delete/", POST_ONLY),
+    "scoring:settings": (lambda w: f"/scoring/{w.programme.pk}/settings/", SETUP_ONLY),
+    "scoring:kpi_setup": (lambda w: f"/scoring/{w.programme.pk}/settings/kpis/", SETUP_ONLY),
+    "scoring:period_setup": (lambda w: f"/scoring/{w.programme.pk}/settings/periods/", SETUP_ONLY),
 }
 
 
@@ -170,6 +203,19 @@ def world_with_job(world, tmp_path):
     world.departure = Departure.objects.create(
         programme=world.programme, enrolment=world.enrolments_a[1], kind=Departure.Kind.WITHDRAWAL, last_day=date(2020, 11, 1),
         reason="家中有事", requested_by=world.coordinator)
+    # Scoring: the default set-up, a reported incident, an award and a finished class-PDF job.
+    world.period = scoring_services.load_setup(world.programme).periods[-1]
+    world.incident = Incident.objects.create(
+        programme=world.programme, enrolment=world.enrolments_a[0], occurred_on=date(2020, 11, 11), level="1",
+        description="回复超时", reported_by=world.mentor_a)
+    world.award = Award.objects.create(programme=world.programme, enrolment=world.enrolments_a[0], label="销售冠军",
+                                       amount=Decimal("200.00"), created_by=world.coordinator)
+    sheet_job = Job.objects.create(kind=scoring_documents.JOB_KIND, created_by=world.coordinator, status=Job.Status.SUCCEEDED,
+                                   params={"programme": world.programme.pk, "school_class": world.class_a.pk})
+    sheet_job.result_file.save("sheets.zip", ContentFile(b"zip"))
+    sheet_job.result = {"pdf": default_storage.save("jobs/scoring/sheets.pdf", ContentFile(b"%PDF"))}
+    sheet_job.save()
+    world.sheet_job = sheet_job
     return world
 
 

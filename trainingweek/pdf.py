@@ -55,6 +55,12 @@ def render_pdf(html: str, *, css: str = "", base_url: str | None = None) -> byte
     ``css`` is added after the base style; ``base_url`` resolves relative
     links and images (default: the project directory).
     """
+    return render_pdf_with_anchors(html, css=css, base_url=base_url)[0]
+
+
+def render_pdf_with_anchors(html: str, *, css: str = "", base_url: str | None = None) -> tuple[bytes, list[set[str]]]:
+    """Like :func:`render_pdf`, plus the ids (HTML anchors) found on each page,
+    so a set rendered as one document can be cut into its parts afterwards."""
     from weasyprint import CSS, HTML
 
     with _lock:
@@ -62,5 +68,7 @@ def render_pdf(html: str, *, css: str = "", base_url: str | None = None) -> byte
         stylesheets = [_base_stylesheet()]
         if css:
             stylesheets.append(CSS(string=css, font_config=config))
-        document = HTML(string=html, base_url=base_url or str(settings.BASE_DIR))
-        return document.write_pdf(stylesheets=stylesheets, font_config=config)
+        document = HTML(string=html, base_url=base_url or str(settings.BASE_DIR)).render(
+            stylesheets=stylesheets, font_config=config)
+        anchors = [set(page.anchors) for page in document.pages]
+        return document.write_pdf(), anchors

@@ -1,0 +1,578 @@
+"""Scoring services: load the records, call the pure rules, write in one transaction.
+
+Every loader here runs a fixed number of queries whatever the number of
+students (query-count tests hold them to it); writers validate everything
+first and write nothing when anything is wrong.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from programs.models import Enrolment, Programme, Team
+from programs.services_attendance import AttendanceFigures, attendance_summary
+from trainingweek.money import ZERO, money
+
+from . import kpis as kpi_rules
+from . import rules
+from .models import (
+    Award,
+    EnrolmentScore,
+    Incident,
+    KpiDefinition,
+    KpiValue,
+    PrizeShare,
+    ScoreSettings,
+    ScoringPeriod,
+    TeamKpiValue,
+    TeamPrize,
+)
+from .weights import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
+
+ITEM_LABELS = {
+    "obedience": gettext_lazy("Obedience"),
+    "learning": gettext_lazy("Learning ability"),
+    "teamwork": gettext_lazy("Teamwork"),
+    "exam": gettext_lazy("Exam"),
+    "attendance": gettext_lazy("Attendance"),
+    "kpi": gettext_lazy("KPI achievement"),
+    "mentor": gettext_lazy("Mentor evaluation"),
+}
+TYPED_SCHOOL_ITEMS = SCHOOL_ITEMS
+TYPED_MENTOR_ITEMS = ("mentor",)
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@dataclass
+class Setup:
+    """A programme's scoring set-up: settings, KPIs and periods (in order)."""
+
+    settings: ScoreSettings
+    kpis: list[KpiDefinition]
+    periods: list[ScoringPeriod]
+
+    @property
+    def student_kpis(self) -> list[KpiDefinition]:
+        return [k for k in self.kpis if not k.is_team_level]
+
+    @property
+    def team_kpis(self) -> list[KpiDefinition]:
+        return [k for k in self.kpis if k.is_team_level]
+
+    @property
+    def sheet_period(self) -> ScoringPeriod | None:
+        chosen = self.settings.sheet_period_id
+        return next((p for p in self.periods if p.pk == chosen), self.periods[-1] if self.periods else None)
+
+    def period(self, pk) -> ScoringPeriod | None:
+        return next((p for p in self.periods if str(p.pk) == str(pk)), None)
+
+
+def load_setup(programme: Programme) -> Setup:
+    """The programme's scoring set-up, creating the defaults (DESIGN "Scoring")
+    the first time anyone asks: settings with the seed's weights and prizes,
+    the default KPIs, and the periods dated from the phases. Three queries
+    once created."""
+    settings = ScoreSettings.objects.filter(programme=programme).select_related("sheet_period").first()
+    kpis = list(programme.kpis.all())
+    periods = list(programme.scoring_periods.all())
+    if settings is None or not kpis or not periods:
+        with transaction.atomic():
+            if not kpis and not KpiDefinition.objects.filter(programme=programme).exists():
+                KpiDefinition.objects.bulk_create(
+                    KpiDefinition(programme=programme, code=d.code, name=str(d.name), unit=d.unit,
+                                  direction="higher" if d.higher_is_better else "lower", level=d.level,
+                                  target=d.target, weight=d.weight, order=n)
+                    for n, d in enumerate(kpi_rules.DEFAULT_KPIS, start=1)
+                )
+            if not periods and not ScoringPeriod.objects.filter(programme=programme).exists():
+                phases = list(programme.phases.values_list("kind", "start", "end"))
+                ScoringPeriod.objects.bulk_create(
+                    ScoringPeriod(programme=programme, name=p.name, start=p.start, end=p.end, order=n)
+                    for n, p in enumerate(kpi_rules.default_periods(phases, programme.year), start=1)
+                )
+            kpis = list(programme.kpis.all())
+            periods = list(programme.scoring_periods.all())
+            if settings is None:
+                settings, _created = ScoreSettings.objects.get_or_create(
+                    programme=programme, defaults={"sheet_period": periods[-1] if periods else None})
+    return Setup(settings, kpis, periods)
+
+
+# --------------------------------------------------------------------------- KPI grid
+
+
+@dataclass
+class GridCell:
+    kpi: KpiDefinition
+    value: Decimal | None
+    text: str = ""
+    error: str = ""
+
+    def __post_init__(self):
+        self.text = self.text or kpi_rules.plain_value(self.value)
+
+
+@dataclass
+class GridRow:
+    enrolment: Enrolment
+    cells: list[GridCell]
+    kpi_score: Decimal | None = None
+
+
+@dataclass
+class KpiGrid:
+    team: Team
+    period: ScoringPeriod
+    kpis: list[KpiDefinition]  # student-level columns
+    team_kpis: list[KpiDefinition]
+    rows: list[GridRow]
+    team_cells: list[GridCell]
+
+
+def team_enrolments(team: Team) -> list[Enrolment]:
+    """A team's students for scoring, those who left included (their values count)."""
+    return list(Enrolment.objects.filter(team=team).select_related("student", "school_class")
+                .order_by("school_class__name", "student__student_number"))
+
+
+def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
+    """The team × KPI grid of a period with the stored values (three queries)."""
+    enrolments = team_enrolments(team)
+    values = {(e, k): v for e, k, v in KpiValue.objects.filter(enrolment__team=team, period=period)
+              .values_list("enrolment_id", "kpi_id", "value")}
+    team_values = dict(TeamKpiValue.objects.filter(team=team, period=period).values_list("kpi_id", "value"))
+    rows = []
+    for enrolment in enrolments:
+        cells = [GridCell(k, values.get((enrolment.pk, k.pk))) for k in setup.student_kpis]
+        kpis = [rules.KpiValue(c.value, k.target, k.higher_is_better, k.weight) for c, k in zip(cells, setup.student_kpis, strict=True)]
+        kpis += [rules.KpiValue(team_values.get(k.pk), k.target, k.higher_is_better, k.weight) for k in setup.team_kpis]
+        rows.append(GridRow(enrolment, cells, rules.kpi_score(kpis)))
+    return KpiGrid(team, period, setup.student_kpis, setup.team_kpis, rows,
+                   [GridCell(k, team_values.get(k.pk)) for k in setup.team_kpis])
+
+
+@dataclass(frozen=True)
+class CellInput:
+    """One posted cell: a student's (``enrolment_id``) or the team's (None) value of a KPI."""
+
+    enrolment_id: int | None
+    kpi_id: int
+    raw: str
+
+
+@dataclass
+class SaveResult:
+    saved: int = 0
+    cleared: int = 0
+    errors: dict = field(default_factory=dict)  # (enrolment_id | None, kpi_id) -> reason
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def save_kpi_grid(setup: Setup, team: Team, period: ScoringPeriod, cells: Iterable[CellInput], user) -> SaveResult:
+    """Save a team's grid of a period in one transaction, or nothing at all.
+
+    Every cell is read first (``kpis.parse_value``); a bad cell, a student not
+    in the team or a KPI of the wrong level is reported with its reason and
+    nothing is written. An empty cell clears the stored value. Writes are
+    bulk: one upsert, and one delete per KPI that had cells cleared.
+    """
+    member_ids = set(Enrolment.objects.filter(team=team).values_list("pk", flat=True))
+    by_id = {k.pk: k for k in setup.kpis}
+    result = SaveResult()
+    student_rows, team_rows = [], []
+    clear_students: dict[int, list[int]] = defaultdict(list)
+    clear_team: list[int] = []
+    for cell in cells:
+        kpi = by_id.get(cell.kpi_id)
+        key = (cell.enrolment_id, cell.kpi_id)
+        if kpi is None or kpi.is_team_level != (cell.enrolment_id is None):
+            result.errors[key] = _("This KPI is not entered here.")
+            continue
+        if cell.enrolment_id is not None and cell.enrolment_id not in member_ids:
+            result.errors[key] = _("This student is not in the team.")
+            continue
+        try:
+            value = kpi_rules.parse_value(cell.raw, kpi.unit)
+        except ValueError as exc:
+            result.errors[key] = str(exc)
+            continue
+        if value is None:
+            if cell.enrolment_id is None:
+                clear_team.append(kpi.pk)
+            else:
+                clear_students[kpi.pk].append(cell.enrolment_id)
+        elif cell.enrolment_id is None:
+            team_rows.append(TeamKpiValue(team=team, kpi=kpi, period=period, value=value, updated_by=user))
+        else:
+            student_rows.append(KpiValue(enrolment_id=cell.enrolment_id, kpi=kpi, period=period, value=value,
+                                         updated_by=user))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for kpi_id, enrolment_ids in clear_students.items():
+            result.cleared += KpiValue.objects.filter(period=period, kpi_id=kpi_id, enrolment_id__in=enrolment_ids).delete()[0]
+        if clear_team:
+            result.cleared += TeamKpiValue.objects.filter(period=period, team=team, kpi_id__in=clear_team).delete()[0]
+        upsert_values(student_rows, team_rows)
+    result.saved = len(student_rows) + len(team_rows)
+    return result
+
+
+def upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
+    if student_rows:
+        KpiValue.objects.bulk_create(student_rows, batch_size=500, update_conflicts=True,
+                                     unique_fields=["enrolment", "kpi", "period"],
+                                     update_fields=["value", "updated_by", "updated_at"])
+    if team_rows:
+        TeamKpiValue.objects.bulk_create(team_rows, batch_size=500, update_conflicts=True,
+                                         unique_fields=["team", "kpi", "period"],
+                                         update_fields=["value", "updated_by", "updated_at"])
+
+
+# --------------------------------------------------------------------------- teams, ranking, prizes
+
+
+@dataclass
+class TeamStanding:
+    team: Team
+    headcount: int
+    figures: dict[int, Decimal | None]  # KPI id -> team figure
+    composite: Decimal | None
+    rank: int | None = None
+    prize: Decimal = ZERO
+    members: list[Enrolment] = field(default_factory=list)  # active members, who share the prize
+    member_scores: dict[int, Decimal | None] = field(default_factory=dict)
+    shares: list[tuple[Enrolment, Decimal]] = field(default_factory=list)
+
+    def figure_list(self, kpis: Sequence[KpiDefinition]) -> list[Decimal | None]:
+        return [self.figures.get(k.pk) for k in kpis]
+
+
+def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | None) -> list[TeamStanding]:
+    """Every team's KPI figures, composite, rank, prize and the split of the
+    prize among its active members (four queries).
+
+    The composite weights each KPI's achievement capped at twice the target
+    (``rules.MAX_ACHIEVEMENT``) over the KPIs with a figure; ranks are
+    competition ranks (1, 2, 2, 4); tied teams share their places' prizes;
+    a prize is split among the active members equally or by their KPI score,
+    to the cent. Teams are listed best first, unranked ones last.
+    """
+    teams = list(programme.teams.all())
+    enrolments = list(Enrolment.objects.filter(programme=programme, team__isnull=False)
+                      .select_related("student").order_by("student__student_number"))
+    team_of = {e.pk: e.team_id for e in enrolments}
+    member_values: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    student_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    team_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if period is not None:
+        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment__programme=programme) \
+                .values_list("enrolment_id", "kpi_id", "value"):
+            if enrolment_id in team_of:
+                member_values[team_of[enrolment_id]][kpi_id].append(value)
+                student_values[enrolment_id][kpi_id] = value
+        for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team__programme=programme) \
+                .values_list("team_id", "kpi_id", "value"):
+            team_values[team_id][kpi_id] = value
+    levels = {k.pk: k.level for k in setup.kpis}
+    standings = {}
+    for team in teams:
+        figures = kpi_rules.team_figures(levels, member_values[team.pk], team_values[team.pk])
+        composite = rules.kpi_score(
+            [rules.KpiValue(figures[k.pk], k.target, k.higher_is_better, k.weight) for k in setup.kpis],
+            cap=rules.MAX_ACHIEVEMENT)
+        members = [e for e in enrolments if e.team_id == team.pk and e.status == Enrolment.Status.ACTIVE]
+        scores = {e.pk: student_kpi_score(setup, student_values[e.pk], team_values[team.pk]) for e in members}
+        standings[team.pk] = TeamStanding(team, len(members), figures, composite, members=members, member_scores=scores)
+    ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
+    prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
+    by_score = setup.settings.prize_split == ScoreSettings.Split.SCORE
+    for pk, standing in standings.items():
+        standing.rank = ranks.get(pk)
+        standing.prize = prizes.get(pk, ZERO)
+        if standing.prize and standing.members:
+            split = rules.split_prize(standing.prize, [e.pk for e in standing.members],
+                                      {k: v or ZERO for k, v in standing.member_scores.items()} if by_score else None)
+            standing.shares = [(e, split[e.pk]) for e in standing.members]
+    return sorted(standings.values(), key=lambda s: (s.rank is None, s.rank or 0, s.team.name))
+
+
+def student_kpi_score(setup: Setup, own: dict[int, Decimal], team: dict[int, Decimal]) -> Decimal | None:
+    """A student's KPI achievement (0–100): their own values of student-level
+    KPIs, their team's of team-level ones, each capped at the target."""
+    return rules.kpi_score([
+        rules.KpiValue(team.get(k.pk) if k.is_team_level else own.get(k.pk), k.target, k.higher_is_better, k.weight)
+        for k in setup.kpis
+    ])
+
+
+def award_team_prizes(setup: Setup, programme: Programme, period: ScoringPeriod, user) -> list[TeamPrize]:
+    """Fix the team prizes of a period from its current ranking: replaces the
+    period's earlier prizes and their shares, in one transaction."""
+    standings = [s for s in team_standings(setup, programme, period) if s.rank is not None and s.prize > 0]
+    with transaction.atomic():
+        TeamPrize.objects.filter(programme=programme, period=period).delete()
+        prizes = TeamPrize.objects.bulk_create(
+            TeamPrize(programme=programme, period=period, team=s.team, rank=s.rank, composite=s.composite,
+                      amount=s.prize, split=setup.settings.prize_split, awarded_by=user)
+            for s in standings
+        )
+        PrizeShare.objects.bulk_create(
+            PrizeShare(prize=prize, enrolment=enrolment, amount=amount)
+            for prize, standing in zip(prizes, standings, strict=True) for enrolment, amount in standing.shares
+        )
+    return prizes
+
+
+# --------------------------------------------------------------------------- score sheets
+
+
+@dataclass
+class KpiLine:
+    kpi: KpiDefinition
+    value: Decimal | None
+    achievement: Decimal | None
+    team_figure: bool
+
+    @property
+    def value_text(self) -> str:
+        return kpi_rules.format_value(self.value, self.kpi.unit)
+
+    @property
+    def target_text(self) -> str:
+        return kpi_rules.format_value(self.kpi.target, self.kpi.unit)
+
+    @property
+    def achievement_pct(self) -> Decimal | None:
+        return None if self.achievement is None else (self.achievement * 100).quantize(Decimal("0.01"))
+
+
+@dataclass
+class SheetItem:
+    key: str
+    label: str
+    side: str  # "school" / "company"
+    weight: Decimal
+    score: Decimal | None
+    points: Decimal | None
+    computed: bool
+    how: str = ""
+
+
+@dataclass
+class ScoreSheet:
+    enrolment: Enrolment
+    items: list[SheetItem]
+    total: Decimal | None
+    missing: tuple[str, ...]
+    kpi_lines: list[KpiLine]
+    attendance: AttendanceFigures | None
+    off_duty: bool
+    period: ScoringPeriod | None
+
+    @property
+    def school_items(self) -> list[SheetItem]:
+        return [i for i in self.items if i.side == "school"]
+
+    @property
+    def company_items(self) -> list[SheetItem]:
+        return [i for i in self.items if i.side == "company"]
+
+
+def attendance_item(figures: AttendanceFigures | None) -> tuple[Decimal | None, str]:
+    """The attendance score and how it was computed, from the attendance records."""
+    if figures is None or figures.expected == 0:
+        return None, _("No attendance recorded yet.")
+    approved_leave = figures.absent + figures.leave - figures.truancy  # absence or leave not counted as truancy
+    score = rules.attendance_score(figures.expected, figures.present, figures.late, approved_leave)
+    how = _("%(present)s present, %(late)s late of %(scheduled)s scheduled days.") % {
+        "present": figures.present, "late": figures.late, "scheduled": figures.expected}
+    if approved_leave:
+        how += " " + _("%(days)s days of approved leave are not counted.") % {"days": approved_leave}
+    if figures.truancy:
+        how += " " + _("%(days)s days of truancy count nothing.") % {"days": figures.truancy}
+    if figures.late:
+        how += " " + _("A late day counts half.")
+    if score is None:
+        return None, how
+    return score, how
+
+
+def kpi_item(setup: Setup, own: dict[int, Decimal], team: dict[int, Decimal], period) -> tuple[Decimal | None, str, list[KpiLine]]:
+    """The KPI-achievement score, how it was computed, and one line per KPI."""
+    lines = []
+    for k in setup.kpis:
+        value = team.get(k.pk) if k.is_team_level else own.get(k.pk)
+        lines.append(KpiLine(k, value, rules.achievement(value, k.target, k.higher_is_better), k.is_team_level))
+    score = student_kpi_score(setup, own, team)
+    counted = sum(1 for line in lines if line.value is not None)
+    if score is None:
+        return None, _("No KPI values in “%(period)s” yet.") % {"period": period or "—"}, lines
+    how = _("Weighted achievement of %(n)s of %(total)s KPIs in “%(period)s”, each counted up to its target.") % {
+        "n": counted, "total": len(lines), "period": period}
+    return score, how, lines
+
+
+def score_sheets(setup: Setup, programme: Programme, enrolments: Sequence[Enrolment]) -> list[ScoreSheet]:
+    """The score sheet (成绩评定表) of each enrolment, in the given order.
+
+    School items and the mentor's evaluation are as typed; attendance and KPI
+    achievement are computed from the records of the score-sheet period
+    (``ScoreSettings.sheet_period``), each with a sentence saying how. Four
+    queries whatever the number of students.
+    """
+    period = setup.sheet_period
+    weights = setup.settings.weights()
+    ids = [e.pk for e in enrolments]
+    typed = {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment_id__in=ids)}
+    own: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    team: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    figures = {}
+    if period is not None:
+        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment_id__in=ids) \
+                .values_list("enrolment_id", "kpi_id", "value"):
+            own[enrolment_id][kpi_id] = value
+        team_ids = {e.team_id for e in enrolments if e.team_id}
+        for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team_id__in=team_ids) \
+                .values_list("team_id", "kpi_id", "value"):
+            team[team_id][kpi_id] = value
+        figures = attendance_summary(programme, ids, period.start, period.end)
+    else:
+        figures = attendance_summary(programme, ids)
+    sheets = []
+    for enrolment in enrolments:
+        entry = typed.get(enrolment.pk)
+        scores, hows = {}, {}
+        for item in ITEMS:
+            if item not in COMPUTED_ITEMS:
+                scores[item] = getattr(entry, item) if entry else None
+        scores["attendance"], hows["attendance"] = attendance_item(figures.get(enrolment.pk))
+        scores["kpi"], hows["kpi"], lines = kpi_item(setup, own[enrolment.pk], team[enrolment.team_id], period)
+        total = sheet_total(scores, weights)
+        items = [
+            SheetItem(item, str(ITEM_LABELS[item]), "school" if item in SCHOOL_ITEMS else "company", weights[item],
+                      scores[item], total.weighted.get(item), item in COMPUTED_ITEMS, hows.get(item, ""))
+            for item in ITEMS
+        ]
+        sheets.append(ScoreSheet(enrolment, items, total.total, total.missing, lines, figures.get(enrolment.pk),
+                                 bool(entry and entry.off_duty), period))
+    return sheets
+
+
+# --------------------------------------------------------------------------- typed items
+
+
+def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], posted: dict[tuple[int, str], str],
+                      notes: dict[int, str] | None = None) -> dict[tuple[int, str], str]:
+    """Save typed score-sheet items (0–100; empty clears) of these students in
+    one upsert, or nothing: returns the bad cells with their reason.
+    ``notes`` (enrolment id → text) are the mentor's comments, saved alongside."""
+    errors, values = {}, {}
+    for enrolment in enrolments:
+        for item in items:
+            raw = (posted.get((enrolment.pk, item)) or "").strip()
+            if not raw:
+                values[(enrolment.pk, item)] = None
+                continue
+            try:
+                value = kpi_rules.parse_value(raw, kpi_rules.PERCENT)
+            except ValueError:
+                errors[(enrolment.pk, item)] = _("A score is a number from 0 to 100.")
+                continue
+            values[(enrolment.pk, item)] = value.quantize(Decimal("0.01"))
+    if errors:
+        return errors
+    extra = {} if notes is None else {"mentor_note": ""}
+    rows = [EnrolmentScore(enrolment=e, **{item: values[(e.pk, item)] for item in items}, **extra) for e in enrolments]
+    if notes is not None:
+        for row in rows:
+            row.mentor_note = (notes.get(row.enrolment_id) or "").strip()[:300]
+    with transaction.atomic():
+        EnrolmentScore.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["enrolment"],
+                                           update_fields=[*items, *extra, "updated_at"])
+    return {}
+
+
+def typed_scores(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentScore]:
+    return {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment__in=[e.pk for e in enrolments])}
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def decide_incident(incident: Incident, confirm: bool, user, note: str = "") -> Incident:
+    """The school confirms or disputes a reported incident. A confirmed
+    level-4 incident takes the student off customer duty (recorded on the
+    student's ``EnrolmentScore``)."""
+    if incident.status != Incident.Status.REPORTED:
+        raise ValueError(_("This incident has been decided already."))
+    with transaction.atomic():
+        incident.status = Incident.Status.CONFIRMED if confirm else Incident.Status.DISPUTED
+        incident.decided_by, incident.decided_at, incident.decision_note = user, timezone.now(), note
+        incident.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        if incident.takes_off_duty:
+            EnrolmentScore.objects.update_or_create(
+                enrolment_id=incident.enrolment_id,
+                defaults={"off_duty": True, "off_duty_since": incident.occurred_on, "off_duty_incident": incident})
+    return incident
+
+
+def confirmed_incidents(programme: Programme) -> dict[int, list[tuple[int, date, str, Decimal | None]]]:
+    """Confirmed incidents per enrolment as plain values (for stipends):
+    ``{enrolment_id: [(incident id, date, level "1"–"4" or "cash", cash amount or None)]}``."""
+    result = defaultdict(list)
+    for pk, enrolment_id, day, level, cash in Incident.objects.filter(
+            programme=programme, status=Incident.Status.CONFIRMED).order_by("occurred_on", "pk") \
+            .values_list("pk", "enrolment_id", "occurred_on", "level", "cash_amount"):
+        result[enrolment_id].append((pk, day, level, None if cash is None else money(cash)))
+    return dict(result)
+
+
+def prize_and_award_credits(programme: Programme) -> dict[int, list[tuple[str, str, Decimal]]]:
+    """What stipends add for each student, as plain values:
+    ``{enrolment_id: [(id, label, amount)]}``. Ids are ``"award:<pk>"`` for an
+    individual award and ``"prize:<pk>"`` for a share of a fixed team prize,
+    stable as long as the record stands (re-fixing a period's prizes makes new ones)."""
+    result = defaultdict(list)
+    for pk, enrolment_id, label, amount, period in Award.objects.filter(programme=programme).order_by("pk") \
+            .values_list("pk", "enrolment_id", "label", "amount", "period__name"):
+        result[enrolment_id].append((f"award:{pk}", f"{label}（{period}）" if period else label, money(amount)))
+    for pk, enrolment_id, amount, rank, period, team in PrizeShare.objects.filter(prize__programme=programme) \
+            .order_by("prize__period__order", "pk") \
+            .values_list("pk", "enrolment_id", "amount", "prize__rank", "prize__period__name", "prize__team__name"):
+        label = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”") % {"team": team, "rank": rank, "period": period}
+        result[enrolment_id].append((f"prize:{pk}", label, money(amount)))
+    return dict(result)
+
+
+def conduct_source(programme_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """Confirmed incidents count as student misconduct for the school's
+    good-conduct bonus (registered with programs' settlement in ``apps.ready``)."""
+    counts = dict(Incident.objects.filter(programme__in=programme_ids, status=Incident.Status.CONFIRMED)
+                  .values_list("programme").annotate(n=Count("pk")).values_list("programme", "n"))
+    label = _("confirmed incidents")
+    return {pid: [(label, counts.get(pid, 0))] for pid in programme_ids}
+
+
+def incidents_for(programme: Programme, enrolments_qs) -> list[Incident]:
+    return list(Incident.objects.filter(programme=programme, enrolment__in=enrolments_qs)
+                .select_related("enrolment__student", "enrolment__team", "reported_by", "decided_by"))
+
+
+def off_duty_ids(programme: Programme) -> set[int]:
+    return set(EnrolmentScore.objects.filter(enrolment__programme=programme, off_duty=True)
+               .values_list("enrolment_id", flat=True))

@@ -1,0 +1,13 @@
+"""Celery tasks of the scoring app: thin wrappers around services."""
+
+from celery import shared_task
+
+from trainingweek.jobs import execute_job
+
+from .documents import build_class_pdfs
+
+
+@shared_task(name="scoring.class_sheets")
+def class_sheets_task(job_id: int) -> None:
+    """Build a class's score sheets: one merged PDF and a ZIP of per-student PDFs."""
+    execute_job(job_id, build_class_pdfs)

@@ -1,0 +1,517 @@
+"""Scoring pages: dashboard, KPI entry and import, ranking and prizes, score
+sheets (pages and PDFs), incidents, awards and the coordinator's set-up.
+
+Who does what: mentors enter KPI values, their evaluation and incidents for
+their own teams (others get 404 through ``programs.access``); the school's
+coordinator sets up KPIs, periods, weights and prizes, enters the school
+items, confirms or disputes incidents and fixes the team prizes; finance
+reads the dashboard, ranking, incidents and awards but not score sheets (403).
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programs.access import (
+    can_manage,
+    get_programme,
+    is_admin,
+    require_manage,
+    require_team,
+    visible_enrolments,
+    visible_teams,
+)
+from programs.models import Enrolment, Programme
+from trainingweek.jobs import start_job
+from trainingweek.models import Job, User
+
+from . import documents, excel, services
+from . import kpis as kpi_rules
+from .forms import (
+    AwardForm,
+    DecisionForm,
+    IncidentForm,
+    KpiFormSet,
+    KpiImportForm,
+    PeriodFormSet,
+    ScoreSettingsForm,
+    TableHelper,
+)
+from .models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
+from .tasks import class_sheets_task
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CELL = re.compile(r"^v_(\d+)_(\d+)$")
+TEAM_CELL = re.compile(r"^t_(\d+)$")
+
+
+def is_mentor(user) -> bool:
+    return is_admin(user) or user.role == User.Role.MENTOR
+
+
+def _require_mentor(user) -> None:
+    if not is_mentor(user):
+        raise PermissionDenied
+
+
+def _no_finance(user) -> None:
+    """Score sheets are the school's and the mentors' business."""
+    if user.role == User.Role.FINANCE and not is_admin(user):
+        raise PermissionDenied
+
+
+def _context(programme, subtab, **extra) -> dict:
+    return {"programme": programme, "tab": "scoring", "subtab": subtab, **extra}
+
+
+def _period(request, setup) -> ScoringPeriod | None:
+    return setup.period(request.GET.get("period")) or setup.sheet_period
+
+
+def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+# --------------------------------------------------------------------------- dashboard and ranking
+
+
+def dashboard(request, pk):
+    """Team KPI table of a period (headcount, each KPI's team figure,
+    composite, rank) with bars comparing the teams per KPI."""
+    programme = get_programme(request.user, pk)
+    setup = services.load_setup(programme)
+    period = _period(request, setup)
+    standings = services.team_standings(setup, programme, period)
+    charts = []
+    for kpi in setup.kpis:
+        figures = [s.figures.get(kpi.pk) for s in standings]
+        widths = kpi_rules.bar_widths(figures)
+        charts.append({"kpi": kpi, "bars": [
+            {"team": s.team, "value": kpi_rules.format_value(f, kpi.unit), "width": w}
+            for s, f, w in zip(standings, figures, widths, strict=True)]})
+    rows = [{"standing": s, "cells": [kpi_rules.format_value(s.figures.get(k.pk), k.unit) for k in setup.kpis]}
+            for s in standings]
+    return render(request, "scoring/dashboard.html", _context(
+        programme, "dashboard", setup=setup, period=period, rows=rows, charts=charts,
+        composite_bars=zip(standings, kpi_rules.bar_widths([s.composite for s in standings]), strict=True),
+        can_manage=can_manage(request.user, programme)))
+
+
+def ranking(request, pk):
+    """Teams ranked on the KPI composite with their prizes and each member's share."""
+    programme = get_programme(request.user, pk)
+    setup = services.load_setup(programme)
+    period = _period(request, setup)
+    standings = services.team_standings(setup, programme, period)
+    fixed = list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
+    return render(request, "scoring/ranking.html", _context(
+        programme, "ranking", setup=setup, period=period, standings=standings, fixed=fixed,
+        prizes_text=" / ".join(f"{p:,}" for p in setup.settings.prizes()) or "—", can_manage=can_manage(request.user, programme)))
+
+
+@require_POST
+def award_prizes(request, pk):
+    """The coordinator fixes the period's team prizes from the current ranking."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    setup = services.load_setup(programme)
+    period = setup.period(request.POST.get("period"))
+    if period is None:
+        raise Http404
+    prizes = services.award_team_prizes(setup, programme, period, request.user)
+    messages.success(request, _("The team prizes of “%(period)s” were fixed for %(n)s teams.") % {
+        "period": period.name, "n": len(prizes)})
+    return redirect(f"{reverse('scoring:ranking', args=[programme.pk])}?period={period.pk}")
+
+
+# --------------------------------------------------------------------------- KPI entry
+
+
+def kpi_index(request, pk):
+    """The teams the user may see × the periods, each a link to its grid."""
+    programme = get_programme(request.user, pk)
+    setup = services.load_setup(programme)
+    teams = list(visible_teams(request.user, programme).annotate(n=Count("enrolments")))
+    return render(request, "scoring/kpi_index.html", _context(
+        programme, "kpi", setup=setup, teams=teams, can_import=is_mentor(request.user)))
+
+
+def _posted_cells(post) -> list[services.CellInput]:
+    cells = []
+    for name, raw in post.items():
+        if match := CELL.match(name):
+            cells.append(services.CellInput(int(match[1]), int(match[2]), raw))
+        elif match := TEAM_CELL.match(name):
+            cells.append(services.CellInput(None, int(match[1]), raw))
+    return cells
+
+
+def kpi_grid(request, pk, team_pk, period_pk):
+    """A team's KPI values of one period: one row per student, one column per
+    KPI, the team's own values below; saved in one request, all or nothing."""
+    programme = get_programme(request.user, pk)
+    team = require_team(request.user, programme, team_pk)
+    setup = services.load_setup(programme)
+    period = setup.period(period_pk)
+    if period is None:
+        raise Http404
+    editable = is_mentor(request.user)
+    errors, result = [], None
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        result = services.save_kpi_grid(setup, team, period, _posted_cells(request.POST), request.user)
+        if result.ok:
+            messages.success(request, _("KPI values saved: %(saved)s values, %(cleared)s cleared.") % {
+                "saved": result.saved, "cleared": result.cleared})
+            return redirect("scoring:kpi_grid", pk=programme.pk, team_pk=team.pk, period_pk=period.pk)
+    grid = services.kpi_grid(setup, team, period)
+    if result is not None:  # a refused save shows what the user typed, with the reason per cell
+        names = {row.enrolment.pk: row.enrolment.student.name for row in grid.rows}
+        kpi_names = {k.pk: k.name for k in setup.kpis}
+        for row in grid.rows:
+            for cell in row.cells:
+                cell.text = request.POST.get(f"v_{row.enrolment.pk}_{cell.kpi.pk}", cell.text)
+                cell.error = result.errors.get((row.enrolment.pk, cell.kpi.pk), "")
+        for cell in grid.team_cells:
+            cell.text = request.POST.get(f"t_{cell.kpi.pk}", cell.text)
+            cell.error = result.errors.get((None, cell.kpi.pk), "")
+        for (enrolment_id, kpi_id), reason in result.errors.items():
+            who = names.get(enrolment_id, _("Team")) if enrolment_id else team.name
+            errors.append(f"{who} · {kpi_names.get(kpi_id, '?')}: {reason}")
+    standings = services.team_standings(setup, programme, period)
+    return render(request, "scoring/kpi_grid.html", _context(
+        programme, "kpi", setup=setup, team=team, period=period, grid=grid, editable=editable, errors=errors,
+        standings=standings, teams=visible_teams(request.user, programme)))
+
+
+def _import_enrolments(user, programme) -> list[Enrolment]:
+    return list(visible_enrolments(user, programme).filter(team__isnull=False).select_related("student", "team")
+                .order_by("team__name", "student__student_number"))
+
+
+def kpi_template(request, pk):
+    """The Excel template of a period for the user's students, prefilled."""
+    programme = get_programme(request.user, pk)
+    _require_mentor(request.user)
+    setup = services.load_setup(programme)
+    period = _period(request, setup)
+    content = excel.template_workbook(setup, period, _import_enrolments(request.user, programme))
+    return _download(content, f"{_('KPI values')} {period.name}.xlsx", XLSX)
+
+
+def kpi_import(request, pk):
+    """Upload a filled template: every row is checked, nothing is written unless all are good."""
+    programme = get_programme(request.user, pk)
+    _require_mentor(request.user)
+    setup = services.load_setup(programme)
+    form = KpiImportForm(request.POST or None, request.FILES or None, periods=programme.scoring_periods.all(),
+                         initial={"period": setup.sheet_period})
+    result = None
+    if request.method == "POST" and form.is_valid():
+        period = form.cleaned_data["period"]
+        result = excel.import_kpi_values(setup, period, form.cleaned_data["file"].read(),
+                                         _import_enrolments(request.user, programme), request.user)
+        if result.ok:
+            messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.written, "period": period.name})
+            return redirect("scoring:kpi_index", pk=programme.pk)
+    return render(request, "scoring/kpi_import.html", _context(
+        programme, "kpi", form=form, result=result, max_mb=settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        max_rows=settings.IMPORT_MAX_ROWS))
+
+
+# --------------------------------------------------------------------------- score sheets
+
+
+def sheet_index(request, pk):
+    """Coordinators: the classes; mentors: their teams."""
+    programme = get_programme(request.user, pk)
+    _no_finance(request.user)
+    classes = programme.classes.annotate(n=Count("enrolments")) if can_manage(request.user, programme) else []
+    teams = visible_teams(request.user, programme).annotate(n=Count("enrolments"))
+    return render(request, "scoring/sheet_index.html", _context(programme, "sheets", classes=classes, teams=teams))
+
+
+def _sheet_rows(sheets, typed_items, posted=None, errors=None):
+    rows = []
+    for sheet in sheets:
+        cells = []
+        for item in sheet.items:
+            cell = {"item": item, "input": None}
+            if item.key in typed_items:
+                name = f"{item.key}_{sheet.enrolment.pk}"
+                text = posted.get(name, "") if posted is not None else kpi_rules.plain_value(item.score)
+                cell["input"] = {"name": name, "text": text,
+                                 "error": (errors or {}).get((sheet.enrolment.pk, item.key), "")}
+            cells.append(cell)
+        rows.append({"sheet": sheet, "cells": cells})
+    return rows
+
+
+def _posted_scores(post, enrolments, items) -> dict:
+    return {(e.pk, item): post.get(f"{item}_{e.pk}", "") for e in enrolments for item in items}
+
+
+def class_sheets(request, pk, class_pk):
+    """A class's score sheets: the coordinator enters the school items here and
+    sees every item, the total, and starts the class PDF."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    school_class = get_object_or_404(programme.classes, pk=class_pk)
+    enrolments = list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
+                      .order_by("student__student_number"))
+    errors = {}
+    if request.method == "POST":
+        errors = services.save_typed_scores(enrolments, services.TYPED_SCHOOL_ITEMS,
+                                            _posted_scores(request.POST, enrolments, services.TYPED_SCHOOL_ITEMS))
+        if not errors:
+            messages.success(request, _("The school's scores were saved."))
+            return redirect("scoring:class_sheets", pk=programme.pk, class_pk=school_class.pk)
+    setup = services.load_setup(programme)
+    sheets = services.score_sheets(setup, programme, enrolments)
+    rows = _sheet_rows(sheets, services.TYPED_SCHOOL_ITEMS, request.POST if errors else None, errors)
+    jobs = Job.objects.filter(kind=documents.JOB_KIND, params__programme=programme.pk,
+                              params__school_class=school_class.pk).order_by("-created_at")[:3]
+    return render(request, "scoring/class_sheets.html", _context(
+        programme, "sheets", setup=setup, school_class=school_class, rows=rows, errors=errors, jobs=jobs,
+        typed=[services.ITEM_LABELS[i] for i in services.TYPED_SCHOOL_ITEMS], period=setup.sheet_period))
+
+
+def team_sheets(request, pk, team_pk):
+    """A team's score sheets: the mentor enters their evaluation here."""
+    programme = get_programme(request.user, pk)
+    _no_finance(request.user)
+    team = require_team(request.user, programme, team_pk)
+    editable = is_mentor(request.user)
+    enrolments = services.team_enrolments(team)
+    errors = {}
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        posted = _posted_scores(request.POST, enrolments, services.TYPED_MENTOR_ITEMS)
+        notes = {e.pk: request.POST.get(f"note_{e.pk}", "") for e in enrolments}
+        errors = services.save_typed_scores(enrolments, services.TYPED_MENTOR_ITEMS, posted, notes)
+        if not errors:
+            messages.success(request, _("Your evaluations were saved."))
+            return redirect("scoring:team_sheets", pk=programme.pk, team_pk=team.pk)
+    setup = services.load_setup(programme)
+    sheets = services.score_sheets(setup, programme, enrolments)
+    rows = _sheet_rows(sheets, services.TYPED_MENTOR_ITEMS, request.POST if errors else None, errors)
+    notes = services.typed_scores(enrolments)
+    for row in rows:
+        entry = notes.get(row["sheet"].enrolment.pk)
+        row["note"] = request.POST.get(f"note_{row['sheet'].enrolment.pk}", "") if errors else (entry.mentor_note if entry else "")
+    return render(request, "scoring/team_sheets.html", _context(
+        programme, "sheets", setup=setup, team=team, rows=rows, errors=errors, editable=editable,
+        period=setup.sheet_period))
+
+
+def _student(request, pk, enrolment_pk) -> tuple[Programme, Enrolment]:
+    programme = get_programme(request.user, pk)
+    _no_finance(request.user)
+    enrolment = get_object_or_404(
+        visible_enrolments(request.user, programme).select_related("student", "team", "school_class"), pk=enrolment_pk)
+    return programme, enrolment
+
+
+def student_sheet(request, pk, enrolment_pk):
+    """One student's score sheet, each computed item saying how, with incidents and awards."""
+    programme, enrolment = _student(request, pk, enrolment_pk)
+    setup = services.load_setup(programme)
+    (sheet,) = services.score_sheets(setup, programme, [enrolment])
+    incidents = list(enrolment.incidents.select_related("reported_by", "decided_by"))
+    credits = services.prize_and_award_credits(programme).get(enrolment.pk, [])
+    return render(request, "scoring/student_sheet.html", _context(
+        programme, "sheets", setup=setup, sheet=sheet, enrolment=enrolment, incidents=incidents, credits=credits))
+
+
+def student_pdf(request, pk, enrolment_pk):
+    programme, enrolment = _student(request, pk, enrolment_pk)
+    setup = services.load_setup(programme)
+    (sheet,) = services.score_sheets(setup, programme, [enrolment])
+    return _download(documents.student_pdf(programme, sheet), documents.filename(enrolment), "application/pdf")
+
+
+@require_POST
+def class_pdf(request, pk, class_pk):
+    """Start the background job building the class's merged PDF and ZIP."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    school_class = get_object_or_404(programme.classes, pk=class_pk)
+    job = start_job(documents.JOB_KIND, request.user, class_sheets_task, params={
+        "programme": programme.pk, "school_class": school_class.pk, "language": get_language()})
+    return redirect("job_detail", pk=job.pk)
+
+
+def _class_job(request, pk, job_pk) -> tuple[Programme, Job]:
+    """A finished class-PDF job of this programme, for those who may see the class."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    job = get_object_or_404(Job, pk=job_pk, kind=documents.JOB_KIND, params__programme=programme.pk,
+                            status=Job.Status.SUCCEEDED)
+    if not programme.classes.filter(pk=job.params.get("school_class")).exists():
+        raise Http404
+    return programme, job
+
+
+def class_pdf_result(request, pk, job_pk):
+    programme, job = _class_job(request, pk, job_pk)
+    school_class = programme.classes.get(pk=job.params["school_class"])
+    return render(request, "scoring/class_pdf_result.html", _context(
+        programme, "sheets", job=job, school_class=school_class))
+
+
+def class_pdf_download(request, pk, job_pk, kind):
+    programme, job = _class_job(request, pk, job_pk)
+    if kind == "zip" and job.result_file:
+        handle, name = job.result_file.open("rb"), job.result_file.name
+    elif kind == "pdf" and job.result.get("pdf") and default_storage.exists(job.result["pdf"]):
+        handle, name = default_storage.open(job.result["pdf"], "rb"), job.result["pdf"]
+    else:
+        raise Http404
+    return FileResponse(handle, as_attachment=True, filename=name.rsplit("/", 1)[-1])
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def incident_list(request, pk):
+    """Incidents of the students the user sees; the coordinator confirms or disputes."""
+    programme = get_programme(request.user, pk)
+    incidents = services.incidents_for(programme, visible_enrolments(request.user, programme))
+    return render(request, "scoring/incident_list.html", _context(
+        programme, "incidents", incidents=incidents, can_decide=can_manage(request.user, programme),
+        can_report=is_mentor(request.user), decision_form=DecisionForm()))
+
+
+def incident_create(request, pk):
+    """A mentor reports an incident of one of their students."""
+    programme = get_programme(request.user, pk)
+    _require_mentor(request.user)
+    enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE)
+    form = IncidentForm(request.POST or None, enrolments=enrolments, instance=Incident(programme=programme,
+                                                                                       reported_by=request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The incident was reported; the school will confirm or dispute it."))
+        return redirect("scoring:incident_list", pk=programme.pk)
+    return render(request, "scoring/form.html", _context(
+        programme, "incidents", form=form, title=_("Report an incident"),
+        back=reverse("scoring:incident_list", args=[programme.pk])))
+
+
+@require_POST
+def incident_decide(request, pk, incident_pk):
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    incident = get_object_or_404(programme.incidents, pk=incident_pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to confirm or to dispute."))
+    else:
+        try:
+            services.decide_incident(incident, form.cleaned_data["decision"] == "confirm", request.user,
+                                     form.cleaned_data["note"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The incident is now “%(status)s”.") % {"status": incident.get_status_display()})
+            if incident.takes_off_duty:
+                messages.warning(request, _("%(name)s is taken off customer duty.") % {"name": incident.enrolment.student.name})
+    return redirect("scoring:incident_list", pk=programme.pk)
+
+
+# --------------------------------------------------------------------------- awards
+
+
+def award_list(request, pk):
+    """Individual awards of the students the user sees; coordinators and mentors add them."""
+    programme = get_programme(request.user, pk)
+    enrolments = visible_enrolments(request.user, programme)
+    may_add = can_manage(request.user, programme) or is_mentor(request.user)
+    form = AwardForm(request.POST or None, enrolments=enrolments, periods=programme.scoring_periods.all(),
+                     instance=Award(programme=programme, created_by=request.user)) if may_add else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The award was added."))
+            return redirect("scoring:award_list", pk=programme.pk)
+    services.load_setup(programme)  # the periods exist for the form
+    awards = list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
+                  .select_related("enrolment__student", "enrolment__team", "period", "created_by"))
+    return render(request, "scoring/award_list.html", _context(
+        programme, "awards", awards=awards, form=form, can_manage=can_manage(request.user, programme)))
+
+
+@require_POST
+def award_delete(request, pk, award_pk):
+    programme = get_programme(request.user, pk)
+    award = get_object_or_404(Award.objects.filter(enrolment__in=visible_enrolments(request.user, programme)),
+                              programme=programme, pk=award_pk)
+    if not (can_manage(request.user, programme) or award.created_by_id == request.user.pk):
+        raise PermissionDenied
+    award.delete()
+    messages.success(request, _("The award was removed."))
+    return redirect("scoring:award_list", pk=programme.pk)
+
+
+# --------------------------------------------------------------------------- set-up (coordinator)
+
+
+def settings_form(request, pk):
+    """Weights of the score sheet (adding up to 100), team prizes and their split."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    setup = services.load_setup(programme)
+    form = ScoreSettingsForm(request.POST or None, instance=setup.settings)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The scoring settings were saved."))
+        return redirect("scoring:settings", pk=programme.pk)
+    return render(request, "scoring/settings.html", _context(programme, "settings", form=form, setup=setup))
+
+
+def _formset_page(request, programme, formset_class, queryset, title, subtab, instance_defaults):
+    formset = formset_class(request.POST or None, queryset=queryset, prefix="f")
+    formset.helper = TableHelper()
+    if request.method == "POST" and formset.is_valid():
+        for form in formset.forms:
+            for field_name, value in instance_defaults.items():
+                setattr(form.instance, field_name, value)
+        formset.save()
+        messages.success(request, _("Saved."))
+        return redirect(request.path)
+    return render(request, "scoring/formset.html", _context(programme, subtab, formset=formset, title=title))
+
+
+def kpi_setup(request, pk):
+    """The programme's KPIs: code, name, unit, direction, per student or team, target, weight."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    services.load_setup(programme)
+    return _formset_page(request, programme, KpiFormSet, KpiDefinition.objects.filter(programme=programme),
+                         _("KPIs"), "settings", {"programme": programme})
+
+
+def period_setup(request, pk):
+    """The scoring periods (pre-sale, Double-11 day, after-sale, whole programme…)."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    services.load_setup(programme)
+    return _formset_page(request, programme, PeriodFormSet, ScoringPeriod.objects.filter(programme=programme),
+                         _("Scoring periods"), "settings", {"programme": programme})
