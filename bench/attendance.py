@@ -17,33 +17,19 @@ and prints the scale, the figures and the ratios. Not a test: run it by hand.
 """
 
 import argparse
-import os
 import random
-import sys
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
+from harness import setup_django as prepare
+
 TEAM_SIZE = 200
 
 
 def setup_django() -> str:
-    OUT.mkdir(parents=True, exist_ok=True)
-    if not os.environ.get("DATABASE_URL"):
-        db = OUT / "attendance.sqlite3"
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingweek.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    prepare("attendance")
     from django.core.management import call_command
     from django.db import connection
 

@@ -19,30 +19,16 @@ import argparse
 import io
 import os
 import random
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-BASE = Path(__file__).resolve().parent.parent
-OUT = BASE / "bench" / "out"
+from harness import setup_django as prepare
+
 REGIONS = ["430102", "430103", "430104", "430105", "430111", "430121"]  # codes stdnum knows
 
 
 def setup_django() -> str:
-    sys.path.insert(0, str(BASE))
-    OUT.mkdir(parents=True, exist_ok=True)
-    if not os.environ.get("DATABASE_URL"):
-        path = OUT / "import_students.sqlite3"
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingweek.settings")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    prepare("import_students")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -19,24 +19,13 @@ Prints the scale, our figure, the bare figure and the ratio for each.
 """
 
 import argparse
-import os
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
-OUT.mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingweek.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'settlement.sqlite3'}")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from harness import setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("settlement", fresh=False)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from trainingweek.models import User
 
@@ -97,13 +98,25 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def client_for():
+def english_ui():
+    """For tests that read labels in English: rules speak English, and the
+    clients of ``client_for`` ask for pages in English, the way a user who
+    switched language gets them. Use it from an area's conftest."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client_for(request, settings):
     """``client_for(user)`` returns a test client logged in as that user."""
+    english = "english_ui" in request.fixturenames
 
     def make(user) -> Client:
         client = Client()
         if user is not None:
             client.force_login(user)
+        if english:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         return client
 
     return make

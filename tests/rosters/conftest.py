@@ -6,7 +6,6 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from programs import services_rosters
 from programs.models import CellKind, Phase, RosterPlan, RosterSpecialDay, ShiftTemplate
@@ -22,21 +21,8 @@ class Shifts:
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    """These tests read labels in English: rules in English, and pages asked
-    for in English the way a user who switched language gets them."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client_for(client_for, settings):
-    def make(user):
-        client = client_for(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
+def _english(english_ui):
+    """These tests read labels in English (see tests/conftest.py)."""
 
 
 @pytest.fixture

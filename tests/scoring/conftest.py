@@ -1,26 +1,13 @@
 """The ``world`` programme with its scoring set-up (default KPIs and periods)."""
 
 import pytest
-from django.utils import translation
 
 from scoring import services
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    """Rules and services speak English here; pages are asked for in English."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client_for(client_for, settings):
-    def make(user):
-        client = client_for(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
+def _english(english_ui):
+    """These tests read labels in English (see tests/conftest.py)."""
 
 
 @pytest.fixture

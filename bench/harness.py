@@ -1,0 +1,31 @@
+"""What every benchmark does before it measures: Django set up on its own
+database (a fresh SQLite file under bench/out/ unless DATABASE_URL is set)."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def setup_django(name: str, *, fresh: bool = True) -> str:
+    """Point Django at ``bench/out/<name>.sqlite3`` (removed first when
+    ``fresh``) or at DATABASE_URL, set it up, and return the database vendor."""
+    sys.path.insert(0, str(ROOT))
+    OUT.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("DATABASE_URL"):
+        db = OUT / f"{name}.sqlite3"
+        if fresh:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingweek.settings")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    return connection.vendor
