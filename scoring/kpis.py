@@ -134,13 +134,14 @@ def mean(values: Sequence[Decimal]) -> Decimal | None:
 
 
 def format_value(value: Decimal | None, unit: str) -> str:
-    """A value as shown in grids and tables: amounts with thousands separators,
-    percentages with %, seconds with s; trailing zeros dropped."""
+    """A value as shown in tables: amounts with thousands separators,
+    percentages with %, seconds with s; two places at most (averages are
+    kept to four, which reads as noise), trailing zeros dropped."""
     if value is None:
         return ""
     if unit == AMOUNT:
         return f"{money(value):,}"
-    text = f"{Decimal(value).quantize(PLACES).normalize():f}"
+    text = f"{Decimal(value).quantize(Decimal('0.01'), ROUND_HALF_UP).normalize():f}"
     if unit == PERCENT:
         return f"{text}%"
     if unit == SECONDS:

@@ -109,3 +109,14 @@ def test_team_prize_split_among_members_is_exact_to_the_cent():
     by_score = split_prize(D("1000.00"), ["a", "b", "c"], {"a": D(90), "b": D(85), "c": D(80)})
     assert by_score == {"a": D("352.94"), "b": D("333.33"), "c": D("313.73")}
     assert sum(by_score.values()) == D("1000.00")
+
+
+def test_values_are_shown_to_two_places_at_most():
+    from scoring.kpis import format_value
+
+    assert format_value(D("54.7974"), "percent") == "54.8%"
+    assert format_value(D("66.545"), "percent") == "66.55%"
+    assert format_value(D("32.66"), "seconds") == "32.66 s"
+    assert format_value(D("91615.955"), "amount") == "91,615.96"
+    assert format_value(D("282"), "count") == "282"
+    assert format_value(None, "percent") == ""
