@@ -88,7 +88,7 @@ def register(batch: PayoutBatch, school_class, items: Sequence[PayoutItem]) -> b
     ws.append([text_cell(ws, _title(batch, school_class, _("Stipend register")), bold=True)])
     ws.append([text_cell(ws, _("Payer: %(company)s") % {"company": batch.programme.agreement.company.name})])
     ws.append([text_cell(ws, h, bold=True) for h in (
-        _("Name"), _("ID number"), _("Phone"), _("Gross amount"), _("Tax withheld"), _("Net amount"))])
+        _("Name"), _("ID card"), _("Phone"), _("Gross amount"), _("Tax withheld"), _("Net amount"))])
     first = 4
     row = first
     for item in items:
@@ -113,7 +113,7 @@ def signoff_xlsx(batch: PayoutBatch, school_class, items: Sequence[PayoutItem]) 
         ws.column_dimensions[letter].width = width
     ws.append([text_cell(ws, _title(batch, school_class, _("Sign-off sheet")), bold=True)])
     ws.append([text_cell(ws, h, bold=True) for h in (
-        _("No."), _("Name"), _("ID number"), _("Bank card"), _("Amount paid"), _("Signature"))])
+        _("No."), _("Name"), _("ID card number"), _("Bank card"), _("Amount paid"), _("Signature"))])
     total = ZERO
     for n, item in enumerate(items, start=1):
         ws.append([n, text_cell(ws, item.name), text_cell(ws, item.enrolment.student.id_number),

@@ -35,7 +35,7 @@ class RateCardForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for name, value in data.items():
+        for name, value in list(data.items()):
             if name != "tax_method" and value is not None and value < 0:
                 self.add_error(name, _("Amounts cannot be negative."))
         return data

@@ -125,12 +125,10 @@ def profiles(request, pk):
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied
-        from django.utils.dateparse import parse_date
-
         rows = []
         for e in enrolments:
             raw = request.POST.get(f"passed_{e.pk}", "").strip()
-            passed = parse_date(raw) if raw else None
+            passed = _date(raw)
             if raw and passed is None:
                 errors.append(_("%(name)s: %(value)s is not a date.") % {"name": e.student.name, "value": raw})
             rows.append((e.pk, passed, request.POST.get(f"support_{e.pk}") == "on",
@@ -151,6 +149,16 @@ def profiles(request, pk):
     return render(request, "stipends/profiles.html", _context(
         programme, "profiles", classes=classes, school_class=school_class, rows=rows, may_edit=may_edit,
         errors=errors))
+
+
+def _date(raw: str):
+    """A typed ISO date, or None (empty or not a real date)."""
+    from django.utils.dateparse import parse_date
+
+    try:
+        return parse_date(raw) if raw else None
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------- statements
