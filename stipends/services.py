@@ -345,13 +345,30 @@ def freeze_batch_job(job) -> dict:
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         batch_id = job.params["batch"]
         try:
-            summary = freeze_batch(batch_id, report=job.report)
+            summary = freeze_batch(batch_id, report=job.report, chunk=int(job.params.get("chunk") or CHUNK))
         except PayoutError as exc:
             raise JobError(str(exc)) from exc
         programme_id = PayoutBatch.objects.values_list("programme_id", flat=True).get(pk=batch_id)
         message = _("%(items)s of %(students)s students frozen into the batch.") % summary
         return {"message": message, "redirect": reverse("stipends:batch_detail", args=[programme_id, batch_id]),
                 **summary}
+
+
+JOB_KIND = "stipends.freeze_batch"
+
+
+def start_freeze(batch: PayoutBatch, user, *, language: str | None = None, chunk: int | None = None):
+    """Queue the freezing job of a batch (after commit) and remember it on the batch."""
+    from trainingweek.jobs import start_job
+
+    from .tasks import freeze_batch_task
+
+    params = {"batch": batch.pk, "programme": batch.programme_id, "language": language or settings.LANGUAGE_CODE}
+    if chunk:
+        params["chunk"] = chunk
+    job = start_job(JOB_KIND, user, freeze_batch_task, params=params)
+    PayoutBatch.objects.filter(pk=batch.pk).update(job=job)
+    return job
 
 
 @transaction.atomic

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 
 from programs.access import can_manage, get_programme, is_admin, visible_enrolments
 from programs.models import Programme
-from trainingweek.jobs import start_job
 from trainingweek.models import PersonalDataAccess, User
 
 from . import documents, services
@@ -29,7 +28,6 @@ from .forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
 from .models import PayoutBatch, PayoutItem
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-JOB_KIND = "stipends.freeze_batch"
 
 
 def _context(programme, subtab, **extra) -> dict:
@@ -204,11 +202,7 @@ def batch_create(request, pk):
 
 
 def _start_freeze(request, batch: PayoutBatch):
-    from .tasks import freeze_batch_task
-
-    job = start_job(JOB_KIND, request.user, freeze_batch_task, params={
-        "batch": batch.pk, "programme": batch.programme_id, "language": get_language()})
-    PayoutBatch.objects.filter(pk=batch.pk).update(job=job)
+    job = services.start_freeze(batch, request.user, language=get_language())
     return redirect("job_detail", pk=job.pk)
 
 
