@@ -26,7 +26,9 @@ from programs.models import (
 from scoring import documents as scoring_documents
 from scoring import services as scoring_services
 from scoring.models import Award, Incident
-from trainingweek.models import Job
+from stipends import services as stipend_services
+from tests.factories import UserFactory
+from trainingweek.models import Job, User
 
 ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",
          "other_coordinator", "other_finance", "other_mentor"]
@@ -51,6 +53,7 @@ SETTLEMENT_MONEY = _row(mentor_a=403, mentor_b=403, coordinator=403)  # finance 
 SETTLEMENT_ROOMS = _row(mentor_a=403, mentor_b=403, finance=403)  # the school records its rooms
 MENTORS_ENTER = _row(coordinator=403, finance=403)  # mentors enter KPI values and report incidents
 SHEETS_TEAM_A = _row(mentor_b=404, finance=403)  # score sheets of team A: not finance's business
+FINANCE_ONLY = _row(coordinator=403, mentor_a=403, mentor_b=403, admin=403)  # money moves, unmasked files
 ADMIN_ONLY = _row(coordinator=403, mentor_a=403, mentor_b=403, finance=403,
                   other_coordinator=403, other_finance=403, other_mentor=403)
 
@@ -163,6 +166,27 @@ MATRIX = {
     "scoring:settings": (lambda w: f"/scoring/{w.programme.pk}/settings/", SETUP_ONLY),
     "scoring:kpi_setup": (lambda w: f"/scoring/{w.programme.pk}/settings/kpis/", SETUP_ONLY),
     "scoring:period_setup": (lambda w: f"/scoring/{w.programme.pk}/settings/periods/", SETUP_ONLY),
+    # Stipends and payouts (issue 5)
+    "stipends:overview": (lambda w: f"/stipends/{w.programme.pk}/", SETTLEMENT_READ),
+    "stipends:rate_card": (lambda w: f"/stipends/{w.programme.pk}/rate-card/", SETTLEMENT_READ),
+    "stipends:profiles": (lambda w: f"/stipends/{w.programme.pk}/profiles/", SETTLEMENT_READ),
+    "stipends:statement_list": (lambda w: f"/stipends/{w.programme.pk}/students/", _row()),
+    "stipends:statement": (lambda w: f"/stipends/{w.programme.pk}/students/{w.enrolments_a[0].pk}/", TEAM_A),
+    "stipends:batch_create": (lambda w: f"/stipends/{w.programme.pk}/batches/new/", FINANCE_ONLY),
+    "stipends:batch_detail": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/", SETTLEMENT_MONEY),
+    "stipends:batch_compute": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/compute/", POST_ONLY),
+    "stipends:batch_approve": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/approve/", POST_ONLY),
+    "stipends:batch_refresh": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/refresh/", POST_ONLY),
+    "stipends:batch_delete": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/delete/", POST_ONLY),
+    "stipends:bank_file": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank.xlsx", FINANCE_ONLY),
+    "stipends:register": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/register/{w.class_a.pk}.xlsx",
+                          FINANCE_ONLY),
+    "stipends:signoff_xlsx": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/signoff/{w.class_a.pk}.xlsx", FINANCE_ONLY),
+    "stipends:signoff_pdf": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/signoff/{w.class_a.pk}.pdf", FINANCE_ONLY),
+    "stipends:result_upload": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/result/", FINANCE_ONLY),
+    "stipends:follow_up": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/follow-up/", POST_ONLY),
 }
 
 
@@ -216,6 +240,11 @@ def world_with_job(world, tmp_path):
     sheet_job.result = {"pdf": default_storage.save("jobs/scoring/sheets.pdf", ContentFile(b"%PDF"))}
     sheet_job.save()
     world.sheet_job = sheet_job
+    # Stipends: an approved batch made by a second finance user (zero amounts: no attendance).
+    maker = UserFactory(username="finance_maker", role=User.Role.FINANCE, organisation=world.company)
+    world.batch = stipend_services.create_batch(world.programme, maker, pay_on=date(2020, 12, 20))
+    stipend_services.freeze_batch(world.batch.pk)
+    stipend_services.approve_batch(world.batch, world.finance, confirmed=True)
     return world
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
     path("programs/", include("programs.urls")),
     path("scoring/", include("scoring.urls")),
+    path("stipends/", include("stipends.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded and generated files are never served from /media/: they go out
