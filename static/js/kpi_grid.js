@@ -33,4 +33,5 @@
       });
     });
   });
+  form.dataset.ready = "1";  // keyboard moves and paste are live from here
 })();

@@ -28,6 +28,7 @@ def test_mentor_enters_kpi_values_and_the_ranking_updates(world, page, login):
     page.get_by_test_id(f"grid-{world.team_a.pk}-{whole.pk}").click()
     expect(page.get_by_test_id(f"grid-rank-{world.team_b.pk}").locator("td").first).to_have_text("1")
 
+    expect(page.locator("#kpi-form[data-ready]")).to_be_attached()  # the grid's keys and paste are live
     first, second, third = world.enrolments_a
     # Type the sales column, Enter moving down a row each time.
     page.locator(f"input[name=v_{first.pk}_{sales.pk}]").click()
