@@ -561,13 +561,17 @@ def reconcile(batch: PayoutBatch, data: bytes) -> ReconcileResult:
 
 def retry_candidates(batch: PayoutBatch) -> tuple[list[PayoutItem], list[PayoutItem]]:
     """The batch's failed items not retried yet: (bank details corrected
-    since, still the same or invalid)."""
+    since — another valid card, or another account holder on file — and
+    those still the same or invalid)."""
     ready, waiting = [], []
-    for item in batch.items.filter(status=PayoutItem.Status.FAILED, retries__isnull=True) \
-            .select_related("enrolment__student"):
+    failed = list(batch.items.filter(status=PayoutItem.Status.FAILED, retries__isnull=True)
+                  .select_related("enrolment__student"))
+    profiles = profiles_for(i.enrolment_id for i in failed)
+    for item in failed:
         student = item.enrolment.student
-        corrected = (student.bank_card and check_bank_card(student.bank_card).ok
-                     and student.bank_card_digest != item.account_digest)
+        now = account_fields(student, profiles.get(item.enrolment_id))
+        changed = now["account_digest"] != item.account_digest or now["account_name"] != item.account_name
+        corrected = bool(student.bank_card) and check_bank_card(student.bank_card).ok and changed
         (ready if corrected else waiting).append(item)
     return ready, waiting
 

@@ -351,8 +351,11 @@ def result_upload(request, pk, batch_pk):
                     "paid": result.paid, "failed": result.failed})
                 return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
             errors = result.errors
+    from django.conf import settings
+
     return render(request, "stipends/result_upload.html", _context(
-        programme, "overview", batch=batch, form=form, errors=errors))
+        programme, "overview", batch=batch, form=form, errors=errors,
+        max_mb=settings.IMPORT_MAX_BYTES // (1024 * 1024), max_rows=settings.IMPORT_MAX_ROWS))
 
 
 @require_POST

@@ -69,7 +69,7 @@ def test_a_worker_killed_midway_then_run_again_pays_nobody_twice(real_worker, wo
     ids = many_students(world, 400)
     batch = services.create_batch(world.programme, world.finance, pay_on=date(2020, 12, 20))
     worker = real_worker()
-    first = services.start_freeze(batch, world.finance, chunk=5)
+    first = services.start_freeze(batch, world.finance, chunk=2)  # 200 transactions: a wide window to die in
     wait_for(lambda: batch.items.exists(), timeout=60, interval=0.02)
     worker.kill()
     frozen_at_kill = batch.items.count()

@@ -116,3 +116,21 @@ def test_overview_totals_by_class_and_state(worked, finance2):
     services.create_follow_up(batch, worked.finance)
     classes, total, _b = services.payout_overview(worked.programme)
     assert total.failed == 0 and total.draft == D("800.00") and total.outstanding == D("800.00")
+
+
+def test_a_name_mismatch_is_corrected_through_the_account_holder_on_file(worked, finance2):
+    from stipends.models import StipendProfile
+
+    batch, failing = _fail_one(worked, finance2)
+    ready, waiting = services.retry_candidates(batch)
+    assert (ready, [i.enrolment_id for i in waiting]) == ([], [failing.pk])
+    StipendProfile.objects.create(enrolment=failing, account_name="账户持有人")
+    follow_up = services.create_follow_up(batch, worked.finance)
+    item = follow_up.items.get()
+    assert item.account_name == "账户持有人" and item.account == failing.student.bank_card
+
+
+def test_the_upload_page_states_its_limits(worked, finance2, client_for):
+    batch, _failing = _fail_one(worked, finance2)
+    page = client_for(worked.finance).get(f"/stipends/{worked.programme.pk}/batches/{batch.pk}/result/")
+    assert "At most 10 MB and 20000 rows." in page.content.decode()
