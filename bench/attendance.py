@@ -29,14 +29,7 @@ TEAM_SIZE = 200
 
 
 def setup_django() -> str:
-    prepare("attendance")
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-    if connection.vendor != "sqlite":
-        call_command("flush", interactive=False, verbosity=0)
-    return connection.vendor
+    return prepare("attendance", migrate=True)
 
 
 def build(scale: int, days: int):

@@ -9,9 +9,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
 
-def setup_django(name: str, *, fresh: bool = True) -> str:
+def setup_django(name: str, *, fresh: bool = True, migrate: bool = False) -> str:
     """Point Django at ``bench/out/<name>.sqlite3`` (removed first when
-    ``fresh``) or at DATABASE_URL, set it up, and return the database vendor."""
+    ``fresh``) or at DATABASE_URL, set it up, and return the database vendor.
+    With ``migrate`` the schema is brought up to date, and a fresh run on
+    another database starts from empty tables."""
     sys.path.insert(0, str(ROOT))
     OUT.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DATABASE_URL"):
@@ -26,6 +28,11 @@ def setup_django(name: str, *, fresh: bool = True) -> str:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
 
+    if migrate:
+        call_command("migrate", verbosity=0)
+        if fresh and connection.vendor != "sqlite":
+            call_command("flush", interactive=False, verbosity=0)
     return connection.vendor

@@ -23,41 +23,20 @@ and prints the scale, the figures and the ratios. Not a test: run it by hand.
 
 import argparse
 import io
-import os
 import random
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
+from harness import setup_django as prepare
+
 CLASS_SIZE = 200
 TRAINING_DAYS = 5
 PASSED_AFTER = 2  # the assessment is passed on the third training day
 
 
 def setup_django() -> str:
-    OUT.mkdir(parents=True, exist_ok=True)
-    if not os.environ.get("DATABASE_URL"):
-        db = OUT / "stipends.sqlite3"
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingweek.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-    if connection.vendor != "sqlite":
-        call_command("flush", interactive=False, verbosity=0)
-    return connection.vendor
+    return prepare("stipends", migrate=True)
 
 
 def build(scale: int, days: int):

@@ -308,31 +308,32 @@ def _class_items(batch: PayoutBatch, class_pk) -> tuple[object, list[PayoutItem]
     return items[0].school_class, items
 
 
-def register(request, pk, batch_pk, class_pk):
+def _class_document(request, pk, batch_pk, class_pk, *, render, subject, fields, title, ext, mime):
+    """A per-class document of an approved batch, logged as an unmasked export."""
     programme, batch = _batch(request, pk, batch_pk)
     _approved(batch)
     school_class, items = _class_items(batch, class_pk)
-    content = documents.register(batch, school_class, items)
-    _log_export(request, batch, _("stipend register") + f" {school_class.name}", "id_number,phone", len(items))
-    return _download(content, _file_name(_("Stipend register"), school_class, batch, "xlsx"), XLSX)
+    content = render(batch, school_class, items)
+    _log_export(request, batch, f"{subject} {school_class.name}", fields, len(items))
+    return _download(content, _file_name(title, school_class, batch, ext), mime)
+
+
+def register(request, pk, batch_pk, class_pk):
+    return _class_document(request, pk, batch_pk, class_pk, render=documents.register,
+                           subject=_("stipend register"), fields="id_number,phone",
+                           title=_("Stipend register"), ext="xlsx", mime=XLSX)
 
 
 def signoff_xlsx(request, pk, batch_pk, class_pk):
-    programme, batch = _batch(request, pk, batch_pk)
-    _approved(batch)
-    school_class, items = _class_items(batch, class_pk)
-    content = documents.signoff_xlsx(batch, school_class, items)
-    _log_export(request, batch, _("sign-off sheet") + f" {school_class.name}", "id_number,bank_card", len(items))
-    return _download(content, _file_name(_("Sign-off sheet"), school_class, batch, "xlsx"), XLSX)
+    return _class_document(request, pk, batch_pk, class_pk, render=documents.signoff_xlsx,
+                           subject=_("sign-off sheet"), fields="id_number,bank_card",
+                           title=_("Sign-off sheet"), ext="xlsx", mime=XLSX)
 
 
 def signoff_pdf(request, pk, batch_pk, class_pk):
-    programme, batch = _batch(request, pk, batch_pk)
-    _approved(batch)
-    school_class, items = _class_items(batch, class_pk)
-    content = documents.signoff_pdf(batch, school_class, items)
-    _log_export(request, batch, _("sign-off sheet") + f" {school_class.name}", "id_number,bank_card", len(items))
-    return _download(content, _file_name(_("Sign-off sheet"), school_class, batch, "pdf"), "application/pdf")
+    return _class_document(request, pk, batch_pk, class_pk, render=documents.signoff_pdf,
+                           subject=_("sign-off sheet"), fields="id_number,bank_card",
+                           title=_("Sign-off sheet"), ext="pdf", mime="application/pdf")
 
 
 def result_upload(request, pk, batch_pk):
