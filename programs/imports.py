@@ -34,6 +34,7 @@ from stdnum.cn import ric
 
 from trainingweek import crypto
 from trainingweek.masking import mask_bank_card, mask_id_number, mask_phone
+from trainingweek.spreadsheets import FORMULA_START
 
 from . import validators
 
@@ -46,7 +47,6 @@ PROGRESS_EVERY = 500
 # Excel keeps 15 significant digits: a longer number typed into a number
 # cell has already lost its last digits, so it cannot be trusted.
 EXCEL_DIGITS = 15
-FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)

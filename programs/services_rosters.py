@@ -19,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from trainingweek.spreadsheets import text_cell
+
 from . import rosters as rules
 from .models import (
     CellKind,
@@ -294,17 +296,6 @@ def roster_grid(programme: Programme) -> RosterGrid:
 # --------------------------------------------------------------------------- export
 
 
-def _text(ws, value, **style) -> WriteOnlyCell:
-    """A cell that is always text: user text starting with = + - @ never becomes a formula."""
-    cell = WriteOnlyCell(ws, value=None)
-    cell.value = "" if value is None else str(value)
-    cell.data_type = "s"
-    cell.number_format = "@"
-    for key, val in style.items():
-        setattr(cell, key, val)
-    return cell
-
-
 def export_roster_xlsx(programme: Programme) -> bytes:
     """The roster as an Excel sheet in the shape of the seeds' 排班表.
 
@@ -321,22 +312,22 @@ def export_roster_xlsx(programme: Programme) -> bytes:
     bold = Font(bold=True)
     centre = Alignment(horizontal="center")
     title = _("%(programme)s roster") % {"programme": programme}
-    ws.append([_text(ws, title, font=Font(bold=True, size=14))])
+    ws.append([text_cell(ws, title, font=Font(bold=True, size=14))])
     header = [_("Week"), _("Date"), _("Weekday"), *[c.name for c in grid.classes], _("Headcount")]
-    ws.append([_text(ws, h, font=bold, alignment=centre) for h in header])
+    ws.append([text_cell(ws, h, font=bold, alignment=centre) for h in header])
     shaded = PatternFill("solid", fgColor="FFF2CC")
     for d in grid.days:
         date_cell = WriteOnlyCell(ws, value=d.day)
         date_cell.number_format = 'm"月"d"日"'
-        row = [_text(ws, _("Week %(n)s") % {"n": d.week}) if d.week_starts else None, date_cell, _text(ws, d.weekday)]
+        row = [text_cell(ws, _("Week %(n)s") % {"n": d.week}) if d.week_starts else None, date_cell, text_cell(ws, d.weekday)]
         for gc in d.cells:
             style = {"alignment": centre}
             if gc.warnings:
                 style["fill"] = shaded
-            row.append(_text(ws, gc.text, **style))
+            row.append(text_cell(ws, gc.text, **style))
         row.append(WriteOnlyCell(ws, value=d.headcount))
         ws.append(row)
-    ws.append([_text(ws, _("Working days"), font=bold), None, None,
+    ws.append([text_cell(ws, _("Working days"), font=bold), None, None,
                *[WriteOnlyCell(ws, value=grid.working_days[c.pk]) for c in grid.classes]])
     out = io.BytesIO()
     wb.save(out)

@@ -7,15 +7,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from trainingweek.pdf import render_pdf
+from trainingweek.spreadsheets import amount_cell, text_cell
 
 from .services_settlement import ProgrammeMoney
-
-AMOUNT_FORMAT = "#,##0.00"
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def filename(money: ProgrammeMoney, extension: str) -> str:
@@ -35,26 +31,6 @@ def statement_pdf(money: ProgrammeMoney) -> bytes:
     return render_pdf(html)
 
 
-def _text(ws, value) -> WriteOnlyCell:
-    """User text as text, never a formula."""
-    cell = WriteOnlyCell(ws, value=str(value))
-    if cell.value.startswith(FORMULA_START):
-        cell.data_type = "s"
-    return cell
-
-
-def _amount(ws, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = AMOUNT_FORMAT
-    return cell
-
-
-def _bold(ws, value) -> WriteOnlyCell:
-    cell = _text(ws, value)
-    cell.font = Font(bold=True)
-    return cell
-
-
 def statement_xlsx(money: ProgrammeMoney) -> bytes:
     """The statement as a workbook (write-only): one sheet with the lines and
     totals, one with the payments received."""
@@ -65,28 +41,28 @@ def statement_xlsx(money: ProgrammeMoney) -> bytes:
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 60
     ws.column_dimensions["C"].width = 16
-    ws.append([_bold(ws, _("Settlement statement")), _text(ws, str(programme))])
-    ws.append([_text(ws, _("Party A (school)")), _text(ws, agreement.school.name)])
-    ws.append([_text(ws, _("Party B (company)")), _text(ws, agreement.company.name)])
-    ws.append([_text(ws, _("Agreement")), _text(ws, agreement.course_title)])
+    ws.append([text_cell(ws, _("Settlement statement"), bold=True), text_cell(ws, str(programme))])
+    ws.append([text_cell(ws, _("Party A (school)")), text_cell(ws, agreement.school.name)])
+    ws.append([text_cell(ws, _("Party B (company)")), text_cell(ws, agreement.company.name)])
+    ws.append([text_cell(ws, _("Agreement")), text_cell(ws, agreement.course_title)])
     ws.append([])
-    ws.append([_bold(ws, _("Item")), _bold(ws, _("Basis")), _bold(ws, _("Amount (CNY)"))])
+    ws.append([text_cell(ws, _("Item"), bold=True), text_cell(ws, _("Basis"), bold=True), text_cell(ws, _("Amount (CNY)"), bold=True)])
     for line in statement.lines:
-        ws.append([_text(ws, line.label), _text(ws, line.basis), _amount(ws, line.amount)])
-    ws.append([_bold(ws, _("Fees total")), None, _amount(ws, statement.fees_total)])
+        ws.append([text_cell(ws, line.label), text_cell(ws, line.basis), amount_cell(ws, line.amount)])
+    ws.append([text_cell(ws, _("Fees total"), bold=True), None, amount_cell(ws, statement.fees_total)])
     deposit = statement.deposit_line
-    ws.append([_text(ws, deposit.label), _text(ws, deposit.basis), _amount(ws, deposit.amount)])
-    ws.append([_bold(ws, _("Due on settlement")), None, _amount(ws, statement.amount_due)])
-    ws.append([_text(ws, _("Other payments received")), None, _amount(ws, -statement.other_paid)])
-    ws.append([_bold(ws, _("Balance")), None, _amount(ws, statement.balance)])
+    ws.append([text_cell(ws, deposit.label), text_cell(ws, deposit.basis), amount_cell(ws, deposit.amount)])
+    ws.append([text_cell(ws, _("Due on settlement"), bold=True), None, amount_cell(ws, statement.amount_due)])
+    ws.append([text_cell(ws, _("Other payments received")), None, amount_cell(ws, -statement.other_paid)])
+    ws.append([text_cell(ws, _("Balance"), bold=True), None, amount_cell(ws, statement.balance)])
     for warning in statement.warnings:
-        ws.append([_text(ws, _("Note")), _text(ws, warning)])
+        ws.append([text_cell(ws, _("Note")), text_cell(ws, warning)])
 
     ps = wb.create_sheet(_("Payments received"))
-    ps.append([_bold(ps, _("Date")), _bold(ps, _("Kind")), _bold(ps, _("Amount (CNY)")), _bold(ps, _("Note"))])
+    ps.append([text_cell(ps, _("Date"), bold=True), text_cell(ps, _("Kind"), bold=True), text_cell(ps, _("Amount (CNY)"), bold=True), text_cell(ps, _("Note"), bold=True)])
     for payment in money.payments:
-        ps.append([_text(ps, f"{payment.paid_on:%Y-%m-%d}"), _text(ps, payment.get_kind_display()),
-                   _amount(ps, payment.amount), _text(ps, payment.note)])
+        ps.append([text_cell(ps, f"{payment.paid_on:%Y-%m-%d}"), text_cell(ps, payment.get_kind_display()),
+                   amount_cell(ps, payment.amount), text_cell(ps, payment.note)])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

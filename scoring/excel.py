@@ -16,28 +16,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from programs.models import Enrolment
+from trainingweek.spreadsheets import text_cell
 
 from . import kpis as kpi_rules
 from .models import KpiValue, ScoringPeriod
 from .services import Setup, upsert_values
 
-FORMULA_START = ("=", "+", "-", "@")
 NUMBER_HEADERS = {"学号", "student no.", "student number"}
-
-
-def _text(ws, value, bold=False) -> WriteOnlyCell:
-    """User text as text, never a formula; numbers-as-text stay text."""
-    cell = WriteOnlyCell(ws, value=str(value))
-    cell.number_format = "@"
-    if cell.value.startswith(FORMULA_START):
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
 
 
 def header(kpi) -> str:
@@ -52,20 +39,20 @@ def template_workbook(setup: Setup, period: ScoringPeriod, enrolments: list[Enro
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("KPI values"))
     ws.column_dimensions["A"].width = 16
-    ws.append([_text(ws, _("Student no."), True), _text(ws, _("Name"), True), _text(ws, _("Team"), True)]
-              + [_text(ws, header(k), True) for k in kpis])
+    ws.append([text_cell(ws, _("Student no."), bold=True), text_cell(ws, _("Name"), bold=True), text_cell(ws, _("Team"), bold=True)]
+              + [text_cell(ws, header(k), bold=True) for k in kpis])
     for e in enrolments:
-        row = [_text(ws, e.student.student_number), _text(ws, e.student.name), _text(ws, e.team.name if e.team else "")]
+        row = [text_cell(ws, e.student.student_number), text_cell(ws, e.student.name), text_cell(ws, e.team.name if e.team else "")]
         for k in kpis:
             value = values.get((e.pk, k.pk))
             row.append(None if value is None else Decimal(kpi_rules.plain_value(value)))
         ws.append(row)
     help_sheet = wb.create_sheet(_("KPIs"))
-    help_sheet.append([_text(help_sheet, t, True) for t in (_("Code"), _("Name"), _("Unit"), _("Direction"), _("Target"))])
+    help_sheet.append([text_cell(help_sheet, t, bold=True) for t in (_("Code"), _("Name"), _("Unit"), _("Direction"), _("Target"))])
     for k in kpis:
-        help_sheet.append([_text(help_sheet, k.code), _text(help_sheet, k.name), _text(help_sheet, k.get_unit_display()),
-                           _text(help_sheet, k.get_direction_display()), Decimal(kpi_rules.plain_value(k.target))])
-    help_sheet.append([_text(help_sheet, _("Period")), _text(help_sheet, period.name)])
+        help_sheet.append([text_cell(help_sheet, k.code), text_cell(help_sheet, k.name), text_cell(help_sheet, k.get_unit_display()),
+                           text_cell(help_sheet, k.get_direction_display()), Decimal(kpi_rules.plain_value(k.target))])
+    help_sheet.append([text_cell(help_sheet, _("Period")), text_cell(help_sheet, period.name)])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -81,7 +68,7 @@ class ImportResult:
         return not self.errors
 
 
-def _cell_text(cell, unit: str) -> str:
+def _celltext_cell(cell, unit: str) -> str:
     value = cell.value
     if value is None:
         return ""
@@ -145,7 +132,7 @@ def import_kpi_values(setup: Setup, period: ScoringPeriod, data: bytes, enrolmen
             continue
         seen[number] = n
         for col, kpi in columns.items():
-            raw = _cell_text(cells[col], kpi.unit) if col < len(cells) else ""
+            raw = _celltext_cell(cells[col], kpi.unit) if col < len(cells) else ""
             try:
                 value = kpi_rules.parse_value(raw, kpi.unit)
             except ValueError as exc:

@@ -15,39 +15,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from trainingweek.money import ZERO
 from trainingweek.pdf import render_pdf
+from trainingweek.spreadsheets import amount_cell, text_cell
 
 from .models import PayoutBatch, PayoutItem
 
-AMOUNT_FORMAT = "#,##0.00"
-FORMULA_START = ("=", "+", "-", "@")
 # The bank's bulk-transfer format: fixed Chinese headers its importer reads.
 BANK_TITLE = "批量转账明细"
 BANK_HEADERS = ("账号", "户名", "金额", "用途")
 BANK_PURPOSE = "劳务费"
-
-
-def text_cell(ws, value, *, bold: bool = False) -> WriteOnlyCell:
-    """User text as a text cell: never a formula, digits stay digits."""
-    cell = WriteOnlyCell(ws, value="" if value is None else str(value))
-    cell.number_format = "@"
-    if cell.value.startswith(FORMULA_START):
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def amount_cell(ws, value, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = AMOUNT_FORMAT
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
 
 
 def _save(wb: Workbook) -> bytes:
