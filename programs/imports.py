@@ -19,7 +19,6 @@ The service (``services_students``) writes the result in one transaction.
 import io
 import re
 import unicodedata
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum import luhn
 from stdnum.cn import ric
 
-from trainingweek import crypto
+from trainingweek import crypto, spreadsheets
 from trainingweek.masking import mask_bank_card, mask_id_number, mask_phone
 from trainingweek.spreadsheets import FORMULA_START
 
@@ -42,7 +41,6 @@ from . import validators
 # note above the header is common in hand-made lists).
 HEADER_SCAN_ROWS = 10
 # A 10 MB upload can unpack to far more; refuse "zip bombs" before parsing.
-MAX_UNPACKED_FACTOR = 30
 PROGRESS_EVERY = 500
 # Excel keeps 15 significant digits: a longer number typed into a number
 # cell has already lost its last digits, so it cannot be trusted.
@@ -114,39 +112,6 @@ class Sheet:
         return self.columns[key][1] if key in self.columns else COLUMN_BY_KEY[key].header
 
 
-def _not_a_workbook() -> ImportFileError:
-    return ImportFileError(_(
-        "This is not an Excel workbook (.xlsx), or it is damaged. Open it in Excel or WPS, "
-        "save it as “Excel Workbook (*.xlsx)” and upload it again."
-    ))
-
-
-def _check_container(source, max_bytes: int) -> None:
-    """Refuse what openpyxl should not even try: old .xls, non-zip, bombs."""
-    source.seek(0)
-    head = source.read(8)
-    source.seek(0)
-    if not head:
-        raise ImportFileError(_("The file is empty."))
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_(
-            "This is an old-style Excel file (.xls). Open it in Excel or WPS, save it as "
-            "“Excel Workbook (*.xlsx)” and upload it again."
-        ))
-    try:
-        with zipfile.ZipFile(source) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _not_a_workbook() from exc
-    finally:
-        source.seek(0)
-    if "xl/workbook.xml" not in names:
-        raise _not_a_workbook()
-    if unpacked > max_bytes * MAX_UNPACKED_FACTOR:
-        raise ImportFileError(_("The workbook unpacks to more data than a student list can hold; it is refused."))
-
-
 def read_sheet(source, *, max_rows: int, max_bytes: int,
                progress: Callable[[int], None] | None = None) -> Sheet:
     """Open ``source`` (a binary file object) and return its student rows.
@@ -157,17 +122,16 @@ def read_sheet(source, *, max_rows: int, max_bytes: int,
     skipped; row numbers are the ones Excel shows. Raises
     :class:`ImportFileError` for anything that is not a readable list.
     """
-    _check_container(source, max_bytes)
     try:
-        workbook = openpyxl.load_workbook(source, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise _not_a_workbook() from exc
+        workbook = spreadsheets.open_xlsx(source, max_bytes=max_bytes, data_only=False)
+    except spreadsheets.WorkbookError as exc:
+        raise ImportFileError(str(exc)) from exc
     try:
         return _read_workbook(workbook, max_rows, progress)
     except ImportFileError:
         raise
     except Exception as exc:  # a damaged part found while streaming
-        raise _not_a_workbook() from exc
+        raise ImportFileError(str(spreadsheets.not_a_workbook())) from exc
     finally:
         workbook.close()
 

@@ -15,9 +15,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from programs.models import Enrolment
+from trainingweek import spreadsheets
 from trainingweek.spreadsheets import text_cell
 
 from . import kpis as kpi_rules
@@ -92,12 +93,11 @@ def import_kpi_values(setup: Setup, period: ScoringPeriod, data: bytes, enrolmen
     row checked first, all written in one upsert or none."""
     result = ImportResult()
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        result.errors.append((None, _("The file is not an Excel workbook (.xlsx).")))
+        wb = spreadsheets.open_xlsx(io.BytesIO(data), max_bytes=settings.IMPORT_MAX_BYTES)
+    except spreadsheets.WorkbookError as exc:
+        result.errors.append((None, str(exc)))
         return result
-    rows = ws.iter_rows()
+    rows = wb.worksheets[0].iter_rows()
     head = next(rows, None)
     names = [str(c.value).strip() if c.value is not None else "" for c in head or ()]
     number_col = next((i for i, n in enumerate(names) if n.lower() in NUMBER_HEADERS | {_("Student no.").lower()}), None)

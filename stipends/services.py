@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from programs.models import Attendance, Enrolment, Programme
 from programs.validators import check_bank_card
 from scoring.services import confirmed_incidents, prize_and_award_credits
+from trainingweek import spreadsheets
 from trainingweek.jobs import JobError
 from trainingweek.masking import mask_bank_card
 from trainingweek.money import ZERO, money
@@ -487,22 +488,11 @@ MATCH_ERRORS = {
 
 def read_rows(data: bytes) -> list[tuple]:
     """The rows of the first sheet of an uploaded workbook (values only)."""
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise PayoutError(_("The file is not an Excel workbook (.xlsx).")) from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True):
-            rows.append(tuple(row))
-            if len(rows) > settings.IMPORT_MAX_ROWS + 10:
-                raise PayoutError(_("The file has more than %(n)s rows.") % {"n": settings.IMPORT_MAX_ROWS})
-        return rows
-    finally:
-        wb.close()
+        return spreadsheets.first_sheet_rows(io.BytesIO(data), max_bytes=settings.IMPORT_MAX_BYTES,
+                                             max_rows=settings.IMPORT_MAX_ROWS, title_rows=10)
+    except spreadsheets.WorkbookError as exc:
+        raise PayoutError(str(exc)) from exc
 
 
 def reconcile(batch: PayoutBatch, data: bytes) -> ReconcileResult:

@@ -1,16 +1,31 @@
-"""Cells for the spreadsheets the project writes (openpyxl, write-only).
+"""Spreadsheets in and out (openpyxl).
 
-One place decides what a safe cell is: user text is always a text cell, so a
-name or note starting with = + - @ never runs as a formula in Excel or WPS,
-and IDs and account numbers keep every digit (never 6.2e+18).
+Out: one place decides what a safe cell is. User text is always a text cell,
+so a name or note starting with = + - @ never runs as a formula in Excel or
+WPS, and IDs and account numbers keep every digit (never 6.2e+18).
+
+In: one place decides what an uploaded workbook may be. It must be a real
+.xlsx (content checked, not the name), not an old .xls, and not unpack to
+far more than the upload limit (a zip bomb); anything else gets a message
+the user can act on.
 """
 
+import zipfile
+
+import openpyxl
+from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 # What a spreadsheet would run as a formula if it started a cell.
 FORMULA_START = ("=", "+", "-", "@")
 AMOUNT_FORMAT = "#,##0.00"
+# An .xlsx unpacks to a few times its size; far more is a zip bomb.
+MAX_UNPACKED_FACTOR = 30
+
+
+class WorkbookError(ValueError):
+    """An upload that is not a workbook we can read; the message says why."""
 
 
 def text_cell(ws, value, *, bold: bool = False, **style) -> WriteOnlyCell:
@@ -33,3 +48,69 @@ def amount_cell(ws, value, *, bold: bool = False) -> WriteOnlyCell:
     if bold:
         cell.font = Font(bold=True)
     return cell
+
+
+def not_a_workbook() -> WorkbookError:
+    return WorkbookError(_(
+        "This is not an Excel workbook (.xlsx), or it is damaged. Open it in Excel or WPS, "
+        "save it as “Excel Workbook (*.xlsx)” and upload it again."
+    ))
+
+
+def check_xlsx(source, max_bytes: int) -> None:
+    """Refuse what openpyxl should not even try: empty, old .xls, not a zip,
+    a zip that is no workbook, or one that unpacks to far too much."""
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
+    if not head:
+        raise WorkbookError(_("The file is empty."))
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise WorkbookError(_(
+            "This is an old-style Excel file (.xls). Open it in Excel or WPS, save it as "
+            "“Excel Workbook (*.xlsx)” and upload it again."
+        ))
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise not_a_workbook() from exc
+    finally:
+        source.seek(0)
+    if "xl/workbook.xml" not in names:
+        raise not_a_workbook()
+    if unpacked > max_bytes * MAX_UNPACKED_FACTOR:
+        raise WorkbookError(_("The workbook unpacks to more data than an upload may hold; it is refused."))
+
+
+def open_xlsx(source, *, max_bytes: int, data_only: bool = True):
+    """``source`` (a binary file object) checked and opened read-only.
+
+    Read rows by iterating (a write-only file has no dimension record, so
+    ``max_row`` may be None); close the workbook when done.
+    """
+    check_xlsx(source, max_bytes)
+    try:
+        return openpyxl.load_workbook(source, read_only=True, data_only=data_only)
+    except Exception as exc:  # openpyxl raises many kinds for broken files
+        raise not_a_workbook() from exc
+
+
+def first_sheet_rows(source, *, max_bytes: int, max_rows: int, title_rows: int = 1) -> list[tuple]:
+    """The values of the first sheet's rows, for uploads read whole: at most
+    ``max_rows`` data rows below up to ``title_rows`` header and title rows."""
+    workbook = open_xlsx(source, max_bytes=max_bytes)
+    try:
+        rows = []
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            rows.append(tuple(row))
+            if len(rows) > max_rows + title_rows:
+                raise WorkbookError(_("The file has more than %(n)s rows.") % {"n": max_rows})
+        return rows
+    except WorkbookError:
+        raise
+    except Exception as exc:  # a damaged part found while streaming
+        raise not_a_workbook() from exc
+    finally:
+        workbook.close()

@@ -33,3 +33,47 @@ def test_long_digit_strings_keep_every_digit_and_none_is_empty():
 def test_amounts_are_numbers_with_two_places():
     amount = _round_trip([])[0]
     assert amount.value == 2577 and amount.number_format == "#,##0.00" and amount.font.b
+
+
+@pytest.mark.usefixtures("english_ui")
+class TestUploads:
+    """Every import reads uploads through the same checks."""
+
+    LIMIT = 1024 * 1024
+
+    @pytest.mark.parametrize(("content", "message"), [
+        (b"", "The file is empty."),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old-style Excel file (.xls)"),
+        (b"name,amount\n1,2\n", "not an Excel workbook"),
+    ])
+    def test_what_is_not_a_workbook_is_refused_with_a_reason(self, content, message):
+        from trainingweek.spreadsheets import WorkbookError, first_sheet_rows
+
+        with pytest.raises(WorkbookError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            first_sheet_rows(io.BytesIO(content), max_bytes=self.LIMIT, max_rows=10)
+
+    def test_a_zip_bomb_is_refused_before_opening(self):
+        import zipfile
+
+        from trainingweek.spreadsheets import WorkbookError, first_sheet_rows
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+            archive.writestr("xl/big.xml", "0" * (31 * 1024 * 1024))
+        with pytest.raises(WorkbookError, match="unpacks to more data"):
+            first_sheet_rows(buffer, max_bytes=self.LIMIT, max_rows=10)
+
+    def test_rows_are_read_within_the_limit(self):
+        from trainingweek.spreadsheets import WorkbookError, first_sheet_rows
+
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet()
+        for row in [["批量转账明细"], ["账号", "金额"], ["6217001234567890123", 1]]:
+            ws.append(row)
+        data = io.BytesIO()
+        wb.save(data)
+        rows = first_sheet_rows(io.BytesIO(data.getvalue()), max_bytes=self.LIMIT, max_rows=1, title_rows=2)
+        assert rows[2] == ("6217001234567890123", 1)
+        with pytest.raises(WorkbookError, match="more than 1 rows"):
+            first_sheet_rows(io.BytesIO(data.getvalue()), max_bytes=self.LIMIT, max_rows=1, title_rows=1)
