@@ -2,9 +2,10 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+
+from trainingweek.forms import UploadField
 
 from . import rosters as rules
 from .forms import DATE_WIDGET, NoFormTagHelper, ProgrammeItemForm
@@ -115,13 +116,8 @@ class DecisionForm(forms.Form):
 
 
 class OnlineHoursImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file from the customer-service platform"))
+    file = UploadField(label=_("CSV file from the customer-service platform"))
 
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
-        return f
 
 
 def special_day_choices(shifts) -> list[tuple[str, str]]:

@@ -3,9 +3,10 @@ incidents, awards and the KPI import."""
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
+
+from trainingweek.forms import UploadField
 
 from . import kpis as kpi_rules
 from .models import Award, Incident, KpiDefinition, ScoreSettings, ScoringPeriod
@@ -166,15 +167,10 @@ class AwardForm(forms.ModelForm):
 
 class KpiImportForm(forms.Form):
     period = forms.ModelChoiceField(label=_("Period"), queryset=ScoringPeriod.objects.none())
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = UploadField(label=_("Excel file (.xlsx)"))
 
     def __init__(self, *args, periods, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
         self.fields["period"].queryset = periods
 
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
-        return f

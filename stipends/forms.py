@@ -3,8 +3,9 @@ bank's result file."""
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from trainingweek.forms import UploadField
 
 from .models import RateCard
 
@@ -60,15 +61,9 @@ class ApproveForm(forms.Form):
 
 
 class ResultUploadForm(forms.Form):
-    file = forms.FileField(label=_("The bank's result file (.xlsx)"))
+    file = UploadField(label=_("The bank's result file (.xlsx)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
 
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {
-                "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
-        return f
