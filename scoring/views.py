@@ -10,7 +10,6 @@ reads the dashboard, ranking, incidents and awards but not score sheets (403).
 
 import re
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
@@ -33,6 +32,7 @@ from programs.access import (
     visible_teams,
 )
 from programs.models import Enrolment, Programme
+from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job, User
 
@@ -229,8 +229,7 @@ def kpi_import(request, pk):
             messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.written, "period": period.name})
             return redirect("scoring:kpi_index", pk=programme.pk)
     return render(request, "scoring/kpi_import.html", _context(
-        programme, "kpi", form=form, result=result, max_mb=settings.IMPORT_MAX_BYTES // (1024 * 1024),
-        max_rows=settings.IMPORT_MAX_ROWS))
+        programme, "kpi", form=form, result=result, **upload_limits()))
 
 
 # --------------------------------------------------------------------------- score sheets

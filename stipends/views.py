@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from programs.access import can_manage, get_programme, is_admin, visible_enrolments
 from programs.models import Programme
+from trainingweek.forms import upload_limits
 from trainingweek.models import PersonalDataAccess, User
 
 from . import documents, services
@@ -352,11 +353,8 @@ def result_upload(request, pk, batch_pk):
                     "paid": result.paid, "failed": result.failed})
                 return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
             errors = result.errors
-    from django.conf import settings
-
     return render(request, "stipends/result_upload.html", _context(
-        programme, "overview", batch=batch, form=form, errors=errors,
-        max_mb=settings.IMPORT_MAX_BYTES // (1024 * 1024), max_rows=settings.IMPORT_MAX_ROWS))
+        programme, "overview", batch=batch, form=form, errors=errors, **upload_limits()))
 
 
 @require_POST

@@ -16,3 +16,13 @@ class UploadField(forms.FileField):
             raise forms.ValidationError(
                 _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, code="too_large"
             )
+
+
+def upload_limits() -> dict:
+    """The limits an upload page states (``max_mb``, ``max_rows``, and
+    ``background_rows``: above it an import runs as a background job)."""
+    return {
+        "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "background_rows": settings.IMPORT_BACKGROUND_ROWS,
+    }

@@ -7,13 +7,13 @@ through ``programs.access``.
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from trainingweek.forms import upload_limits
 from trainingweek.models import User
 
 from .. import services_attendance as svc
@@ -130,7 +130,7 @@ def online_hours_import(request, pk):
             return redirect("programs:attendance_index", pk=programme.pk)
     return render(request, "programs/attendance/import.html", {
         "programme": programme, "form": form, "result": result, "tab": "rosters", "subtab": "attendance",
-        "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024), "max_rows": settings.IMPORT_MAX_ROWS,
+        **upload_limits(),
     })
 
 

@@ -4,13 +4,14 @@ finance-only reveal of personal data."""
 from collections import Counter
 
 from axes.helpers import get_client_ip_address
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
+
+from trainingweek.forms import upload_limits
 
 from .. import imports, services_students
 from ..access import can_manage, get_programme, require_manage, visible_enrolments
@@ -20,14 +21,6 @@ FINDINGS_PAGE_SIZE = 200
 WARNINGS_SHOWN = 500
 RECENT_IMPORTS = 10
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _limits() -> dict:
-    return {
-        "max_mb": f"{settings.IMPORT_MAX_BYTES / 1048576:.0f}",
-        "max_rows": settings.IMPORT_MAX_ROWS,
-        "background_rows": settings.IMPORT_BACKGROUND_ROWS,
-    }
 
 
 def student_import(request, pk):
@@ -44,7 +37,7 @@ def student_import(request, pk):
         "programme": programme, "form": form, "columns": imports.COLUMNS,
         "classes": programme.classes.all(),
         "recent": programme.student_imports.select_related("created_by")[:RECENT_IMPORTS],
-        **_limits(),
+        **upload_limits(),
     })
 
 
@@ -69,7 +62,7 @@ def import_result(request, pk, import_pk):
     return render(request, "programs/student_import_result.html", {
         "programme": programme, "record": record, "errors": errors, "warning_summary": summary,
         "warnings": record.warnings[:WARNINGS_SHOWN], "warnings_hidden": max(0, len(record.warnings) - WARNINGS_SHOWN),
-        **_limits(),
+        **upload_limits(),
     })
 
 
