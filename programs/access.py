@@ -19,6 +19,12 @@ def is_admin(user) -> bool:
     return user.is_superuser or user.role == User.Role.ADMIN
 
 
+def is_mentor(user) -> bool:
+    """Mentors (and admins) make the company's day-to-day entries: attendance,
+    online hours, KPI values, incidents. Which teams is scoped separately."""
+    return is_admin(user) or user.role == User.Role.MENTOR
+
+
 def visible_agreements(user) -> QuerySet[Agreement]:
     qs = Agreement.objects.select_related("school", "company")
     if is_admin(user):

@@ -26,6 +26,7 @@ from programs.access import (
     can_manage,
     get_programme,
     is_admin,
+    is_mentor,
     require_manage,
     require_team,
     visible_enrolments,
@@ -54,10 +55,6 @@ from .tasks import class_sheets_task
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
 TEAM_CELL = re.compile(r"^t_(\d+)$")
-
-
-def is_mentor(user) -> bool:
-    return is_admin(user) or user.role == User.Role.MENTOR
 
 
 def _require_mentor(user) -> None:

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trainingweek.forms import upload_limits
-from trainingweek.models import User
 
 from .. import services_attendance as svc
 from ..access import (
     can_manage,
     get_programme,
     is_admin,
+    is_mentor,
     require_team,
     visible_enrolments,
     visible_teams,
@@ -28,10 +28,6 @@ from ..access import (
 from ..forms_rosters import DecisionForm, DepartureForm, LeaveRequestForm, OnlineHoursImportForm
 from ..models import Attendance, Departure, Enrolment, LeaveRequest
 from .rosters import chosen_week, grid_values, roster_weeks
-
-
-def is_mentor(user) -> bool:
-    return is_admin(user) or user.role == User.Role.MENTOR
 
 
 def can_record(user) -> bool:

@@ -11,14 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from trainingweek.models import User
-
 from .. import rosters as rules
 from .. import services_rosters as svc
 from ..access import (
     can_manage,
     get_programme,
-    is_admin,
+    is_mentor,
     require_manage,
     require_team,
     visible_teams,
@@ -178,7 +176,7 @@ def roster_export(request, pk):
 
 def can_schedule(user, programme) -> bool:
     """Coordinators and the team's mentors (the team is already scoped) change schedules."""
-    return can_manage(user, programme) or is_admin(user) or user.role == User.Role.MENTOR
+    return can_manage(user, programme) or is_mentor(user)
 
 
 def team_schedule(request, pk, team_pk):
