@@ -61,6 +61,7 @@ class AttendanceInput:
 
 
 def week_days(monday: date) -> list[date]:
+    """The seven days of the week starting on ``monday``."""
     return [monday + timedelta(days=n) for n in range(7)]
 
 

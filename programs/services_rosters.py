@@ -53,6 +53,7 @@ def get_plan(programme: Programme) -> RosterPlan:
 
 
 def phase_ranges(programme: Programme) -> list[rules.PhaseRange]:
+    """The programme's phases as plain values for the roster rules, in date order."""
     return [rules.PhaseRange(k, s, e) for k, s, e in programme.phases.order_by("start").values_list("kind", "start", "end")]
 
 
@@ -66,6 +67,7 @@ def roster_span(plan: RosterPlan, phases: list[rules.PhaseRange]) -> tuple[date,
 
 
 def rotation_for(plan: RosterPlan, phases: list[rules.PhaseRange]) -> rules.Rotation | None:
+    """The plan's rotation as a rule value, starting on its own start day or the first day of customer service; None without a pattern."""
     pattern = plan.rotation_pattern()
     if not pattern:
         return None
@@ -229,6 +231,7 @@ class RosterGrid:
 
 
 def warning_text(w: rules.RosterWarning, class_names: dict, student_names: dict) -> str:
+    """A roster warning in words, with class and student names in place of ids."""
     day = formats.date_format(w.day, "SHORT_DATE_FORMAT")
     if w.code == "short_day":
         return _("%(subject)s: %(day)s is a shift of %(hours)s paid hours, under the minimum.") % {

@@ -255,6 +255,7 @@ def save_room(room_form, use_formset) -> Room:
 
 @transaction.atomic
 def record_payment(form, user) -> SettlementPayment:
+    """Record a payment received from the company, noting who recorded it."""
     payment = form.save(commit=False)
     payment.recorded_by = user
     payment.save()
@@ -263,6 +264,7 @@ def record_payment(form, user) -> SettlementPayment:
 
 @transaction.atomic
 def save_settlement_record(form, user) -> SettlementRecord:
+    """Save the settlement facts of a programme (breach, bonus decision, dates), noting who changed them."""
     record = form.save(commit=False)
     record.updated_by = user
     record.save()

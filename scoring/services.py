@@ -233,6 +233,7 @@ def save_kpi_grid(setup: Setup, team: Team, period: ScoringPeriod, cells: Iterab
 
 
 def upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
+    """Write student and team KPI values, each row inserted or updated in place (one statement per 500 rows)."""
     if student_rows:
         KpiValue.objects.bulk_create(student_rows, batch_size=500, update_conflicts=True,
                                      unique_fields=["enrolment", "kpi", "period"],
@@ -508,6 +509,7 @@ def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], pos
 
 
 def typed_scores(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentScore]:
+    """The typed school items and mentor evaluation of these enrolments, by enrolment id (one query)."""
     return {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment__in=[e.pk for e in enrolments])}
 
 
@@ -569,10 +571,12 @@ def conduct_source(programme_ids: list[int]) -> dict[int, list[tuple[str, int]]]
 
 
 def incidents_for(programme: Programme, enrolments_qs) -> list[Incident]:
+    """The programme's incidents of the given enrolments, with what their list shows (one query)."""
     return list(Incident.objects.filter(programme=programme, enrolment__in=enrolments_qs)
                 .select_related("enrolment__student", "enrolment__team", "reported_by", "decided_by"))
 
 
 def off_duty_ids(programme: Programme) -> set[int]:
+    """Enrolments taken off customer duty by a confirmed level-4 incident."""
     return set(EnrolmentScore.objects.filter(enrolment__programme=programme, off_duty=True)
                .values_list("enrolment_id", flat=True))

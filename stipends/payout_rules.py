@@ -112,6 +112,7 @@ def adjustment(current: Sequence[dict], frozen: Iterable[Sequence[dict]]) -> lis
 
 
 def lines_total(lines: Iterable[dict]) -> Decimal:
+    """The total of frozen statement lines, to the cent."""
     return money(sum((Decimal(line["amount"]) for line in lines), ZERO))
 
 

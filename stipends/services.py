@@ -78,6 +78,7 @@ def rate_card_locked(programme: Programme) -> bool:
 
 
 def profiles_for(enrolment_ids: Iterable[int]) -> dict[int, StipendProfile]:
+    """The stipend profiles of these enrolments, by enrolment id (one query)."""
     return {p.enrolment_id: p for p in StipendProfile.objects.filter(enrolment_id__in=list(enrolment_ids))}
 
 
@@ -154,6 +155,7 @@ def statements(programme: Programme, enrolment_ids: Sequence[int], up_to: date |
 
 
 def tax_table(method: str, on: date) -> tax.TaxTable:
+    """The tax table of ``method`` in force on ``on``, or a PayoutError saying none is."""
     try:
         return tax.table_for(method, on)
     except LookupError:
@@ -179,6 +181,7 @@ def withhold(table: tax.TaxTable, gross: Decimal, *, paid_before: Decimal = ZERO
 
 
 def programme_months(programme: Programme, pay_on: date) -> int:
+    """Internship months with this payer in the payment's tax year (for the cumulative tax method)."""
     return payout_rules.internship_months(programme.phases.values_list("start", "end"), pay_on)
 
 
@@ -247,6 +250,7 @@ def _tax_history(student_ids: Sequence[int], batch: PayoutBatch) -> dict[int, tu
 
 
 def account_fields(student, profile: StipendProfile | None) -> dict:
+    """The account a payout item freezes: the card (encrypted by the model), its digest and mask, and the holder's name on file."""
     card = student.bank_card or ""
     return {"account": card, "account_digest": student.bank_card_digest if card else "",
             "account_masked": mask_bank_card(card),
@@ -254,6 +258,7 @@ def account_fields(student, profile: StipendProfile | None) -> dict:
 
 
 def scope_ids(batch: PayoutBatch) -> list[int]:
+    """The enrolments a batch covers (the programme, or one class of it), in a stable order."""
     qs = Enrolment.objects.filter(programme_id=batch.programme_id)
     if batch.school_class_id:
         qs = qs.filter(school_class_id=batch.school_class_id)
@@ -395,6 +400,7 @@ def delete_draft(batch: PayoutBatch) -> None:
 
 
 def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
+    """A batch's items as plain values for the pre-approval checks."""
     return [payout_rules.CheckItem(i.pk, i.name, i.school_class.name, i.account or "", i.account_digest,
                                    i.account_name, i.gross, i.net, i.at_cap)
             for i in batch.items.select_related("school_class")]
@@ -454,6 +460,7 @@ def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
 
 
 def mark_exported(batch: PayoutBatch) -> None:
+    """Move an approved batch to exported (its bank file was downloaded); any other state is left as it is."""
     PayoutBatch.objects.filter(pk=batch.pk, state=PayoutBatch.State.APPROVED).update(
         state=PayoutBatch.State.EXPORTED, exported_at=timezone.now())
     batch.refresh_from_db()

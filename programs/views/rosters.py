@@ -27,6 +27,7 @@ from ..forms_rosters import (
     SpecialDayFormSet,
     special_day_choices,
 )
+from ..services_attendance import week_days
 from .setup import edit_programme_item
 
 
@@ -196,7 +197,7 @@ def team_schedule(request, pk, team_pk):
         else:
             messages.success(request, _("Saved %(n)s changed cells.") % {"n": n})
         return redirect(f"{request.path}?week={monday.isoformat()}")
-    days = [monday + timedelta(days=n) for n in range(7)]
+    days = week_days(monday)
     rows, shifts = svc.schedule_grid(programme, team, days)
     return render(request, "programs/rosters/schedule.html", {
         "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
