@@ -34,18 +34,11 @@ def setup_django() -> str:
 
 def build(scale: int, days: int):
     """A programme with ``scale`` students in classes and teams of 200, and a roster."""
-    from programs import services_rosters, synthetic
-    from programs.models import (
-        Agreement,
-        Enrolment,
-        Phase,
-        Programme,
-        RosterPlan,
-        SchoolClass,
-        ShiftTemplate,
-        Student,
-        Team,
-    )
+    from programs.agreements.models import Agreement, Phase, Programme
+    from programs.rosters import services as services_rosters
+    from programs.rosters.models import RosterPlan, ShiftTemplate
+    from programs.students import demo as synthetic
+    from programs.students.models import Enrolment, SchoolClass, Student, Team
     from trainingweek.models import Organisation, User
 
     rng = random.Random(11)
@@ -84,7 +77,7 @@ def build(scale: int, days: int):
 
 
 def rules_days(first, last):
-    from programs import rosters
+    from programs.rosters import rules as rosters
 
     return rosters.days_between(first, last)
 
@@ -98,8 +91,8 @@ def main() -> None:
 
     from django.db import connection, transaction
 
-    from programs import services_attendance as svc
-    from programs.models import Attendance
+    from programs.attendance import services as svc
+    from programs.attendance.models import Attendance
 
     t0 = time.perf_counter()
     programme, teams, mentor, days, rng = build(args.scale, args.days)
@@ -147,7 +140,7 @@ def main() -> None:
                SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'pre_sale' THEN 1 ELSE 0 END),
                SUM(CASE WHEN status IN ('present', 'late') AND day_kind = 'after_sale' THEN 1 ELSE 0 END),
                SUM(CASE WHEN online_hours > 8 THEN 1 ELSE 0 END)
-        FROM programs_attendance WHERE programme_id = %s GROUP BY enrolment_id
+        FROM attendance_attendance WHERE programme_id = %s GROUP BY enrolment_id
     """
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
@@ -170,7 +163,7 @@ def main() -> None:
     now = datetime.now()
     params = [(*row, now) for row in stored]
     insert_sql = (
-        "INSERT INTO programs_attendance (programme_id, enrolment_id, day, status, online_hours, day_kind, "
+        "INSERT INTO attendance_attendance (programme_id, enrolment_id, day, status, online_hours, day_kind, "
         "shift_id, is_truancy, recorded_by_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     )
     t0 = time.perf_counter()

@@ -42,7 +42,7 @@ def make_rows(n: int, classes: list[str], seed: int = 11) -> list[list[str]]:
     from stdnum import luhn
     from stdnum.cn import ric
 
-    from programs import synthetic
+    from programs.students import demo as synthetic
 
     rng = random.Random(seed)
     rows, ids, cards = [], set(), set()
@@ -65,7 +65,7 @@ def make_rows(n: int, classes: list[str], seed: int = 11) -> list[list[str]]:
 def make_xlsx(rows: list[list[str]]) -> bytes:
     import openpyxl
 
-    from programs.imports import COLUMNS
+    from programs.students.imports import COLUMNS
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("学生名单")
@@ -78,7 +78,8 @@ def make_xlsx(rows: list[list[str]]) -> bytes:
 
 
 def make_programme(label: str, classes: list[str]):
-    from programs.models import Agreement, Programme, SchoolClass
+    from programs.agreements.models import Agreement, Programme
+    from programs.students.models import SchoolClass
     from trainingweek.models import Organisation, User
 
     school = Organisation.objects.create(name=f"基准测试学院 {label}", kind=Organisation.Kind.SCHOOL)
@@ -96,8 +97,8 @@ def ours(programme, user, content: bytes) -> tuple[float, float, object]:
     """The service as the upload page runs it (without the HTTP round trip)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from programs import services_students
-    from programs.models import StudentImport
+    from programs.students import services as services_students
+    from programs.students.models import StudentImport
 
     started = time.perf_counter()
     sheet = services_students.read_upload(SimpleUploadedFile("bench.xlsx", content))
@@ -132,13 +133,13 @@ def bare(programme, class_pks: dict, content: bytes, encrypt: bool) -> tuple[flo
         students.append((school_id, number, name, *protect(id_number), *protect(phone), *protect(card), bank, now, now))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO programs_student (school_id, student_number, name, id_number, id_number_digest, phone, "
+            "INSERT INTO students_student (school_id, student_number, name, id_number, id_number_digest, phone, "
             "phone_digest, bank_card, bank_card_digest, bank_name, created_at, updated_at) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", students)
-        cursor.execute("SELECT student_number, id FROM programs_student WHERE school_id = %s", [school_id])
+        cursor.execute("SELECT student_number, id FROM students_student WHERE school_id = %s", [school_id])
         ids = dict(cursor.fetchall())
         cursor.executemany(
-            "INSERT INTO programs_enrolment (programme_id, student_id, school_class_id, is_group_leader, "
+            "INSERT INTO students_enrolment (programme_id, student_id, school_class_id, is_group_leader, "
             "shop_account_id, status, enrolled_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [(programme.pk, ids[r[2]], class_pks[r[0]], False, r[7], "active", now) for r in rows])
     return read, time.perf_counter() - started
@@ -152,7 +153,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    from programs.models import Enrolment
+    from programs.students.models import Enrolment
 
     settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, args.scale)
     settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, 200 * 1024 * 1024)

@@ -43,16 +43,9 @@ def build(scale: int) -> int:
     """A fresh class of ``scale`` students with everything a sheet shows; returns the programme id."""
     import random
 
-    from programs.models import (
-        Agreement,
-        Attendance,
-        Enrolment,
-        Phase,
-        Programme,
-        SchoolClass,
-        Student,
-        Team,
-    )
+    from programs.agreements.models import Agreement, Phase, Programme
+    from programs.attendance.models import Attendance
+    from programs.students.models import Enrolment, SchoolClass, Student, Team
     from scoring import services
     from scoring.models import EnrolmentScore, KpiValue, TeamKpiValue
     from trainingweek.models import Organisation
@@ -101,7 +94,8 @@ def build(scale: int) -> int:
 
 def load(programme_id: int, part: int | None = None, parts: int = 1):
     """The programme and the score sheets of the class (or of one part of it)."""
-    from programs.models import Enrolment, Programme
+    from programs.agreements.models import Programme
+    from programs.students.models import Enrolment
     from scoring import services
 
     programme = Programme.objects.select_related("agreement__school", "agreement__company").get(pk=programme_id)

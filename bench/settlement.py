@@ -35,17 +35,9 @@ STUDENTS_PER_PROGRAMME = 200
 
 def build(scale: int) -> list:
     """A fresh data set of ``scale`` programmes (bulk writes, one transaction)."""
-    from programs.models import (
-        Agreement,
-        Enrolment,
-        Phase,
-        Programme,
-        Room,
-        RoomUse,
-        SchoolClass,
-        SettlementPayment,
-        Student,
-    )
+    from programs.agreements.models import Agreement, Phase, Programme
+    from programs.students.models import Enrolment, SchoolClass, Student
+    from stipends.settlement.models import Room, RoomUse, SettlementPayment
     from trainingweek.models import Organisation
 
     call_command("migrate", verbosity=0)
@@ -103,8 +95,8 @@ def build(scale: int) -> list:
 
 
 def ours_gather():
-    from programs import services_settlement as services
-    from programs.models import Programme
+    from programs.agreements.models import Programme
+    from stipends.settlement import services
 
     programmes = Programme.objects.select_related("agreement__school", "agreement__company")
     gathered = services.gather(programmes)
@@ -125,17 +117,17 @@ def bare_gather():
 
     with connection.cursor() as cur:
         cur.execute("SELECT p.id, p.year, a.lab_subsidy_per_computer_day, a.room_rent_per_day, a.good_conduct_bonus, "
-                    "a.deposit_due_working_days, a.settlement_due_working_days FROM programs_programme p "
-                    "JOIN programs_agreement a ON a.id = p.agreement_id")
+                    "a.deposit_due_working_days, a.settlement_due_working_days FROM agreements_programme p "
+                    "JOIN agreements_agreement a ON a.id = p.agreement_id")
         programmes = cur.fetchall()
-        cur.execute("SELECT programme_id, MIN(start), MAX(\"end\") FROM programs_phase GROUP BY programme_id")
+        cur.execute("SELECT programme_id, MIN(start), MAX(\"end\") FROM agreements_phase GROUP BY programme_id")
         spans = {pid: (s, e) for pid, s, e in cur.fetchall()}
-        cur.execute("SELECT r.programme_id, r.kind, u.start, u.\"end\", u.computers FROM programs_roomuse u "
-                    "JOIN programs_room r ON r.id = u.room_id")
+        cur.execute("SELECT r.programme_id, r.kind, u.start, u.\"end\", u.computers FROM settlement_roomuse u "
+                    "JOIN settlement_room r ON r.id = u.room_id")
         uses = cur.fetchall()
-        cur.execute("SELECT programme_id, amount FROM programs_settlementpayment")
+        cur.execute("SELECT programme_id, amount FROM settlement_settlementpayment")
         paid = cur.fetchall()
-        cur.execute("SELECT programme_id, COUNT(*) FROM programs_enrolment WHERE status = 'dismissed' GROUP BY programme_id")
+        cur.execute("SELECT programme_id, COUNT(*) FROM students_enrolment WHERE status = 'dismissed' GROUP BY programme_id")
         dismissed = dict(cur.fetchall())
     fees = {}
     rates = {p[0]: p for p in programmes}
@@ -173,9 +165,9 @@ def pdf_figures(count: int):
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from programs import services_settlement as services
-    from programs.models import Programme
-    from programs.settlement_documents import statement_context
+    from programs.agreements.models import Programme
+    from stipends.settlement import services
+    from stipends.settlement.documents import statement_context
     from trainingweek.pdf import BASE_CSS, render_pdf
 
     programme = Programme.objects.select_related("agreement__school", "agreement__company").first()

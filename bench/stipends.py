@@ -46,9 +46,10 @@ def build(scale: int, days: int):
     assessment."""
     from django.db import connection, transaction
 
-    from programs import synthetic
-    from programs.models import Agreement, Enrolment, Phase, Programme, SchoolClass, Student
-    from stipends.models import StipendProfile
+    from programs.agreements.models import Agreement, Phase, Programme
+    from programs.students import demo as synthetic
+    from programs.students.models import Enrolment, SchoolClass, Student
+    from stipends.payouts.models import StipendProfile
     from trainingweek.models import Organisation, User
 
     rng = random.Random(5)
@@ -92,7 +93,7 @@ def build(scale: int, days: int):
             kind = "rest" if status == "rest" else ("training" if training else "practice")
             hours = None if training or status in ("absent", "leave", "rest") else Decimal(rng.randrange(12, 22)) / 2
             rows.append((programme.pk, e.pk, first + timedelta(d), status, hours, kind, False))
-    sql = ("INSERT INTO programs_attendance (programme_id, enrolment_id, day, status, online_hours, day_kind, "
+    sql = ("INSERT INTO attendance_attendance (programme_id, enrolment_id, day, status, online_hours, day_kind, "
            "is_truancy, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -109,7 +110,7 @@ BARE_AGGREGATE = """
          + SUM(CASE WHEN a.day_kind IN ('practice', 'pre_sale', 'after_sale') AND a.status IN ('present', 'late')
                      AND a.online_hours > %(threshold)s
                     THEN (a.online_hours - %(threshold)s) * %(overtime)s ELSE 0 END)
-    FROM programs_attendance a
+    FROM attendance_attendance a
     LEFT JOIN stipends_stipendprofile p ON p.enrolment_id = a.enrolment_id
     WHERE a.programme_id = %(programme)s
     GROUP BY a.enrolment_id
@@ -126,7 +127,7 @@ def main() -> None:
     from django.db import connection
     from openpyxl import Workbook
 
-    from stipends import documents, services
+    from stipends.payouts import documents, services
 
     t0 = time.perf_counter()
     programme, finance, ids = build(args.scale, args.days)

@@ -9,10 +9,9 @@ KPI values already."""
 import random
 from decimal import Decimal
 
-from programs.models import Enrolment
-
-from . import services
-from .models import Award, EnrolmentScore, Incident, KpiValue, TeamKpiValue
+from programs.students.models import Enrolment
+from scoring import services
+from scoring.models import Award, EnrolmentScore, Incident, KpiValue, TeamKpiValue
 
 # Typical (low, high) per KPI code; a team's strength scales the "higher is better" ones.
 RANGES = {

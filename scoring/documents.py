@@ -17,11 +17,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
-from programs.models import Enrolment, Programme
+from programs.agreements.models import Programme
+from programs.students.models import Enrolment
+from scoring import services
 from trainingweek.jobs import JobError
 from trainingweek.pdf import render_pdf, render_pdf_with_anchors
-
-from . import services
 
 SHEET_CSS = """
 .sheet + .sheet { break-before: page; }

@@ -6,11 +6,10 @@ from django import forms
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from scoring import rules as kpi_rules
+from scoring.models import Award, Incident, KpiDefinition, ScoreSettings, ScoringPeriod
+from scoring.rules import ITEMS, weight_problems
 from trainingweek.forms import UploadField
-
-from . import kpis as kpi_rules
-from .models import Award, Incident, KpiDefinition, ScoreSettings, ScoringPeriod
-from .weights import ITEMS, weight_problems
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

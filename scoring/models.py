@@ -22,9 +22,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Enrolment, Programme, Team
-
-from .weights import DEFAULT_WEIGHTS, ITEMS
+from programs.agreements.models import Programme
+from programs.students.models import Enrolment, Team
+from scoring.rules import DEFAULT_WEIGHTS, ITEMS
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 VALUE = {"max_digits": 16, "decimal_places": 4}
@@ -242,7 +242,7 @@ class ScoreSettings(models.Model):
         return {item: getattr(self, f"weight_{item}") for item in ITEMS}
 
     def prizes(self) -> list[Decimal]:
-        from .kpis import parse_prizes
+        from scoring.rules import parse_prizes
 
         return parse_prizes(self.prize_amounts)
 

@@ -1,4 +1,23 @@
-"""KPI achievement, attendance score, team ranking and prizes: pure rules.
+"""The score sheet (成绩评定表): items, weights per programme, the total.
+
+Defaults from the seeds' sheet: school 50 % (obedience 10, learning 10,
+teamwork 10, exam 20) and company 50 % (attendance 10, KPI achievement 30,
+mentor evaluation 10). Each item is scored 0–100; the total is the weighted
+sum, so a student with every item at 100 has 100.
+
+KPI defaults, reading typed or pasted values, team figures: pure rules.
+
+- The default KPIs are the columns of the seeds' team KPI table (2020
+  summary: 销售均值, 转化, 留存销售占比, 质检, 一次性解决率, 挽留成功率,
+  有效差评率) plus response time and customers served (DESIGN "Scoring").
+  Targets and weights are starting points; every one is editable per programme.
+- A value is typed or pasted from Excel: ``96,166``, ``62.52%``, ``1:24``
+  (minutes:seconds) are all read; a percentage is 0–100, a count a whole
+  number, nothing negative. Empty means "no value" (not zero).
+- A team's figure for a student-level KPI is the mean of its members' values
+  (the seed's 销售均值 is average sales); a team-level KPI has its own value.
+
+KPI achievement, attendance score, team ranking and prizes: pure rules.
 
 - Achievement of one KPI is value ÷ target when higher is better, target ÷
   value when lower is better (response time); a missing value has no
@@ -13,14 +32,275 @@
   equally, to the cent (two teams tied first: (2,000 + 1,500) ÷ 2 each).
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from trainingweek.money import ZERO, split_largest_remainder
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from trainingweek.money import ZERO, money, split_largest_remainder
+
+SCHOOL_ITEMS = ("obedience", "learning", "teamwork", "exam")
+
+
+COMPANY_ITEMS = ("attendance", "kpi", "mentor")
+
+
+ITEMS = SCHOOL_ITEMS + COMPANY_ITEMS
+
+
+COMPUTED_ITEMS = ("attendance", "kpi")  # from records, never typed
+
+
+DEFAULT_WEIGHTS = {
+    "obedience": Decimal(10), "learning": Decimal(10), "teamwork": Decimal(10), "exam": Decimal(20),
+    "attendance": Decimal(10), "kpi": Decimal(30), "mentor": Decimal(10),
+}
+
 
 HUNDRED = Decimal(100)
+
+
+POINT = Decimal("0.01")
+
+
+def weight_problems(weights: Mapping[str, Decimal]) -> list[str]:
+    """Why a set of weights cannot be used (empty when it can): every item
+    present, none negative, and together exactly 100."""
+    problems = []
+    missing = [item for item in ITEMS if item not in weights]
+    if missing:
+        problems.append(_("Weights are missing for: %(items)s.") % {"items": ", ".join(missing)})
+    if any(Decimal(w) < 0 for w in weights.values()):
+        problems.append(_("A weight cannot be negative."))
+    total = sum((Decimal(w) for w in weights.values()), Decimal(0))
+    if total != HUNDRED:
+        problems.append(_("The weights add up to %(total)s, not 100.") % {"total": total.normalize()})
+    return problems
+
+
+@dataclass(frozen=True)
+class SheetTotal:
+    total: Decimal | None  # None while an item is still missing
+    weighted: dict[str, Decimal]  # item -> points it contributes
+    missing: tuple[str, ...]
+
+
+def sheet_total(scores: Mapping[str, Decimal | None], weights: Mapping[str, Decimal]) -> SheetTotal:
+    """Weighted total of item scores (each 0–100), to two places.
+
+    Worked example: all items 80 except KPI 90 → 80 × 0.7 + 90 × 0.3 = 83.00.
+    """
+    weighted, missing = {}, []
+    for item in ITEMS:
+        score = scores.get(item)
+        if score is None:
+            missing.append(item)
+            continue
+        if not Decimal(0) <= Decimal(score) <= HUNDRED:
+            raise ValueError(f"{item}: a score is between 0 and 100, not {score}")
+        weighted[item] = (Decimal(score) * Decimal(weights[item]) / HUNDRED).quantize(POINT, ROUND_HALF_UP)
+    total = None if missing else sum(weighted.values(), Decimal(0)).quantize(POINT, ROUND_HALF_UP)
+    return SheetTotal(total, weighted, tuple(missing))
+
+
+AMOUNT, PERCENT, COUNT, SECONDS = "amount", "percent", "count", "seconds"
+
+
+STUDENT, TEAM = "student", "team"
+
+
+PLACES = Decimal("0.0001")
+
+
+MAX_VALUE = Decimal("999999999999")
+
+
+@dataclass(frozen=True)
+class KpiDefault:
+    code: str
+    name: object  # a lazy translation: created in the language of whoever asks first
+    unit: str
+    higher_is_better: bool
+    target: Decimal
+    weight: Decimal
+    level: str = STUDENT
+
+
+DEFAULT_KPIS = (
+    KpiDefault("sales", gettext_lazy("Sales"), AMOUNT, True, Decimal("80000"), Decimal(3)),
+    KpiDefault("conversion", gettext_lazy("Conversion rate"), PERCENT, True, Decimal("60"), Decimal(2)),
+    KpiDefault("retention_share", gettext_lazy("Retention sales share"), PERCENT, True, Decimal("5"), Decimal(1)),
+    KpiDefault("qc", gettext_lazy("QC score"), PERCENT, True, Decimal("90"), Decimal(2), TEAM),
+    KpiDefault("first_contact", gettext_lazy("First-contact resolution rate"), PERCENT, True, Decimal("95"), Decimal(1)),
+    KpiDefault("retention_success", gettext_lazy("Retention success rate"), PERCENT, True, Decimal("5"), Decimal(1)),
+    KpiDefault("negative_reviews", gettext_lazy("Valid negative-review rate"), PERCENT, False, Decimal("0.05"),
+               Decimal(1), TEAM),
+    KpiDefault("response_time", gettext_lazy("Average response time"), SECONDS, False, Decimal("30"), Decimal(1)),
+    KpiDefault("customers", gettext_lazy("Customers served"), COUNT, True, Decimal("300"), Decimal(1)),
+)
+
+
+@dataclass(frozen=True)
+class PeriodSpan:
+    name: str
+    start: date | None
+    end: date | None
+
+
+def default_periods(phases: Sequence[tuple[str, date, date]], year: int) -> list[PeriodSpan]:
+    """Pre-sale, Double-11 day, after-sale and the whole programme, dated from
+    the programme's phases ``(kind, start, end)`` where it has them.
+
+    >>> [p.name for p in default_periods([], 2020)][1], default_periods([], 2020)[1].start
+    ('Double-11 day', datetime.date(2020, 11, 11))
+    """
+    def span(kinds):
+        chosen = [(s, e) for k, s, e in phases if k in kinds]
+        return (min(s for s, _e in chosen), max(e for _s, e in chosen)) if chosen else (None, None)
+
+    pre = span({"practice", "pre_sale"})
+    after = span({"after_sale"})
+    whole = (min((s for _k, s, _e in phases), default=None), max((e for _k, _s, e in phases), default=None))
+    double11 = date(year, 11, 11)
+    return [
+        PeriodSpan(_("Pre-sale"), *pre),
+        PeriodSpan(_("Double-11 day"), double11, double11),
+        PeriodSpan(_("After-sale"), *after),
+        PeriodSpan(_("Whole programme"), *whole),
+    ]
+
+
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+MINUTES = re.compile(r"^(\d+):([0-5]\d)$")
+
+
+def parse_value(raw: str, unit: str) -> Decimal | None:
+    """The value typed or pasted in a cell, or None for an empty cell.
+
+    Raises ``ValueError`` with the reason (in the user's language).
+
+    >>> parse_value("62.52%", "percent"), parse_value("96,166", "amount"), parse_value("1:24", "seconds")
+    (Decimal('62.5200'), Decimal('96166.0000'), Decimal('84.0000'))
+    """
+    text = (raw or "").strip().replace("，", ",").replace("．", ".").replace("％", "%").replace(" ", "")
+    if not text:
+        return None
+    minutes = MINUTES.match(text)
+    if unit == SECONDS and minutes:
+        value = Decimal(int(minutes.group(1)) * 60 + int(minutes.group(2)))
+    else:
+        if unit == PERCENT and text.endswith("%"):
+            text = text[:-1]
+        if unit == AMOUNT and text.startswith(("¥", "￥")):
+            text = text[1:]
+        if THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": raw.strip()}) from None
+        if not value.is_finite():
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": raw.strip()})
+    if value < 0:
+        raise ValueError(_("A KPI value cannot be negative."))
+    if unit == PERCENT and value > 100:
+        raise ValueError(_("A percentage is between 0 and 100."))
+    if unit == COUNT and value != value.to_integral_value():
+        raise ValueError(_("A count is a whole number."))
+    if value > MAX_VALUE:
+        raise ValueError(_("The value is too large."))
+    return value.quantize(PLACES, ROUND_HALF_UP)
+
+
+def mean(values: Sequence[Decimal]) -> Decimal | None:
+    """The mean of the values that exist, to four places; None when there are none."""
+    values = [Decimal(v) for v in values if v is not None]
+    if not values:
+        return None
+    return (sum(values, Decimal(0)) / len(values)).quantize(PLACES, ROUND_HALF_UP)
+
+
+def format_value(value: Decimal | None, unit: str) -> str:
+    """A value as shown in tables: amounts with thousands separators,
+    percentages with %, seconds with s; two places at most (averages are
+    kept to four, which reads as noise), trailing zeros dropped."""
+    if value is None:
+        return ""
+    if unit == AMOUNT:
+        return f"{money(value):,}"
+    text = f"{Decimal(value).quantize(Decimal('0.01'), ROUND_HALF_UP).normalize():f}"
+    if unit == PERCENT:
+        return f"{text}%"
+    if unit == SECONDS:
+        return f"{text} s"
+    return text
+
+
+def plain_value(value: Decimal | None) -> str:
+    """A value as typed back into a grid cell: no separators, no trailing zeros."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).quantize(PLACES).normalize():f}"
+
+
+def parse_prizes(text: str) -> list[Decimal]:
+    """Team prize amounts by rank from "2000, 1500, 1000, 500" (also ; or 、).
+
+    Raises ``ValueError`` with the reason. An empty text means no prizes.
+    """
+    parts = [p for p in re.split(r"[,;、，；\s]+", (text or "").strip()) if p]
+    amounts = []
+    for part in parts:
+        try:
+            amount = Decimal(part)
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” is not an amount.") % {"value": part}) from None
+        if not amount.is_finite() or amount < 0:
+            raise ValueError(_("“%(value)s” is not an amount.") % {"value": part})
+        amounts.append(money(amount))
+    return amounts
+
+
+def team_figures(levels: dict[int, str], member_values: dict[int, Sequence[Decimal]],
+                 team_values: dict[int, Decimal]) -> dict[int, Decimal | None]:
+    """A team's figure per KPI: its own value for a team-level KPI, the mean of
+    its members' values for a student-level one (None when nobody has one).
+
+    ``levels`` maps KPI id → "student"/"team"; ``member_values`` KPI id → the
+    members' values; ``team_values`` KPI id → the team's value.
+    """
+    return {
+        kpi_id: team_values.get(kpi_id) if level == TEAM else mean(member_values.get(kpi_id, ()))
+        for kpi_id, level in levels.items()
+    }
+
+
+def bar_widths(values: Sequence[Decimal | None]) -> list[int]:
+    """Bar lengths (0–100) for comparing values: the largest is 100, the rest in
+    proportion; a missing value has no bar.
+
+    >>> bar_widths([Decimal(50), None, Decimal(100)])
+    [50, 0, 100]
+    """
+    present = [Decimal(v) for v in values if v is not None]
+    top = max(present, default=Decimal(0))
+    if top <= 0:
+        return [0 for _v in values]
+    return [0 if v is None else int((Decimal(v) / top * 100).to_integral_value(ROUND_HALF_UP)) for v in values]
+
+
+HUNDRED = Decimal(100)
+
+
 RATIO = Decimal("0.0001")
+
+
 MAX_ACHIEVEMENT = Decimal(2)
 
 

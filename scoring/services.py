@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from programs.models import Enrolment, Programme, Team
-from programs.services_attendance import AttendanceFigures, attendance_summary
-from trainingweek.money import ZERO, money
-
-from . import kpis as kpi_rules
-from . import rules
-from .models import (
+from programs.agreements.models import Programme
+from programs.attendance.services import AttendanceFigures, attendance_summary
+from programs.students.models import Enrolment, Team
+from scoring import rules
+from scoring import rules as kpi_rules
+from scoring.models import (
     Award,
     EnrolmentScore,
     Incident,
@@ -35,7 +34,8 @@ from .models import (
     TeamKpiValue,
     TeamPrize,
 )
-from .weights import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
+from scoring.rules import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
+from trainingweek.money import ZERO, money
 
 ITEM_LABELS = {
     "obedience": gettext_lazy("Obedience"),

@@ -2,9 +2,8 @@
 
 from celery import shared_task
 
+from scoring.documents import build_class_pdfs
 from trainingweek.jobs import execute_job
-
-from .documents import build_class_pdfs
 
 
 @shared_task(name="scoring.class_sheets")

@@ -22,24 +22,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.access import (
-    can_manage,
-    get_programme,
-    is_admin,
-    is_mentor,
-    require_manage,
-    require_team,
-    visible_enrolments,
-    visible_teams,
-)
-from programs.models import Enrolment, Programme
-from trainingweek.forms import upload_limits
-from trainingweek.jobs import start_job
-from trainingweek.models import Job, User
-
-from . import documents, excel, services
-from . import kpis as kpi_rules
-from .forms import (
+from programs.agreements.models import Programme
+from programs.agreements.permissions import can_manage, get_programme, require_manage
+from programs.students.models import Enrolment
+from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from scoring import documents, exports, imports, services
+from scoring import rules as kpi_rules
+from scoring.forms import (
     AwardForm,
     DecisionForm,
     IncidentForm,
@@ -49,8 +38,12 @@ from .forms import (
     ScoreSettingsForm,
     TableHelper,
 )
-from .models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
-from .tasks import class_sheets_task
+from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
+from scoring.tasks import class_sheets_task
+from trainingweek.forms import upload_limits
+from trainingweek.jobs import start_job
+from trainingweek.models import Job, User
+from trainingweek.permissions import is_admin, is_mentor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
@@ -206,7 +199,7 @@ def kpi_template(request, pk):
     _require_mentor(request.user)
     setup = services.load_setup(programme)
     period = _period(request, setup)
-    content = excel.template_workbook(setup, period, _import_enrolments(request.user, programme))
+    content = exports.template_workbook(setup, period, _import_enrolments(request.user, programme))
     return _download(content, f"{_('KPI values')} {period.name}.xlsx", XLSX)
 
 
@@ -220,7 +213,7 @@ def kpi_import(request, pk):
     result = None
     if request.method == "POST" and form.is_valid():
         period = form.cleaned_data["period"]
-        result = excel.import_kpi_values(setup, period, form.cleaned_data["file"].read(),
+        result = imports.import_kpi_values(setup, period, form.cleaned_data["file"].read(),
                                          _import_enrolments(request.user, programme), request.user)
         if result.ok:
             messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.written, "period": period.name})

@@ -6,8 +6,9 @@ from datetime import date
 import factory
 from factory.django import DjangoModelFactory
 
-from programs import synthetic
-from programs.models import Agreement, Enrolment, Phase, Programme, SchoolClass, Student, Team
+from programs.agreements.models import Agreement, Phase, Programme
+from programs.students import demo as synthetic
+from programs.students.models import Enrolment, SchoolClass, Student, Team
 from trainingweek.models import Organisation, User
 
 _rng = random.Random(20201111)

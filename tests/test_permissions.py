@@ -14,19 +14,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from programs.models import (
-    Departure,
-    HolidayCalendarYear,
-    LeaveRequest,
-    Room,
-    SettlementPayment,
-    ShiftTemplate,
-    StudentImport,
-)
+from programs.attendance.models import Departure, LeaveRequest
+from programs.rosters.models import ShiftTemplate
+from programs.students.models import StudentImport
 from scoring import documents as scoring_documents
 from scoring import services as scoring_services
 from scoring.models import Award, Incident
-from stipends import services as stipend_services
+from stipends.payouts import services as stipend_services
+from stipends.settlement.models import HolidayCalendarYear, Room, SettlementPayment
 from tests.factories import UserFactory
 from trainingweek.models import Job, User
 
@@ -95,27 +90,27 @@ MATRIX = {
     "programs:enrolment_reveal": (
         lambda w: f"/programs/{w.programme.pk}/enrolments/{w.enrolments_a[0].pk}/reveal/", POST_ONLY),
     # Settlement with the school, deadlines, the holiday calendar
-    "programs:deadlines_overview": (lambda w: "/programs/deadlines/", _row(
+    "settlement:deadlines_overview": (lambda w: "/programs/deadlines/", _row(
         mentor_a=403, mentor_b=403, other_coordinator=200, other_finance=200, other_mentor=403)),
-    "programs:calendar_list": (lambda w: "/programs/calendar/", ADMIN_ONLY),
-    "programs:calendar_year_create": (lambda w: "/programs/calendar/new/", ADMIN_ONLY),
-    "programs:calendar_year_edit": (lambda w: "/programs/calendar/2027/", ADMIN_ONLY),
-    "programs:settlement_detail": (lambda w: f"/programs/{w.programme.pk}/settlement/", SETTLEMENT_READ),
-    "programs:settlement_deadlines": (lambda w: f"/programs/{w.programme.pk}/settlement/deadlines/",
+    "settlement:calendar_list": (lambda w: "/programs/calendar/", ADMIN_ONLY),
+    "settlement:calendar_year_create": (lambda w: "/programs/calendar/new/", ADMIN_ONLY),
+    "settlement:calendar_year_edit": (lambda w: "/programs/calendar/2027/", ADMIN_ONLY),
+    "settlement:settlement_detail": (lambda w: f"/programs/{w.programme.pk}/settlement/", SETTLEMENT_READ),
+    "settlement:settlement_deadlines": (lambda w: f"/programs/{w.programme.pk}/settlement/deadlines/",
                                       SETTLEMENT_READ),
-    "programs:settlement_pdf": (lambda w: f"/programs/{w.programme.pk}/settlement/statement.pdf",
+    "settlement:settlement_pdf": (lambda w: f"/programs/{w.programme.pk}/settlement/statement.pdf",
                                 SETTLEMENT_READ),
-    "programs:settlement_xlsx": (lambda w: f"/programs/{w.programme.pk}/settlement/statement.xlsx",
+    "settlement:settlement_xlsx": (lambda w: f"/programs/{w.programme.pk}/settlement/statement.xlsx",
                                  SETTLEMENT_READ),
-    "programs:settlement_record": (lambda w: f"/programs/{w.programme.pk}/settlement/record/", SETTLEMENT_MONEY),
-    "programs:payment_create": (lambda w: f"/programs/{w.programme.pk}/settlement/payments/new/",
+    "settlement:settlement_record": (lambda w: f"/programs/{w.programme.pk}/settlement/record/", SETTLEMENT_MONEY),
+    "settlement:payment_create": (lambda w: f"/programs/{w.programme.pk}/settlement/payments/new/",
                                 SETTLEMENT_MONEY),
-    "programs:payment_delete": (
+    "settlement:payment_delete": (
         lambda w: f"/programs/{w.programme.pk}/settlement/payments/{w.payment.pk}/delete/", POST_ONLY),
-    "programs:room_create": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/new/", SETTLEMENT_ROOMS),
-    "programs:room_edit": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/",
+    "settlement:room_create": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/new/", SETTLEMENT_ROOMS),
+    "settlement:room_edit": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/",
                            SETTLEMENT_ROOMS),
-    "programs:room_delete": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/delete/",
+    "settlement:room_delete": (lambda w: f"/programs/{w.programme.pk}/settlement/rooms/{w.room.pk}/delete/",
                              POST_ONLY),
     # Shifts, roster, schedules, attendance, leave, departures
     "programs:shift_list": (lambda w: f"/programs/{w.programme.pk}/shifts/", _row()),

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from . import crypto
+from trainingweek import crypto
 
 
 class EncryptedTextField(models.TextField):

@@ -1,5 +1,7 @@
 """Form pieces shared by every area."""
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -26,3 +28,33 @@ def upload_limits() -> dict:
         "max_rows": settings.IMPORT_MAX_ROWS,
         "background_rows": settings.IMPORT_BACKGROUND_ROWS,
     }
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class NoFormTagHelper(FormHelper):
+    form_tag = False
+    disable_csrf = True
+
+
+class ProgrammeItemForm(forms.ModelForm):
+    """A form for something that belongs to one programme and is known there
+    by a unique name (a class, a team, a shift): the programme is fixed by the
+    page, and a clash of names is an error on the form, not a database error."""
+
+    duplicate_name_message = _("This programme already has one of that name.")
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.programme = programme
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        model = type(self.instance)
+        clash = model.objects.filter(programme=self.instance.programme, name=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(self.duplicate_name_message)
+        return name

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Job
+from trainingweek.models import Job
 
 logger = logging.getLogger(__name__)
 

@@ -36,9 +36,13 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "trainingweek",
-    "programs",
+    "programs.agreements",
+    "programs.students",
+    "programs.rosters",
+    "programs.attendance",
     "scoring",
-    "stipends",
+    "stipends.payouts",
+    "stipends.settlement",
 ]
 
 MIDDLEWARE = [

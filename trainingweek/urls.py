@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from trainingweek import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,8 +11,9 @@ urlpatterns = [
     path("jobs/<int:pk>/status/", views.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
     path("programs/", include("programs.urls")),
+    path("programs/", include("stipends.settlement.urls")),
     path("scoring/", include("scoring.urls")),
-    path("stipends/", include("stipends.urls")),
+    path("stipends/", include("stipends.payouts.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded and generated files are never served from /media/: they go out

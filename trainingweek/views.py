@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .models import Job
+from trainingweek.models import Job
 
 
 def home(request):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from programs.models import Attendance
+from programs.attendance.models import Attendance
 from tests.rosters.conftest import rostered, shifts  # noqa: F401 (fixtures)
 
 

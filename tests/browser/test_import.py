@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from programs.models import Programme
+from programs.agreements.models import Programme
 from tests.students.files import student_rows, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

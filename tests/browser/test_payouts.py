@@ -8,9 +8,9 @@ from datetime import date
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
-from stipends.models import PayoutBatch
+from stipends.payouts.models import PayoutBatch
 from tests.factories import StudentFactory, UserFactory
-from tests.stipends.conftest import attend
+from tests.payouts.conftest import attend
 from trainingweek.models import User
 
 

@@ -4,7 +4,8 @@ break mid-way and sees the statement change; finance downloads the PDF."""
 from datetime import date
 from decimal import Decimal
 
-from programs.models import Phase, SettlementPayment
+from programs.agreements.models import Phase
+from stipends.settlement.models import SettlementPayment
 
 
 def _shape_2018(world):

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from programs import services_rosters
-from programs.models import CellKind, Phase, RosterPlan, RosterSpecialDay, ShiftTemplate
+from programs.agreements.models import Phase
+from programs.rosters import services as services_rosters
+from programs.rosters.models import CellKind, RosterPlan, RosterSpecialDay, ShiftTemplate
 from tests.factories import EnrolmentFactory
 
 

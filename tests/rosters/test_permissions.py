@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from programs.models import Attendance
+from programs.attendance.models import Attendance
 
 ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",
          "other_coordinator", "other_finance", "other_mentor"]
@@ -57,7 +57,7 @@ def test_post_per_role(world, rostered, client_for, page, role):
 
 
 def test_mentor_cannot_decide_another_teams_leave(world, rostered, client_for):
-    from programs import services_attendance as svc
+    from programs.attendance import services as svc
     leave = svc.request_leave(world.programme, world.enrolments_a[0], date(2020, 11, 12), date(2020, 11, 12),
                               "x", world.coordinator)
     url = reverse("programs:leave_decide", kwargs={"pk": world.programme.pk, "leave_pk": leave.pk})
@@ -72,7 +72,7 @@ def test_mentor_cannot_decide_another_teams_leave(world, rostered, client_for):
 
 
 def test_departure_decisions_by_side(world, rostered, client_for):
-    from programs import services_attendance as svc
+    from programs.attendance import services as svc
     d = svc.request_withdrawal(world.programme, world.enrolments_a[0], date(2020, 11, 15), "x", world.coordinator)
     url = reverse("programs:departure_decide", kwargs={"pk": world.programme.pk, "departure_pk": d.pk})
     assert client_for(world.mentor_b).post(url, {"approve": "1"}).status_code == 404

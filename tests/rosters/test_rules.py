@@ -1,14 +1,13 @@
-"""The pure roster rules, with the 2019 and 2020 schedules of the seeds as worked examples."""
-
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
-from programs import rosters as r
-from programs.rosters import Cell, PhaseRange, Rotation, ShiftSpec
+from programs.rosters import rules as r
+from programs.rosters.rules import Cell, PhaseRange, Rotation, ShiftSpec
 
 D = Decimal
+
 
 # The 2020 Double-11 schedule (2020年电子商务双十一实训初步排班表), classes 1 and 2;
 # classes 3 and 4 repeat 1 and 2. Copied cell by cell from the seed.
@@ -44,10 +43,14 @@ SEED_2020 = """
 11-21 晚 早
 11-22 晚 早
 """
+
+
 SEED_CELL = {
     "强化培训": Cell(r.INTENSIVE), "待定": Cell(r.TBD), "早": Cell(r.SHIFT, "morning"),
     "晚": Cell(r.SHIFT, "evening"), "7:00-02:00": Cell(r.SHIFT, "peak"), "7:00-24:00": Cell(r.SHIFT, "peak24"),
 }
+
+
 PHASES_2020 = [
     PhaseRange("training", date(2020, 9, 7), date(2020, 10, 23)),
     PhaseRange("intensive", date(2020, 10, 24), date(2020, 10, 25)),
@@ -55,12 +58,20 @@ PHASES_2020 = [
     PhaseRange("pre_sale", date(2020, 11, 11), date(2020, 11, 11)),
     PhaseRange("after_sale", date(2020, 11, 12), date(2020, 11, 22)),
 ]
+
+
 ROTATION_2020 = Rotation(date(2020, 10, 26), ("morning", "evening"), 7)
+
+
 SPECIAL_2020 = {
     date(2020, 11, 1): Cell(r.TBD), date(2020, 11, 2): Cell(r.TBD),
     date(2020, 11, 10): Cell(r.SHIFT, "peak"), date(2020, 11, 11): Cell(r.SHIFT, "peak24"),
 }
+
+
 CLASSES = ["19电商1班", "19电商2班", "19电商3班", "19电商4班"]
+
+
 SHIFTS = {
     "morning": ShiftSpec("morning", time(8, 30), time(17, 0), D("8.00"), 30),
     "evening": ShiftSpec("evening", time(16, 30), time(22, 0), D("5.50"), 30),
@@ -85,8 +96,6 @@ def roster_2020() -> dict:
 
 
 # ---------------------------------------------------------------- shifts
-
-
 @pytest.mark.parametrize(("start", "end", "hours"), [
     (time(8, 30), time(17, 0), "8.50"),     # 早班 8:30—17:00
     (time(16, 30), time(22, 0), "5.50"),    # 晚班 16:30—22:00 (2020 agreement)
@@ -127,8 +136,6 @@ def test_shift_problems():
 
 
 # ---------------------------------------------------------------- rotation and roster
-
-
 def test_rotation_classes_1_and_3_morning_then_swap_weekly():
     rot = ROTATION_2020
     monday = date(2020, 10, 26)
@@ -183,8 +190,6 @@ def test_week_numbers_run_monday_to_sunday_from_the_first_week():
 
 
 # ---------------------------------------------------------------- headcount and students
-
-
 def test_headcount_2019_intensive_days_and_a_rest_rotation():
     # 2019 (商务2017双十一实训初步排班表): six classes, 260 students on the intensive
     # days; on 10-30 45 of them rest (rest rotation) and 215 are in.
@@ -224,8 +229,6 @@ def test_rest_rotation_moves_each_students_rest_day_weekly():
 
 
 # ---------------------------------------------------------------- warnings
-
-
 def test_warnings_on_the_2020_roster_with_the_short_evening_shift():
     warnings = r.roster_warnings(roster_2020(), SHIFTS, PHASES_2020)
     short_days = [w for w in warnings if w.code == "short_day"]
@@ -263,75 +266,3 @@ def test_rest_on_training_and_peak_days_is_flagged():
     found = [(w.subject, w.day, w.is_student) for w in r.roster_warnings(
         cells, SHIFTS, PHASES_2020, student_overrides=overrides) if w.code == "rest_blocked"]
     assert found == [("student-7", date(2020, 10, 24), True), ("19电商1班", date(2020, 11, 10), False)]
-
-
-# ---------------------------------------------------------------- attendance
-
-
-@pytest.mark.parametrize(("online", "threshold", "overtime"), [
-    ("8.5", "8", "0.50"),    # the sample export, 11-09
-    ("17.0", "8", "9.00"),   # 11-10, the peak day
-    ("16", "8", "8.00"),
-    ("7.5", "8", "0.00"),
-    ("8", "8", "0.00"),
-    ("10.333", "8", "2.33"),
-    ("9", "7.5", "1.50"),    # a programme with another threshold
-])
-def test_overtime_above_the_threshold(online, threshold, overtime):
-    assert r.overtime_hours(D(online), D(threshold)) == D(overtime)
-
-
-def test_overtime_without_a_record_is_zero():
-    assert r.overtime_hours(None) == D("0.00")
-
-
-@pytest.mark.parametrize(("status", "scheduled", "phase", "leave", "expected"), [
-    ("present", Cell(r.SHIFT, 1), "practice", False, ("practice", False)),
-    ("late", Cell(r.SHIFT, 1), "after_sale", False, ("after_sale", False)),
-    ("present", Cell(r.SHIFT, 1), "pre_sale", False, ("pre_sale", False)),
-    ("present", Cell(r.TRAINING), "practice", False, ("training", False)),  # the roster says training
-    ("present", Cell(r.INTENSIVE), "intensive", False, ("intensive", False)),
-    ("absent", Cell(r.SHIFT, 1), "practice", False, ("practice", True)),    # 旷训
-    ("absent", Cell(r.SHIFT, 1), "practice", True, ("practice", False)),    # approved leave
-    ("leave", Cell(r.SHIFT, 1), "practice", False, ("practice", True)),     # leave not (yet) approved
-    ("leave", Cell(r.SHIFT, 1), "practice", True, ("practice", False)),
-    ("rest", Cell(r.SHIFT, 1), "practice", False, ("rest", False)),
-    ("absent", Cell(r.REST), "practice", False, ("rest", False)),           # nobody expected
-    ("present", Cell(r.REST), "practice", False, ("practice", False)),      # came in on a rest day
-    ("present", Cell(r.SHIFT, 1), None, False, ("practice", False)),
-    ("present", None, None, False, ("other", False)),
-])
-def test_classify_attendance(status, scheduled, phase, leave, expected):
-    assert r.classify_attendance(status, scheduled, phase, leave) == expected
-
-
-def test_attendance_rate():
-    assert r.attendance_rate(27, 28) == D("96.43")
-    assert r.attendance_rate(0, 5) == D("0.00")
-    assert r.attendance_rate(0, 0) is None
-
-
-# ---------------------------------------------------------------- attrition
-
-
-def test_attrition_against_the_five_percent_promise():
-    a = r.attrition(enrolled=200, withdrawn=9, dismissed=6)
-    assert a.rate == D("4.50") and a.within_promise
-    a = r.attrition(enrolled=200, withdrawn=10, dismissed=0)
-    assert a.rate == D("5.00") and not a.within_promise  # "< 5 %" is strict
-    # Dismissals never count: 30 dismissed, 2 withdrawn of 48 is still 4.17 %.
-    a = r.attrition(enrolled=48, withdrawn=2, dismissed=30)
-    assert a.rate == D("4.17") and a.within_promise
-
-
-def test_attrition_compares_exactly_not_after_rounding():
-    # 4.9995 % rounds to 5.00 but is below the promise.
-    a = r.attrition(enrolled=20001, withdrawn=1000)
-    assert a.rate == D("5.00") and a.within_promise
-
-
-def test_attrition_edge_cases():
-    empty = r.attrition(0, 0)
-    assert empty.rate is None and empty.within_promise
-    with pytest.raises(ValueError):
-        r.attrition(10, 8, 3)

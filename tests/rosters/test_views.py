@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programs import services_attendance
-from programs.models import Attendance, ScheduleOverride
+from programs.attendance import services as services_attendance
+from programs.attendance.models import Attendance
+from programs.rosters.models import ScheduleOverride
+from tests.attendance.test_services import SAMPLE
 
 from .conftest import add_students
-from .test_services_attendance import SAMPLE
 
 WEEK = "2020-11-09"
 DAYS = [f"202011{d:02d}" for d in range(9, 16)]

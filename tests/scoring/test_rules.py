@@ -5,15 +5,17 @@ from decimal import Decimal as D
 import pytest
 
 from scoring.rules import (
+    DEFAULT_WEIGHTS,
     KpiValue,
     achievement,
     attendance_score,
     kpi_score,
     prizes_by_rank,
     rank,
+    sheet_total,
     split_prize,
+    weight_problems,
 )
-from scoring.weights import DEFAULT_WEIGHTS, sheet_total, weight_problems
 
 PRIZES = [D(2000), D(1500), D(1000), D(500)]
 
@@ -112,7 +114,7 @@ def test_team_prize_split_among_members_is_exact_to_the_cent():
 
 
 def test_values_are_shown_to_two_places_at_most():
-    from scoring.kpis import format_value
+    from scoring.rules import format_value
 
     assert format_value(D("54.7974"), "percent") == "54.8%"
     assert format_value(D("66.545"), "percent") == "66.55%"

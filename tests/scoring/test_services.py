@@ -6,9 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from programs import services_settlement
-from programs.models import Attendance, Enrolment
-from scoring import kpis as kpi_rules
+from programs.attendance.models import Attendance
+from programs.students.models import Enrolment
+from scoring import rules as kpi_rules
 from scoring import services
 from scoring.models import (
     Award,
@@ -22,6 +22,7 @@ from scoring.models import (
     TeamKpiValue,
     TeamPrize,
 )
+from stipends.settlement import services as services_settlement
 
 from .conftest import kpi, period
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from programs.models import Enrolment, StudentImport
+from programs.students.models import Enrolment, StudentImport
 from tests.services.conftest import wait_for
 from tests.students.files import student_rows, xlsx_bytes
 from trainingweek.models import Job
@@ -56,7 +56,7 @@ def test_a_file_with_a_bad_row_imports_nothing_on_the_worker_and_lists_it(real_w
 @pytest.mark.django_db
 def test_a_job_that_cannot_be_queued_fails_with_the_reason(world, client_for, settings):
     settings.IMPORT_BACKGROUND_ROWS = 5
-    from programs import tasks
+    from programs.students import tasks
 
     with mock.patch.object(tasks.import_students_task, "delay", side_effect=ConnectionError("broker down")):
         with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, **kw: fn()):

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 from django.db.models import Count
 
-from programs import synthetic
-from programs.models import Attendance, Enrolment, Student
-from stipends import services
-from stipends.models import PayoutItem
+from programs.attendance.models import Attendance
+from programs.students import demo as synthetic
+from programs.students.models import Enrolment, Student
+from stipends.payouts import services
+from stipends.payouts.models import PayoutItem
 from tests.factories import UserFactory
 from tests.services.conftest import wait_for
 from trainingweek.models import Job, User

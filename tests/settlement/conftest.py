@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from programs.models import Phase, Room, RoomUse, SettlementPayment
+from programs.agreements.models import Phase
+from stipends.settlement.models import Room, RoomUse, SettlementPayment
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from programs.calendar import (
+from stipends.settlement.rules import (
     WorkCalendar,
     add_working_days,
     count_working_days,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from programs.models import Room
+from stipends.settlement.models import Room
 from trainingweek.pdf import font_config, render_pdf
 
 
@@ -42,7 +42,7 @@ def test_render_pdf_is_a4_with_an_embedded_cjk_font(tmp_path):
 def test_statement_pdf_has_parties_lines_totals_and_signatures(settled_world, client_for, tmp_path):
     w = settled_world
     Room.objects.filter(name="206").update(name="=HYPERLINK(1)")  # user text stays text
-    response = client_for(w.finance).get(reverse("programs:settlement_pdf", args=[w.programme.pk]))
+    response = client_for(w.finance).get(reverse("settlement:settlement_pdf", args=[w.programme.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     pdf = response.content
@@ -63,7 +63,7 @@ def test_statement_pdf_has_parties_lines_totals_and_signatures(settled_world, cl
 def test_statement_xlsx(settled_world, client_for):
     w = settled_world
     Room.objects.filter(name="206").update(name="=1+1")
-    response = client_for(w.coordinator).get(reverse("programs:settlement_xlsx", args=[w.programme.pk]))
+    response = client_for(w.coordinator).get(reverse("settlement:settlement_xlsx", args=[w.programme.pk]))
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
     rows = [[c.value for c in row] for row in wb.worksheets[0].iter_rows()]

@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from programs.models import HolidayCalendarYear, Room, RoomUse, SettlementPayment, SettlementRecord
+from stipends.settlement.models import (
+    HolidayCalendarYear,
+    Room,
+    RoomUse,
+    SettlementPayment,
+    SettlementRecord,
+)
 from tests.factories import AgreementFactory, PhaseFactory, ProgrammeFactory
 
 ROLES = ["anonymous", "coordinator", "finance", "admin", "mentor_a", "mentor_b",
@@ -29,12 +35,12 @@ def _user(world, role):
 def _pages(world):
     pk = world.programme.pk
     return {
-        "settlement_detail": (reverse("programs:settlement_detail", args=[pk]), READ),
-        "settlement_deadlines": (reverse("programs:settlement_deadlines", args=[pk]), READ),
-        "settlement_xlsx": (reverse("programs:settlement_xlsx", args=[pk]), READ),
-        "room_create": (reverse("programs:room_create", args=[pk]), ROOMS),
-        "payment_create": (reverse("programs:payment_create", args=[pk]), MONEY),
-        "settlement_record": (reverse("programs:settlement_record", args=[pk]), MONEY),
+        "settlement_detail": (reverse("settlement:settlement_detail", args=[pk]), READ),
+        "settlement_deadlines": (reverse("settlement:settlement_deadlines", args=[pk]), READ),
+        "settlement_xlsx": (reverse("settlement:settlement_xlsx", args=[pk]), READ),
+        "room_create": (reverse("settlement:room_create", args=[pk]), ROOMS),
+        "payment_create": (reverse("settlement:payment_create", args=[pk]), MONEY),
+        "settlement_record": (reverse("settlement:settlement_record", args=[pk]), MONEY),
     }
 
 
@@ -55,7 +61,7 @@ def test_permissions_per_page_and_role(world, client_for, page, role):
 @pytest.mark.parametrize("role, expected", [("anonymous", 302), ("coordinator", 200), ("mentor_a", 403),
                                             ("finance", 200), ("other_finance", 404)])
 def test_pdf_permissions(world, client_for, role, expected):
-    response = client_for(_user(world, role)).get(reverse("programs:settlement_pdf", args=[world.programme.pk]))
+    response = client_for(_user(world, role)).get(reverse("settlement:settlement_pdf", args=[world.programme.pk]))
     assert response.status_code == expected
 
 
@@ -64,7 +70,7 @@ def test_pdf_permissions(world, client_for, role, expected):
     ("mentor_a", 403), ("other_mentor", 403), ("other_coordinator", 200), ("other_finance", 200),
 ])
 def test_deadlines_overview_permissions(world, client_for, role, expected):
-    response = client_for(_user(world, role)).get(reverse("programs:deadlines_overview") + "?all=1")
+    response = client_for(_user(world, role)).get(reverse("settlement:deadlines_overview") + "?all=1")
     assert response.status_code == expected
     if expected == 200:
         sees = world.programme.name in response.content.decode()
@@ -77,7 +83,7 @@ def test_deadlines_overview_permissions(world, client_for, role, expected):
                                             ("finance", 403), ("mentor_a", 403)])
 def test_calendar_pages_are_for_admins(world, client_for, url_name, args, role, expected):
     HolidayCalendarYear.objects.create(year=2027)
-    response = client_for(_user(world, role)).get(reverse(f"programs:{url_name}", args=args))
+    response = client_for(_user(world, role)).get(reverse(f"settlement:{url_name}", args=args))
     assert response.status_code == expected
 
 
@@ -87,17 +93,17 @@ def test_posts_outside_the_role_change_nothing(settled_world, client_for, role):
     room = Room.objects.get(name="206")
     payment = SettlementPayment.objects.get()
     client = client_for(getattr(w, role))
-    client.post(reverse("programs:room_delete", args=[w.programme.pk, room.pk]))
+    client.post(reverse("settlement:room_delete", args=[w.programme.pk, room.pk]))
     assert Room.objects.filter(pk=room.pk).exists()
     if role != "finance":
-        client.post(reverse("programs:payment_delete", args=[w.programme.pk, payment.pk]))
+        client.post(reverse("settlement:payment_delete", args=[w.programme.pk, payment.pk]))
         assert SettlementPayment.objects.filter(pk=payment.pk).exists()
 
 
 def test_coordinator_cannot_delete_payments(settled_world, client_for):
     w = settled_world
     payment = SettlementPayment.objects.get()
-    response = client_for(w.coordinator).post(reverse("programs:payment_delete", args=[w.programme.pk, payment.pk]))
+    response = client_for(w.coordinator).post(reverse("settlement:payment_delete", args=[w.programme.pk, payment.pk]))
     assert response.status_code == 403
     assert SettlementPayment.objects.filter(pk=payment.pk).exists()
 
@@ -106,7 +112,7 @@ def test_coordinator_cannot_delete_payments(settled_world, client_for):
 
 def test_statement_page_shows_lines_totals_and_balance(settled_world, client_for):
     html = client_for(settled_world.finance).get(
-        reverse("programs:settlement_detail", args=[settled_world.programme.pk])).content.decode()
+        reverse("settlement:settlement_detail", args=[settled_world.programme.pk])).content.decode()
     assert 'data-testid="fees-total">52,900.00<' in html
     assert 'data-testid="deposit-paid">-10,000.00<' in html
     assert 'data-testid="balance">42,900.00<' in html
@@ -115,7 +121,7 @@ def test_statement_page_shows_lines_totals_and_balance(settled_world, client_for
 
 
 def test_coordinator_records_a_lab_whose_count_changes(world, client_for):
-    url = reverse("programs:room_create", args=[world.programme.pk])
+    url = reverse("settlement:room_create", args=[world.programme.pk])
     data = {
         "name": "实训楼301机房", "kind": "lab", "notes": "",
         "uses-TOTAL_FORMS": "3", "uses-INITIAL_FORMS": "0", "uses-MIN_NUM_FORMS": "0", "uses-MAX_NUM_FORMS": "1000",
@@ -130,7 +136,7 @@ def test_coordinator_records_a_lab_whose_count_changes(world, client_for):
 
 
 def test_room_form_rejects_overlaps_and_keeps_what_was_typed(world, client_for):
-    url = reverse("programs:room_create", args=[world.programme.pk])
+    url = reverse("settlement:room_create", args=[world.programme.pk])
     data = {
         "name": "实训楼302机房", "kind": "lab", "notes": "",
         "uses-TOTAL_FORMS": "3", "uses-INITIAL_FORMS": "0", "uses-MIN_NUM_FORMS": "0", "uses-MAX_NUM_FORMS": "1000",
@@ -146,7 +152,7 @@ def test_room_form_rejects_overlaps_and_keeps_what_was_typed(world, client_for):
 
 
 def test_room_without_equipment_keeps_no_computer_count(world, client_for):
-    url = reverse("programs:room_create", args=[world.programme.pk])
+    url = reverse("settlement:room_create", args=[world.programme.pk])
     data = {
         "name": "206", "kind": "plain", "notes": "",
         "uses-TOTAL_FORMS": "1", "uses-INITIAL_FORMS": "0", "uses-MIN_NUM_FORMS": "0", "uses-MAX_NUM_FORMS": "1000",
@@ -158,7 +164,7 @@ def test_room_without_equipment_keeps_no_computer_count(world, client_for):
 
 def test_finance_records_a_payment_and_a_bad_amount_is_refused(settled_world, client_for):
     w = settled_world
-    url = reverse("programs:payment_create", args=[w.programme.pk])
+    url = reverse("settlement:payment_create", args=[w.programme.pk])
     client = client_for(w.finance)
     bad = client.post(url, {"paid_on": "2019-01-10", "kind": "settlement", "amount": "-5", "note": "尾款"})
     assert bad.status_code == 200 and 'value="尾款"' in bad.content.decode()
@@ -166,13 +172,13 @@ def test_finance_records_a_payment_and_a_bad_amount_is_refused(settled_world, cl
     assert ok.status_code == 302
     payment = SettlementPayment.objects.get(kind="settlement")
     assert payment.recorded_by == w.finance and payment.amount == Decimal("42900.00")
-    html = client.get(reverse("programs:settlement_detail", args=[w.programme.pk])).content.decode()
+    html = client.get(reverse("settlement:settlement_detail", args=[w.programme.pk])).content.decode()
     assert 'data-testid="balance">0.00<' in html
 
 
 def test_finance_records_insurance_and_a_bonus_decision_needs_a_reason(settled_world, client_for):
     w = settled_world
-    url = reverse("programs:settlement_record", args=[w.programme.pk])
+    url = reverse("settlement:settlement_record", args=[w.programme.pk])
     client = client_for(w.finance)
     bad = client.post(url, {"bonus_decision": "not_due", "bonus_reason": "", "insurance_bought_on": "2018-10-29"})
     assert bad.status_code == 200 and not SettlementRecord.objects.exists()
@@ -180,13 +186,13 @@ def test_finance_records_insurance_and_a_bonus_decision_needs_a_reason(settled_w
     assert ok.status_code == 302
     record = SettlementRecord.objects.get()
     assert record.insurance_bought_on == date(2018, 10, 29) and record.updated_by == w.finance
-    html = client.get(reverse("programs:settlement_deadlines", args=[w.programme.pk])).content.decode()
+    html = client.get(reverse("settlement:settlement_deadlines", args=[w.programme.pk])).content.decode()
     assert 'data-testid="deadline-insurance" data-status="done"' in html
 
 
 def test_overdue_deadlines_are_red_on_the_deadlines_page(settled_world, client_for):
     html = client_for(settled_world.coordinator).get(
-        reverse("programs:settlement_deadlines", args=[settled_world.programme.pk])).content.decode()
+        reverse("settlement:settlement_deadlines", args=[settled_world.programme.pk])).content.decode()
     # Today is long after 2019-01-14 and nothing but the deposit is done.
     assert 'class="table-danger" data-testid="deadline-settlement" data-status="overdue"' in html
     assert 'data-testid="deadline-deposit" data-status="done"' in html
@@ -207,7 +213,7 @@ def test_provisional_deadlines_are_flagged_with_a_warning(world, client_for):
     world.programme.year = 2027
     world.programme.save()
     world.programme.phases.update(start=date(2027, 11, 1), end=date(2027, 11, 30))
-    html = client_for(world.coordinator).get(reverse("programs:deadlines_overview")).content.decode()
+    html = client_for(world.coordinator).get(reverse("settlement:deadlines_overview")).content.decode()
     assert 'data-testid="provisional-warning"' in html
     assert 'data-testid="provisional"' in html
     assert "2027" in html
@@ -215,7 +221,7 @@ def test_provisional_deadlines_are_flagged_with_a_warning(world, client_for):
 
 def test_admin_enters_a_year_on_the_simple_page(world, client_for):
     client = client_for(world.admin)
-    url = reverse("programs:calendar_year_create")
+    url = reverse("settlement:calendar_year_create")
     bad = client.post(url, {"year": "2027", "source": "", "holidays": "2027-10-01 国庆节\n2026-10-02", "working_days": ""})
     assert bad.status_code == 200
     assert "2026-10-02" in bad.content.decode() and "invalid-feedback" in bad.content.decode()
@@ -225,9 +231,9 @@ def test_admin_enters_a_year_on_the_simple_page(world, client_for):
     assert ok.status_code == 302
     entry = HolidayCalendarYear.objects.get(year=2027)
     assert entry.days.count() == 3 and entry.updated_by == world.admin
-    page = client.get(reverse("programs:calendar_year_edit", args=[2027])).content.decode()
+    page = client.get(reverse("settlement:calendar_year_edit", args=[2027])).content.decode()
     assert "2027-09-26 国庆调休" in page
-    listing = client.get(reverse("programs:calendar_list")).content.decode()
+    listing = client.get(reverse("settlement:calendar_list")).content.decode()
     assert 'data-testid="calendar-years"' in listing and ">2027<" in listing
 
 
@@ -254,11 +260,11 @@ def _queries(django_assert_max_num_queries, client, url):
     return len(captured.captured_queries)
 
 
-@pytest.mark.parametrize("url_name", ["settlement_detail", "settlement_deadlines", "settlement_xlsx",
-                                      "programme_detail"])
+@pytest.mark.parametrize("url_name", ["settlement:settlement_detail", "settlement:settlement_deadlines",
+                                      "settlement:settlement_xlsx", "programs:programme_detail"])
 def test_programme_pages_query_count_does_not_grow(world, client_for, django_assert_max_num_queries, url_name):
     client = client_for(world.finance)
-    url = reverse(f"programs:{url_name}", args=[world.programme.pk])
+    url = reverse(url_name, args=[world.programme.pk])
     _add_rooms_and_payments(world.programme, 3)
     few = _queries(django_assert_max_num_queries, client, url)
     _add_rooms_and_payments(world.programme, 6, offset=3)
@@ -268,7 +274,7 @@ def test_programme_pages_query_count_does_not_grow(world, client_for, django_ass
 
 def test_deadlines_overview_query_count_does_not_grow(world, client_for, django_assert_max_num_queries):
     client = client_for(world.coordinator)
-    url = reverse("programs:deadlines_overview")
+    url = reverse("settlement:deadlines_overview")
 
     def add_programmes(n):
         for _ in range(n):
@@ -283,11 +289,11 @@ def test_deadlines_overview_query_count_does_not_grow(world, client_for, django_
 
 
 def test_calendar_list_query_count_does_not_grow(world, client_for, django_assert_max_num_queries):
-    from programs.calendar import DayLine
-    from programs.services_settlement import save_calendar_year
+    from stipends.settlement.rules import DayLine
+    from stipends.settlement.services import save_calendar_year
 
     client = client_for(world.admin)
-    url = reverse("programs:calendar_list")
+    url = reverse("settlement:calendar_list")
     for year in (2027, 2028):
         save_calendar_year(year, "", [DayLine(date(year, 1, 1), "元旦")], [], world.admin)
     few = _queries(django_assert_max_num_queries, client, url)
@@ -297,11 +303,11 @@ def test_calendar_list_query_count_does_not_grow(world, client_for, django_asser
 
 
 def test_admin_edits_an_entered_year(world, client_for):
-    from programs.calendar import DayLine
-    from programs.services_settlement import save_calendar_year
+    from stipends.settlement.rules import DayLine
+    from stipends.settlement.services import save_calendar_year
 
     save_calendar_year(2027, "旧", [DayLine(date(2027, 1, 1), "元旦")], [], world.admin)
-    response = client_for(world.admin).post(reverse("programs:calendar_year_edit", args=[2027]), {
+    response = client_for(world.admin).post(reverse("settlement:calendar_year_edit", args=[2027]), {
         "source": "新", "holidays": "2027-02-08 春节\n2027-02-09 春节", "working_days": "2027-02-20"})
     assert response.status_code == 302
     entry = HolidayCalendarYear.objects.get(year=2027)
@@ -314,20 +320,20 @@ def test_admin_edits_an_entered_year(world, client_for):
                                    "deadlinereminder"])
 def test_django_admin_pages_of_the_settlement_models(world, client_for, model):
     client = client_for(world.admin)
-    assert client.get(f"/admin/programs/{model}/").status_code == 200
+    assert client.get(f"/admin/settlement/{model}/").status_code == 200
     if model != "deadlinereminder":
-        assert client.get(f"/admin/programs/{model}/add/").status_code == 200
+        assert client.get(f"/admin/settlement/{model}/add/").status_code == 200
 
 
 def test_django_admin_rejects_a_day_outside_the_year(world, client_for):
-    response = client_for(world.admin).post("/admin/programs/holidaycalendaryear/add/", {
+    response = client_for(world.admin).post("/admin/settlement/holidaycalendaryear/add/", {
         "year": "2027", "source": "",
         "days-TOTAL_FORMS": "1", "days-INITIAL_FORMS": "0", "days-MIN_NUM_FORMS": "0", "days-MAX_NUM_FORMS": "1000",
         "days-0-day": "2028-01-01", "days-0-kind": "holiday", "days-0-name": "元旦",
     })
     assert response.status_code == 200
     assert not HolidayCalendarYear.objects.exists()
-    response = client_for(world.admin).post("/admin/programs/holidaycalendaryear/add/", {
+    response = client_for(world.admin).post("/admin/settlement/holidaycalendaryear/add/", {
         "year": "2027", "source": "",
         "days-TOTAL_FORMS": "1", "days-INITIAL_FORMS": "0", "days-MIN_NUM_FORMS": "0", "days-MAX_NUM_FORMS": "1000",
         "days-0-day": "2027-01-01", "days-0-kind": "holiday", "days-0-name": "元旦",

@@ -8,9 +8,9 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 
-from programs import services_settlement as services
-from programs.models import DeadlineReminder, SettlementPayment, SettlementRecord
-from programs.tasks import send_deadline_reminders
+from stipends.settlement import services
+from stipends.settlement.models import DeadlineReminder, SettlementPayment, SettlementRecord
+from stipends.settlement.tasks import send_deadline_reminders
 from tests.factories import UserFactory
 from trainingweek.celery import app
 from trainingweek.models import User

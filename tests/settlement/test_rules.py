@@ -6,18 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-from programs import deadlines as dl
-from programs.calendar import WorkCalendar, package_calendar
-from programs.settlement import (
+from stipends.settlement import rules as dl
+from stipends.settlement.rules import (
     BonusOverride,
     Conduct,
     PaymentIn,
     Rates,
     RoomPeriod,
+    WorkCalendar,
     bonus_decision,
     covered_on,
     deposit_paid_on,
     fee_lines,
+    package_calendar,
     period_problems,
     settled_on,
     settlement_statement,

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from programs import deadlines as dl
-from programs import services_settlement as services
-from programs.calendar import DayLine
-from programs.models import Enrolment, HolidayCalendarYear, SettlementPayment, SettlementRecord
+from programs.students.models import Enrolment
+from stipends.settlement import rules as dl
+from stipends.settlement import services
+from stipends.settlement.models import HolidayCalendarYear, SettlementPayment, SettlementRecord
+from stipends.settlement.rules import DayLine
 
 D = date.fromisoformat
 
@@ -56,11 +57,19 @@ def test_a_recorded_school_breach_cancels_the_bonus(settled_world):
     assert not bonus.due and "实训楼断网" in bonus.basis
 
 
-def test_other_apps_add_conduct_sources(settled_world, monkeypatch):
-    monkeypatch.setattr(services, "_CONDUCT_SOURCES", list(services._CONDUCT_SOURCES))
-    services.register_conduct_source(lambda ids: {pid: [("confirmed incidents", 2)] for pid in ids})
+def test_confirmed_incidents_of_scoring_cost_the_bonus(settled_world):
+    """Settlement reads scoring's incidents directly; only confirmed ones count."""
+    from scoring.models import Incident
+
+    enrolment = settled_world.programme.enrolments.first()
+    common = {"programme": settled_world.programme, "enrolment": enrolment, "occurred_on": D("2018-11-05"),
+              "level": Incident.Level.LEVEL_1, "description": "差错", "reported_by": settled_world.mentor_a}
+    Incident.objects.create(status=Incident.Status.REPORTED, **common)
+    assert services.programme_money(settled_world.programme).statement.bonus.due
+    Incident.objects.create(status=Incident.Status.CONFIRMED, **common)
+    Incident.objects.create(status=Incident.Status.CONFIRMED, **common)
     bonus = services.programme_money(settled_world.programme).statement.bonus
-    assert not bonus.due and "confirmed incidents: 2" in bonus.basis
+    assert not bonus.due and "已确认的差错: 2" in bonus.basis
 
 
 def test_insurance_and_stipends_done_from_the_record(settled_world):

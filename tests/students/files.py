@@ -5,8 +5,8 @@ import random
 
 import openpyxl
 
-from programs import synthetic
-from programs.imports import COLUMNS
+from programs.students import demo as synthetic
+from programs.students.imports import COLUMNS
 
 HEADERS = [c.header for c in COLUMNS]
 

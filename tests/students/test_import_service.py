@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from programs import services_students
-from programs.models import Enrolment, Student, StudentImport
+from programs.students import services as services_students
+from programs.students.models import Enrolment, Student, StudentImport
 from tests.factories import EnrolmentFactory, ProgrammeFactory, SchoolClassFactory
 from trainingweek import crypto
 
@@ -54,7 +54,7 @@ def test_personal_data_is_encrypted_at_rest(world):
     rows = student_rows(1)
     do_import(world, rows)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number, phone, bank_card FROM programs_student WHERE student_number = %s",
+        cursor.execute("SELECT id_number, phone, bank_card FROM students_student WHERE student_number = %s",
                        [rows[0]["学号"]])
         stored = cursor.fetchone()
     for value, plain in zip(stored, (rows[0]["身份证号"], rows[0]["手机号"], rows[0]["银行卡号"]), strict=True):
@@ -211,5 +211,5 @@ def test_write_query_count_does_not_grow_with_rows(world):
     updated = queries(small)
     assert len(updated) == len(queries(large)) <= 12
     # No statement per row: one INSERT per table, one UPDATE per table.
-    assert sum("INSERT INTO \"programs_student\"" in q for q in created) == 1
-    assert sum(q.startswith("UPDATE \"programs_student\"") for q in updated) == 1
+    assert sum("INSERT INTO \"students_student\"" in q for q in created) == 1
+    assert sum(q.startswith("UPDATE \"students_student\"") for q in updated) == 1

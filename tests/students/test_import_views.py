@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from programs.models import Enrolment, Student, StudentImport
+from programs.students.models import Enrolment, Student, StudentImport
 from trainingweek.models import Job
 
 from .files import student_rows, xlsx_bytes
@@ -205,7 +205,7 @@ def test_running_the_job_twice_imports_once(world, client_for, settings, django_
         post(client_for(world.coordinator), world, xlsx_bytes(student_rows(3)))
     job = Job.objects.get()
     count = Student.objects.count()
-    from programs.tasks import import_students_task
+    from programs.students.tasks import import_students_task
 
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)  # as if delivered again
     import_students_task.apply(args=[job.pk])

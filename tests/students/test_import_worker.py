@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from programs.models import Enrolment, StudentImport
+from programs.students.models import Enrolment, StudentImport
 from trainingweek.models import Job
 
 from .files import student_rows, xlsx_bytes

@@ -10,8 +10,8 @@ import pytest
 from django.utils import translation
 from stdnum.cn import ric
 
-from programs import imports
-from programs.imports import (
+from programs.students import imports
+from programs.students.imports import (
     ImportFileError,
     KnownEnrolment,
     KnownStudent,

@@ -7,7 +7,7 @@ inside it, a role without the right gets 403; anonymous users go to login.
 import pytest
 from django.urls import reverse
 
-from programs.models import StudentImport
+from programs.students.models import StudentImport
 
 OK, FORBIDDEN, HIDDEN, LOGIN, NOT_ALLOWED = 200, 403, 404, 302, 405
 ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",

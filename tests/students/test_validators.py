@@ -7,7 +7,7 @@ from django.utils import translation
 from stdnum import luhn
 from stdnum.cn import ric
 
-from programs.validators import check_bank_card, check_id_number, check_phone
+from programs.students.rules import check_bank_card, check_id_number, check_phone
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,93 @@
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from programs.agreements.models import Agreement, Phase, Programme
+from programs.agreements.rules import PhaseSpan, phase_problems
+from trainingweek.forms import DATE_WIDGET, NoFormTagHelper
+from trainingweek.models import Organisation, User
+
+
+class AgreementForm(forms.ModelForm):
+    new_company = forms.CharField(
+        label=_("Or a new company"), max_length=200, required=False,
+        help_text=_("If the company is not in the list, type its full name"),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "school", "company", "new_company", "course_title", "signed_on", "term_start", "term_end",
+            "deposit_amount", "deposit_due_working_days", "lab_subsidy_per_computer_day",
+            "room_rent_per_day", "settlement_due_working_days", "good_conduct_bonus",
+            "insurance_days_before_practice", "stipend_pay_by_month", "stipend_pay_by_day", "notes",
+        ]
+        widgets = {"signed_on": DATE_WIDGET, "term_start": DATE_WIDGET, "term_end": DATE_WIDGET,
+                   "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        if kwargs.get("instance") is None and not user.is_superuser:
+            # A coordinator records agreements for their own school only.
+            kwargs["instance"] = Agreement(school_id=user.organisation_id)
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        self.fields["company"].required = False
+        self.fields["company"].queryset = Organisation.objects.filter(kind=Organisation.Kind.COMPANY)
+        self.fields["school"].queryset = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL)
+        if not user.is_superuser:
+            self.fields["school"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("company") and not data.get("new_company"):
+            self.add_error("company", _("Choose a company or type the name of a new one."))
+        if data.get("term_start") and data.get("term_end") and data["term_end"] < data["term_start"]:
+            self.add_error("term_end", _("The term cannot end before it starts."))
+        for field, low, high in (("stipend_pay_by_month", 1, 12), ("stipend_pay_by_day", 1, 31)):
+            value = data.get(field)
+            if value is not None and not low <= value <= high:
+                self.add_error(field, _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high})
+        return data
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = ["year", "name", "brands", "headcount_target"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+
+
+class BasePhaseFormSet(BaseInlineFormSet):
+    """Phases are checked together: inside the agreement's term, no overlap."""
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        self.agreement = agreement
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        spans = []
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            data = form.cleaned_data
+            spans.append(PhaseSpan(str(dict(Phase.Kind.choices)[data["kind"]]), data["start"], data["end"]))
+        problems = phase_problems(spans, self.agreement.term_start, self.agreement.term_end)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+PhaseFormSet = inlineformset_factory(
+    Programme, Phase, formset=BasePhaseFormSet, fields=["kind", "start", "end"], extra=5,
+    can_delete=True,
+    widgets={
+        "kind": forms.Select(attrs={"class": "form-select"}),
+        "start": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        "end": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    },
+)

@@ -1,0 +1,99 @@
+"""Agreements (合作协议): list, record, edit, read.
+
+Programmes (实训项目) with their phases.
+"""
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from programs.agreements import services
+from programs.agreements.forms import AgreementForm, PhaseFormSet, ProgrammeForm
+from programs.agreements.permissions import (
+    can_manage,
+    get_programme,
+    require_manage,
+    require_role,
+    visible_agreements,
+    visible_programmes,
+)
+from programs.students.models import Enrolment
+from programs.students.permissions import visible_teams
+from trainingweek.models import User
+
+
+def agreement_list(request):
+    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    agreements = visible_agreements(request.user).order_by("-term_start")
+    return render(request, "programs/agreement_list.html", {
+        "agreements": agreements, "can_manage": can_manage(request.user),
+    })
+
+
+def agreement_detail(request, pk):
+    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    agreement = get_object_or_404(visible_agreements(request.user), pk=pk)
+    programmes = agreement.programmes.all()
+    return render(request, "programs/agreement_detail.html", {
+        "agreement": agreement, "programmes": programmes, "can_manage": can_manage(request.user),
+    })
+
+
+def agreement_form(request, pk=None):
+    require_manage(request.user)
+    agreement = get_object_or_404(visible_agreements(request.user), pk=pk) if pk else None
+    form = AgreementForm(request.POST or None, instance=agreement, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        agreement = services.save_agreement(form)
+        messages.success(request, _("The agreement was saved."))
+        return redirect("programs:agreement_detail", pk=agreement.pk)
+    return render(request, "programs/agreement_form.html", {"form": form, "agreement": agreement})
+
+
+def programme_list(request):
+    programmes = visible_programmes(request.user).annotate(
+        enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE), distinct=True)
+    )
+    return render(request, "programs/programme_list.html", {
+        "programmes": programmes, "can_manage": can_manage(request.user),
+    })
+
+
+def programme_detail(request, pk):
+    programme = get_programme(request.user, pk)
+    teams = visible_teams(request.user, programme).prefetch_related("mentors").annotate(
+        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
+    )
+    classes = programme.classes.annotate(
+        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
+    )
+    return render(request, "programs/programme_detail.html", {
+        "programme": programme,
+        "phases": programme.phases.all(),
+        "classes": classes,
+        "teams": teams,
+        "can_manage": can_manage(request.user, programme),
+    })
+
+
+def programme_form(request, agreement_pk=None, pk=None):
+    """Create a programme under an agreement, or edit one, with its phases."""
+    if pk:
+        programme = get_programme(request.user, pk)
+        agreement = programme.agreement
+    else:
+        programme = None
+        agreement = get_object_or_404(visible_agreements(request.user), pk=agreement_pk)
+    require_manage(request.user, programme)
+    data = request.POST or None
+    form = ProgrammeForm(data, instance=programme)
+    phases = PhaseFormSet(data, instance=programme, agreement=agreement, prefix="phases")
+    if request.method == "POST" and form.is_valid() and phases.is_valid():
+        form.instance.agreement = agreement
+        programme = services.save_programme(form, phases)
+        messages.success(request, _("The programme was saved."))
+        return redirect("programs:programme_detail", pk=programme.pk)
+    return render(request, "programs/programme_form.html", {
+        "form": form, "phases": phases, "agreement": agreement, "programme": programme,
+    })

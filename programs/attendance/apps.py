@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AttendanceConfig(AppConfig):
+    name = "programs.attendance"
+    label = "attendance"
+    verbose_name = _("Attendance and leave")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,168 @@
+"""Attendance (出勤) with online hours, leave (请假), withdrawals and dismissals.
+
+``Attendance`` is one row per enrolment and day, shaped so later work can
+aggregate it in one query: the status, the day kind stipends pay by
+(training / intensive / practice / pre-sale / after-sale / rest / other),
+the shift, the online hours, and whether the day is truancy, all stored.
+``day_kind`` and ``is_truancy`` are derived (``programs.rosters.classify_attendance``)
+when the row is written and kept in step when a leave is decided.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.agreements.models import Programme
+from programs.attendance import rules
+from programs.rosters import rules as roster_rules
+from programs.rosters.models import ShiftTemplate
+from programs.students.models import Enrolment
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = rules.PRESENT, _("Present")
+        LATE = rules.LATE, _("Late")
+        ABSENT = rules.ABSENT, _("Absent")
+        LEAVE = rules.LEAVE, _("On leave")
+        REST = rules.STATUS_REST, _("Rest")
+
+    class DayKind(models.TextChoices):
+        TRAINING = roster_rules.PHASE_TRAINING, _("Training")
+        INTENSIVE = roster_rules.PHASE_INTENSIVE, _("Intensive training")
+        PRACTICE = roster_rules.PHASE_PRACTICE, _("Practice")
+        PRE_SALE = roster_rules.PHASE_PRE_SALE, _("Pre-sale")
+        AFTER_SALE = roster_rules.PHASE_AFTER_SALE, _("After-sale")
+        REST = roster_rules.DAY_REST, _("Rest")
+        OTHER = roster_rules.DAY_OTHER, _("Outside the phases")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="attendance")
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("Student"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    day = models.DateField(_("Date"))
+    status = models.CharField(_("Attendance"), max_length=10, choices=Status.choices)
+    online_hours = models.DecimalField(_("Online hours"), max_digits=4, decimal_places=2, null=True, blank=True)
+    day_kind = models.CharField(_("Day kind"), max_length=12, choices=DayKind.choices)
+    shift = models.ForeignKey(
+        ShiftTemplate, verbose_name=_("Shift"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_truancy = models.BooleanField(_("Truancy"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Attendance")
+        verbose_name_plural = _("Attendance")
+        ordering = ["day", "enrolment"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "day"], name="attendance_unique_day"),
+            models.CheckConstraint(
+                condition=Q(online_hours__isnull=True) | Q(online_hours__gte=0, online_hours__lte=24),
+                name="attendance_online_hours_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "day"])]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.day} {self.status}"
+
+
+class LeaveRequest(models.Model):
+    """请假: the mentor approves first, then the school's coordinator; either may refuse."""
+
+    class Status(models.TextChoices):
+        PENDING_MENTOR = "pending_mentor", _("Waiting for the mentor")
+        PENDING_SCHOOL = "pending_school", _("Waiting for the school")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="leave_requests")
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("Student"), on_delete=models.CASCADE, related_name="leave_requests"
+    )
+    start = models.DateField(_("From"))
+    end = models.DateField(_("To"))
+    reason = models.CharField(_("Reason"), max_length=300)
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.PENDING_MENTOR)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    mentor_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    mentor_decided_at = models.DateTimeField(null=True, blank=True)
+    school_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    school_decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(_("Reason for refusal"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Leave request")
+        verbose_name_plural = _("Leave requests")
+        ordering = ["-start", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="leave_date_order")]
+        indexes = [models.Index(fields=["enrolment", "status"])]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.start}–{self.end} {self.status}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Departure(models.Model):
+    """A student leaving a programme before its end.
+
+    A withdrawal (退出) is asked for by the student and takes effect once
+    both the school and the company approve; a dismissal (劝退/淘汰) is the
+    company's decision, effective at once, and the school acknowledges it.
+    Either way the enrolment's status follows.
+    """
+
+    class Kind(models.TextChoices):
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        DISMISSAL = "dismissal", _("Dismissal")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        DONE = "done", _("In effect")
+        REFUSED = "refused", _("Refused")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="departures")
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("Student"), on_delete=models.CASCADE, related_name="departures"
+    )
+    kind = models.CharField(_("Kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    last_day = models.DateField(_("Last day"))
+    reason = models.CharField(_("Reason"), max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    school_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    school_decided_at = models.DateTimeField(null=True, blank=True)
+    company_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    company_decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(_("Reason for refusal"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Withdrawal or dismissal")
+        verbose_name_plural = _("Withdrawals and dismissals")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open or effective departure per enrolment; refused ones may repeat.
+            models.UniqueConstraint(
+                fields=["enrolment"], condition=~Q(status="refused"), name="departure_one_open_per_enrolment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.enrolment_id} {self.last_day}"

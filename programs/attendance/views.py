@@ -1,0 +1,268 @@
+"""Attendance (出勤) grids, the online-hours import, leave, withdrawals and dismissals.
+
+Mentors record and import for their own teams only; everything is scoped
+through ``programs.access``.
+"""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programs.agreements.permissions import can_manage, get_programme
+from programs.attendance import imports
+from programs.attendance import services as svc
+from programs.attendance.forms import (
+    DecisionForm,
+    DepartureForm,
+    LeaveRequestForm,
+    OnlineHoursImportForm,
+)
+from programs.attendance.models import Attendance, Departure, LeaveRequest
+from programs.rosters.views import chosen_week, grid_values, roster_weeks
+from programs.students.models import Enrolment
+from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from trainingweek.forms import upload_limits
+from trainingweek.permissions import is_admin, is_mentor
+
+
+def can_record(user) -> bool:
+    """Mentors (of a team already scoped by ``require_team``) and admins record attendance."""
+    return is_mentor(user)
+
+
+def attendance_index(request, pk):
+    """The teams the user may see, with a link to each week of the roster."""
+    programme = get_programme(request.user, pk)
+    weeks = roster_weeks(programme)
+    return render(request, "programs/attendance/index.html", {
+        "programme": programme, "teams": visible_teams(request.user, programme), "weeks": weeks,
+        "monday": chosen_week(request, weeks), "can_import": is_mentor(request.user),
+        "tab": "rosters", "subtab": "attendance",
+    })
+
+
+def _entries(post, days):
+    """The posted grid as AttendanceInput values; unreadable hours are reported, not dropped."""
+    statuses = grid_values(post, "s")
+    hours = grid_values(post, "h")
+    entries, bad = [], []
+    day_set = set(days)
+    for key in set(statuses) | set(hours):
+        enrolment_id, day = key
+        if day not in day_set:
+            continue
+        raw = (hours.get(key) or "").strip().replace("，", ".")
+        try:
+            value = Decimal(raw) if raw else None
+            if value is not None and not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            bad.append(raw)
+            continue
+        entries.append(svc.AttendanceInput(enrolment_id, day, (statuses.get(key) or "").strip(), value))
+    return entries, bad
+
+
+def attendance_week(request, pk, team_pk):
+    """A team × week grid of status and online hours, saved in one request, with overtime."""
+    programme = get_programme(request.user, pk)
+    team = require_team(request.user, programme, team_pk)
+    editable = can_record(request.user)
+    weeks = roster_weeks(programme)
+    monday = chosen_week(request, weeks)
+    days = svc.week_days(monday)
+    errors = []
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        entries, bad = _entries(request.POST, days)
+        if bad:
+            errors = [_("“%(value)s” is not a number of hours.") % {"value": v} for v in bad]
+        else:
+            # Only cells of this team's students (active, or left during the week) are written.
+            enrolments = svc.team_enrolments(team, monday)
+            # A student who left is recorded up to their last day only.
+            last = {e.pk: e.left_on for e in enrolments}
+            entries = [i for i in entries if last.get(i.enrolment_id) is None or i.day <= last[i.enrolment_id]]
+            result = svc.record_attendance(programme, enrolments, entries, request.user)
+            errors = result.errors
+            if not errors:
+                messages.success(request, _("Attendance saved: %(saved)s days recorded, %(cleared)s cleared.") % {
+                    "saved": result.saved, "cleared": result.cleared})
+                return redirect(f"{request.path}?week={monday.isoformat()}")
+    rows = svc.attendance_grid(programme, team, days)
+    if errors:  # a refused save shows what the user typed, not what is stored
+        for row in rows:
+            for cell in row.cells:
+                key = f"{row.enrolment.pk}_{cell.day:%Y%m%d}"
+                cell.status = request.POST.get(f"s_{key}", cell.status)
+                cell.typed_hours = request.POST.get(f"h_{key}", cell.hours_text)
+    return render(request, "programs/attendance/week.html", {
+        "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "statuses": Attendance.Status.choices, "editable": editable, "errors": errors,
+        "threshold": svc.get_plan(programme).overtime_threshold,
+        "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "attendance",
+    })
+
+
+def online_hours_import(request, pk):
+    """Upload the platform's online-hours CSV; nothing is written unless every row is good."""
+    programme = get_programme(request.user, pk)
+    if not is_mentor(request.user):
+        raise PermissionDenied
+    form = OnlineHoursImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        team_ids = None if is_admin(request.user) else set(visible_teams(request.user, programme).values_list("pk", flat=True))
+        result = imports.import_online_hours(programme, form.cleaned_data["file"].read(), request.user, team_ids)
+        if result.ok:
+            messages.success(request, _("Imported the online hours of %(n)s rows.") % {"n": result.written})
+            return redirect("programs:attendance_index", pk=programme.pk)
+    return render(request, "programs/attendance/import.html", {
+        "programme": programme, "form": form, "result": result, "tab": "rosters", "subtab": "attendance",
+        **upload_limits(),
+    })
+
+
+# --------------------------------------------------------------------------- leave
+def _leave_step(user, leave, programme) -> str | None:
+    """Which decision the user may take on this leave now: ``mentor``, ``school`` or None."""
+    if leave.status == LeaveRequest.Status.PENDING_MENTOR and is_mentor(user):
+        return "mentor"
+    if leave.status == LeaveRequest.Status.PENDING_SCHOOL and can_manage(user, programme):
+        return "school"
+    return None
+
+
+def leave_list(request, pk):
+    """Leave requests of the students the user may see; a new request; decisions."""
+    programme = get_programme(request.user, pk)
+    enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE).select_related(
+        "student", "school_class")
+    may_request = is_mentor(request.user) or can_manage(request.user, programme)
+    form = LeaveRequestForm(request.POST or None, enrolments=enrolments)
+    if request.method == "POST":
+        if not may_request:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            svc.request_leave(programme, d["enrolment"], d["start"], d["end"], d["reason"], request.user)
+            messages.success(request, _("The leave request was recorded; it now waits for the mentor."))
+            return redirect("programs:leave_list", pk=programme.pk)
+    leaves = list(
+        LeaveRequest.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme))
+        .select_related("enrolment__student", "enrolment__school_class", "enrolment__team", "requested_by",
+                        "mentor_decided_by", "school_decided_by")
+    )
+    for leave in leaves:
+        leave.step = _leave_step(request.user, leave, programme)
+    return render(request, "programs/attendance/leave_list.html", {
+        "programme": programme, "leaves": leaves, "form": form, "may_request": may_request,
+        "tab": "rosters", "subtab": "leave",
+    })
+
+
+@require_POST
+def leave_decide(request, pk, leave_pk):
+    programme = get_programme(request.user, pk)
+    leave = get_object_or_404(
+        LeaveRequest.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme)),
+        pk=leave_pk,
+    )
+    step = _leave_step(request.user, leave, programme)
+    if step is None:
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or refuse."))
+    else:
+        try:
+            svc.decide_leave(leave, step, request.user, form.cleaned_data["approve"], form.cleaned_data["refusal_reason"])
+        except svc.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your decision was recorded."))
+    return redirect("programs:leave_list", pk=programme.pk)
+
+
+# --------------------------------------------------------------------------- withdrawals and dismissals
+def _departure_side(user, departure, programme) -> str | None:
+    """The side (``school``/``company``) the user may act for on this departure now."""
+    if departure.kind == Departure.Kind.WITHDRAWAL and departure.status == Departure.Status.PENDING:
+        if can_manage(user, programme) and departure.school_decided_at is None:
+            return "school"
+        if is_mentor(user) and departure.company_decided_at is None:
+            return "company"
+    if (departure.kind == Departure.Kind.DISMISSAL and departure.school_decided_at is None
+            and can_manage(user, programme)):
+        return "acknowledge"
+    return None
+
+
+def departure_list(request, pk):
+    """Withdrawals (student asks, both sides approve) and dismissals (company decides)."""
+    programme = get_programme(request.user, pk)
+    enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE).select_related(
+        "student", "school_class")
+    kinds = set()
+    if can_manage(request.user, programme) or is_mentor(request.user):
+        kinds.add("withdrawal")
+    if is_mentor(request.user):
+        kinds.add("dismissal")
+    form = DepartureForm(request.POST or None, enrolments=enrolments, kinds=kinds)
+    if request.method == "POST":
+        if not kinds:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            action = svc.request_withdrawal if d["kind"] == "withdrawal" else svc.dismiss
+            try:
+                action(programme, d["enrolment"], d["last_day"], d["reason"], request.user)
+            except svc.WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("programs:departure_list", pk=programme.pk)
+    departures = list(
+        Departure.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme))
+        .select_related("enrolment__student", "enrolment__school_class", "requested_by",
+                        "school_decided_by", "company_decided_by")
+    )
+    for d in departures:
+        d.side = _departure_side(request.user, d, programme)
+    return render(request, "programs/attendance/departure_list.html", {
+        "programme": programme, "departures": departures, "form": form, "kinds": kinds,
+        "attrition": svc.programme_attrition(programme), "tab": "rosters", "subtab": "departures",
+    })
+
+
+@require_POST
+def departure_decide(request, pk, departure_pk):
+    programme = get_programme(request.user, pk)
+    departure = get_object_or_404(
+        Departure.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme)),
+        pk=departure_pk,
+    )
+    side = _departure_side(request.user, departure, programme)
+    if side is None:
+        raise PermissionDenied
+    try:
+        if side == "acknowledge":
+            svc.acknowledge_dismissal(departure, request.user)
+        else:
+            form = DecisionForm(request.POST)
+            if not form.is_valid():
+                raise svc.WorkflowError(_("Choose to approve or refuse."))
+            svc.decide_withdrawal(departure, side, request.user, form.cleaned_data["approve"],
+                                  form.cleaned_data["refusal_reason"])
+    except svc.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your decision was recorded."))
+    return redirect("programs:departure_list", pk=programme.pk)

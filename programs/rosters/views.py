@@ -1,0 +1,221 @@
+"""Shifts (班次), the roster (排班表) and each team's student schedules."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programs.agreements.permissions import can_manage, get_programme, require_manage
+from programs.attendance.services import week_days
+from programs.rosters import exports, rules
+from programs.rosters import services as svc
+from programs.rosters.forms import (
+    RosterPlanForm,
+    ShiftTemplateForm,
+    SpecialDayFormSet,
+    special_day_choices,
+)
+from programs.students.permissions import require_team, visible_teams
+from programs.students.views import edit_programme_item
+from trainingweek.permissions import is_mentor
+
+
+def parse_day_key(text: str) -> date | None:
+    """``20201109`` → date(2020, 11, 9); None when it is not a date."""
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8])) if len(text) == 8 and text.isdigit() else None
+    except ValueError:
+        return None
+
+
+def grid_values(post, prefix: str) -> dict[tuple[int, date], str]:
+    """Cells posted as ``<prefix>_<id>_<yyyymmdd>`` → {(id, day): value}."""
+    values = {}
+    for key, value in post.items():
+        parts = key.split("_")
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit():
+            day = parse_day_key(parts[2])
+            if day is not None:
+                values[(int(parts[1]), day)] = value
+    return values
+
+
+def roster_weeks(programme) -> list[date]:
+    """The Mondays of the roster period (from the plan or the phases)."""
+    plan = svc.get_plan(programme)
+    span = svc.roster_span(plan, svc.phase_ranges(programme))
+    if span is None:
+        return []
+    monday, last = rules.week_start(span[0]), span[1]
+    weeks = []
+    while monday <= last:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def chosen_week(request, weeks: list[date]) -> date:
+    """The Monday asked for in ``?week=``, else this week if in the roster, else the first."""
+    asked = request.GET.get("week", "")
+    try:
+        return rules.week_start(date.fromisoformat(asked))
+    except ValueError:
+        pass
+    today = rules.week_start(timezone.localdate())
+    if not weeks or today in weeks:
+        return today
+    return weeks[0]
+
+
+# --------------------------------------------------------------------------- shifts
+def shift_list(request, pk):
+    programme = get_programme(request.user, pk)
+    return render(request, "programs/rosters/shift_list.html", {
+        "programme": programme, "shifts": programme.shift_templates.all(),
+        "can_manage": can_manage(request.user, programme), "tab": "rosters", "subtab": "shifts",
+    })
+
+
+def shift_form(request, pk, shift_pk=None):
+    return edit_programme_item(
+        request, pk, shift_pk, items="shift_templates", form_class=ShiftTemplateForm,
+        saved=_("The shift was saved."), titles=(_("New shift"), _("Edit shift")),
+        next_url=lambda programme, _obj: reverse("programs:shift_list", args=[programme.pk]),
+        template="programs/rosters/form.html", context={"tab": "rosters", "subtab": "shifts"},
+    )
+
+
+# --------------------------------------------------------------------------- roster
+def roster(request, pk):
+    """The roster grid; coordinators change cells and save them all in one request."""
+    programme = get_programme(request.user, pk)
+    manage = can_manage(request.user, programme)
+    if request.method == "POST":
+        require_manage(request.user, programme)
+        try:
+            changed = svc.save_roster_cells(programme, grid_values(request.POST, "r"))
+        except svc.RosterError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved %(n)s changed cells.") % {"n": changed})
+            return redirect("programs:roster", pk=programme.pk)
+    return render(request, "programs/rosters/roster.html", {
+        "programme": programme, "grid": svc.roster_grid(programme), "can_manage": manage,
+        "tab": "rosters", "subtab": "roster",
+    })
+
+
+def roster_rules(request, pk):
+    """The rotation rule, special days and thresholds the roster is generated from."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    plan = svc.get_plan(programme)
+    shifts = list(programme.shift_templates.all())
+    choices = special_day_choices(shifts)
+    initial = [{"day": s.day, "value": svc.cell_value(s.cell())} for s in plan.special_days.all()]
+    data = request.POST or None
+    form = RosterPlanForm(data, instance=plan)
+    days = SpecialDayFormSet(data, initial=initial, prefix="special", form_kwargs={"choices": choices})
+    if request.method == "POST" and form.is_valid() and days.is_valid():
+        shift_ids = {s.pk for s in shifts}
+        special, seen, clash = [], set(), False
+        for f in days.forms:
+            if not f.cleaned_data or f.cleaned_data.get("DELETE"):
+                continue
+            day = f.cleaned_data["day"]
+            if day in seen:
+                f.add_error("day", _("This date is listed twice."))
+                clash = True
+            seen.add(day)
+            special.append((day, svc.parse_cell_value(f.cleaned_data["value"], shift_ids)))
+        if not clash:
+            svc.save_plan(form.instance, special)
+            if "generate" in request.POST:
+                try:
+                    n = svc.generate_roster(programme)
+                except svc.RosterError as exc:
+                    messages.error(request, str(exc))
+                    return redirect("programs:roster_rules", pk=programme.pk)
+                messages.success(request, _("The roster was generated: %(n)s cells.") % {"n": n})
+                return redirect("programs:roster", pk=programme.pk)
+            messages.success(request, _("The roster rules were saved."))
+            return redirect("programs:roster_rules", pk=programme.pk)
+    return render(request, "programs/rosters/roster_rules.html", {
+        "programme": programme, "form": form, "days": days, "has_shifts": bool(shifts),
+        "tab": "rosters", "subtab": "rules",
+    })
+
+
+def roster_export(request, pk):
+    """The roster as an Excel file shaped like the seeds' 排班表."""
+    programme = get_programme(request.user, pk)
+    response = HttpResponse(
+        exports.export_roster_xlsx(programme),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="roster-{programme.pk}.xlsx"'
+    return response
+
+
+# --------------------------------------------------------------------------- student schedules
+def can_schedule(user, programme) -> bool:
+    """Coordinators and the team's mentors (the team is already scoped) change schedules."""
+    return can_manage(user, programme) or is_mentor(user)
+
+
+def team_schedule(request, pk, team_pk):
+    """A team's students × a week: each student's own cell, changeable (rest rotation)."""
+    programme = get_programme(request.user, pk)
+    team = require_team(request.user, programme, team_pk)
+    editable = can_schedule(request.user, programme)
+    weeks = roster_weeks(programme)
+    monday = chosen_week(request, weeks)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        try:
+            n = svc.save_overrides(programme, team, grid_values(request.POST, "o"))
+        except svc.RosterError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved %(n)s changed cells.") % {"n": n})
+        return redirect(f"{request.path}?week={monday.isoformat()}")
+    days = week_days(monday)
+    rows, shifts = svc.schedule_grid(programme, team, days)
+    return render(request, "programs/rosters/schedule.html", {
+        "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
+        "choices": svc.cell_choices(shifts), "editable": editable,
+        "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "schedule",
+    })
+
+
+@require_POST
+def spread_rest(request, pk, team_pk):
+    """One rest day a week for every student of the team, over the practice weeks."""
+    programme = get_programme(request.user, pk)
+    team = require_team(request.user, programme, team_pk)
+    if not can_schedule(request.user, programme):
+        raise PermissionDenied
+    span = svc.roster_span(svc.get_plan(programme), svc.phase_ranges(programme))
+    if span is None:
+        messages.error(request, _("The programme has no phases yet, so there is no roster period."))
+    else:
+        n = svc.spread_rest_days(programme, team, *span)
+        messages.success(request, _("Set %(n)s rest days.") % {"n": n})
+    return redirect("programs:team_schedule", pk=programme.pk, team_pk=team.pk)
+
+
+def schedule_index(request, pk):
+    """The first visible team's schedule (mentors see only theirs)."""
+    programme = get_programme(request.user, pk)
+    team = visible_teams(request.user, programme).first()
+    if team is None:
+        return render(request, "programs/rosters/no_teams.html", {"programme": programme, "tab": "rosters",
+                                                                  "subtab": "schedule"})
+    return redirect("programs:team_schedule", pk=programme.pk, team_pk=team.pk)

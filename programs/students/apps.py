@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StudentsConfig(AppConfig):
+    name = "programs.students"
+    label = "students"
+    verbose_name = _("Students and classes")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,83 @@
+"""Filters for the enrolment list."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.agreements.models import Programme
+from programs.students import imports
+from programs.students import services as services_students
+from programs.students.models import Enrolment, SchoolClass, Team
+from trainingweek.forms import NoFormTagHelper, ProgrammeItemForm
+from trainingweek.models import User
+
+
+class SchoolClassForm(ProgrammeItemForm):
+    duplicate_name_message = _("This programme already has a class of that name.")
+
+    class Meta:
+        model = SchoolClass
+        fields = ["name"]
+
+
+class TeamForm(ProgrammeItemForm):
+    duplicate_name_message = _("This programme already has a team of that name.")
+
+    class Meta:
+        model = Team
+        fields = ["name", "brand", "mentors"]
+        widgets = {"mentors": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, programme=programme, **kwargs)
+        # Mentors are company staff of this programme's company.
+        self.fields["mentors"].queryset = User.objects.filter(
+            role=User.Role.MENTOR, organisation=programme.agreement.company_id, is_active=True
+        ).order_by("username")
+
+
+class StudentImportForm(forms.Form):
+    """The upload of a student list; the file is read and checked here, so a
+    file that is not a usable workbook gets its message on the form."""
+
+    file = forms.FileField(
+        label=_("Student list (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={
+            "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        self.sheet = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.sheet = services_students.read_upload(upload)
+        except imports.ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+class EnrolmentFilter(django_filters.FilterSet):
+    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=None)
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=None)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Enrolment.Status.choices)
+    q = django_filters.CharFilter(label=_("Name / student no."), method="search")
+
+    class Meta:
+        model = Enrolment
+        fields = ["school_class", "team", "status"]
+
+    def __init__(self, *args, programme, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["school_class"].queryset = programme.classes.all()
+        self.filters["team"].queryset = teams
+
+    def search(self, queryset, name, value):
+        # Personal data is encrypted, so only name and student number are searchable.
+        value = value.strip()
+        return queryset.filter(Q(student__name__icontains=value) | Q(student__student_number__icontains=value))

@@ -1,0 +1,299 @@
+"""Student data: importing a list into a programme, and revealing a
+student's personal data to finance (logged).
+
+The import reads and checks rows with the pure module ``programs.imports``;
+this module gathers what the database already holds in three queries and
+writes the outcome in one transaction with bulk statements. A file above
+``settings.IMPORT_BACKGROUND_ROWS`` rows runs as a background job
+(``programs.tasks``) through the very same :func:`run_import`.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from programs.agreements.models import Programme
+from programs.students import imports
+from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
+from trainingweek.jobs import start_job
+from trainingweek.models import Job, PersonalDataAccess
+
+logger = logging.getLogger(__name__)
+
+
+JOB_KIND = "student_import"
+
+
+PERSONAL_FIELDS = ("id_number", "phone", "bank_card")
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, message: str = "") -> None:
+    pass
+
+
+def read_upload(upload, progress: Callable[[int], None] | None = None) -> imports.Sheet:
+    """Read an uploaded file within the configured limits (raises ImportFileError)."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > settings.IMPORT_MAX_BYTES:
+        raise imports.ImportFileError(_("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+            "size": f"{size / 1048576:.1f}", "limit": f"{settings.IMPORT_MAX_BYTES / 1048576:.0f}"})
+    return imports.read_sheet(upload, max_rows=settings.IMPORT_MAX_ROWS, max_bytes=settings.IMPORT_MAX_BYTES,
+                              progress=progress)
+
+
+def load_records(programme: Programme) -> imports.Records:
+    """What the import is checked against, in three queries, never decrypting.
+
+    All students of the programme's school (by student number, with their
+    digests), the programme's classes, and its enrolments.
+    """
+    school_id = programme.agreement.school_id
+    classes = dict(SchoolClass.objects.filter(programme=programme).values_list("name", "pk"))
+    students = {
+        number: imports.KnownStudent(pk, number, name, id_digest, phone_digest, card_digest, bank_name)
+        for pk, number, name, id_digest, phone_digest, card_digest, bank_name in Student.objects.filter(
+            school_id=school_id
+        ).values_list("pk", "student_number", "name", "id_number_digest", "phone_digest", "bank_card_digest", "bank_name")
+    }
+    enrolments = {
+        student_pk: imports.KnownEnrolment(pk, student_pk, class_pk, account)
+        for pk, student_pk, class_pk, account in Enrolment.objects.filter(programme=programme).values_list(
+            "pk", "student_id", "school_class_id", "shop_account_id"
+        )
+    }
+    return imports.Records(classes, students, enrolments)
+
+
+def start_import(programme: Programme, user, upload, sheet: imports.Sheet) -> tuple[StudentImport, Job | None]:
+    """Record an upload and import it now, or queue it if it is long.
+
+    ``sheet`` is the upload already read (the form checks the file). Up to
+    ``IMPORT_BACKGROUND_ROWS`` rows are imported within the request; a longer
+    file is stored on a Job and imported by the Celery task, which reads it
+    again from storage, so eager mode and a real worker run the same code.
+    """
+    record = StudentImport.objects.create(
+        programme=programme, created_by=user, file_name=upload.name[:255], row_count=len(sheet.rows)
+    )
+    if len(sheet.rows) <= settings.IMPORT_BACKGROUND_ROWS:
+        run_import(record, sheet)
+        return record, None
+    from programs.students.tasks import import_students_task
+
+    with transaction.atomic():
+        job = start_job(JOB_KIND, user, import_students_task, input_file=upload, params={
+            "import_id": record.pk, "language": translation.get_language() or settings.LANGUAGE_CODE,
+        })
+        StudentImport.objects.filter(pk=record.pk).update(job=job)
+    record.job = job
+    return record, job
+
+
+def run_import_job(job: Job) -> dict:
+    """The work of the background job: read the stored file, then import it.
+
+    Idempotent: an import already finished is not run again (a task may be
+    delivered twice). The stored upload holds unmasked personal data, so it is
+    deleted once the import has an outcome.
+    """
+    record = StudentImport.objects.select_related("programme__agreement").get(pk=job.params["import_id"])
+    redirect = reverse("programs:student_import_result", args=[record.programme_id, record.pk])
+    if record.status != StudentImport.Status.PENDING:
+        return {"redirect": redirect, "message": record.message}
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        try:
+            with job.input_file.open("rb") as stored:
+                sheet = read_upload(stored, progress=lambda n: job.report(n, 2 * record.row_count,
+                                                                          _("Reading row %(n)d") % {"n": n}))
+            run_import(record, sheet, progress=job.report)
+        except imports.ImportFileError as exc:
+            _finish(record, StudentImport.Status.REJECTED, str(exc))
+        except Exception:
+            _finish(record, StudentImport.Status.REJECTED, _("The import failed unexpectedly; nothing was imported."))
+            raise
+        finally:
+            job.input_file.delete(save=False)
+            Job.objects.filter(pk=job.pk).update(input_file="")
+    return {"redirect": redirect, "message": record.message}
+
+
+def run_import(record: StudentImport, sheet: imports.Sheet, progress: Progress = _no_progress) -> StudentImport:
+    """Check every row; write all of them in one transaction, or none.
+
+    Students are matched by student number within the school: a known one is
+    updated (only the fields that changed), an unknown one created, and each
+    gets one enrolment in the programme. The outcome (counts, or every bad
+    row) is stored on ``record``.
+    """
+    programme = record.programme
+    total = max(len(sheet.rows), 1)
+    progress(total, 2 * total, _("Checking the rows"))
+    try:
+        with transaction.atomic():
+            # Two imports into one programme wait for each other (PostgreSQL).
+            list(Programme.objects.select_for_update().filter(pk=programme.pk).order_by().values_list("pk"))
+            outcome = imports.check(sheet, load_records(programme))
+            if outcome.ok:
+                progress(3 * total // 2, 2 * total, _("Writing %(n)d students") % {"n": total})
+                _write(programme, outcome.changes)
+    except IntegrityError:
+        logger.warning("student import %s collided with a concurrent change", record.pk, exc_info=True)
+        return _finish(record, StudentImport.Status.REJECTED, _(
+            "Students of this school changed while the file was being imported (another import at the same time?). "
+            "Nothing was imported; upload the file again."))
+    errors = [f.as_dict() for f in outcome.errors]
+    warnings = [f.as_dict() for f in outcome.warnings]
+    if not outcome.ok:
+        bad = len({f.row for f in outcome.errors})
+        return _finish(record, StudentImport.Status.REJECTED, _(
+            "%(bad)d of %(total)d rows have problems, so nothing was imported. Correct them and upload the file again.")
+            % {"bad": bad, "total": len(sheet.rows)}, errors=errors, warnings=warnings)
+    counts = outcome.counts()
+    return _finish(record, StudentImport.Status.IMPORTED, _(
+        "Imported %(total)d rows: %(created)d new, %(enrolled)d existing students enrolled, "
+        "%(updated)d updated, %(unchanged)d unchanged.") % {"total": len(sheet.rows), **counts},
+        warnings=warnings, counts=counts)
+
+
+def _finish(record: StudentImport, status: str, message: str, *, errors=(), warnings=(), counts=None) -> StudentImport:
+    counts = counts or {}
+    record.status = status
+    record.message = message
+    record.errors = list(errors)
+    record.warnings = list(warnings)
+    record.created_count = counts.get("created", 0)
+    record.enrolled_count = counts.get("enrolled", 0)
+    record.updated_count = counts.get("updated", 0)
+    record.unchanged_count = counts.get("unchanged", 0)
+    record.finished_at = timezone.now()
+    record.save()
+    return record
+
+
+def _write(programme: Programme, changes: list[imports.RowChange]) -> None:
+    """Apply checked changes with bulk statements (inside the caller's transaction)."""
+    school_id = programme.agreement.school_id
+    now = timezone.now()
+
+    new_students = []
+    for change in changes:
+        if change.student is None:
+            row = change.row
+            student = Student(
+                school_id=school_id, student_number=row.student_number, name=row.name,
+                id_number=row.id_number, id_number_digest=row.id_digest,
+                phone=row.phone, phone_digest=row.phone_digest,
+                bank_card=row.bank_card, bank_card_digest=row.card_digest, bank_name=row.bank_name,
+            )
+            new_students.append((change, student))
+    _release_held_values(changes)
+    Student.objects.bulk_create([s for _c, s in new_students])
+    if any(s.pk is None for _c, s in new_students):  # a backend that returns no ids
+        ids = dict(Student.objects.filter(school_id=school_id).values_list("student_number", "pk"))
+        for _c, s in new_students:
+            s.pk = ids[s.student_number]
+    student_pk = {c.row.student_number: s.pk for c, s in new_students}
+
+    enrolments = [
+        Enrolment(
+            programme=programme, student_id=student_pk.get(c.row.student_number) or c.student.pk,
+            school_class_id=c.row.class_pk, shop_account_id=c.row.shop_account_id,
+        )
+        for c in changes if c.enrolment is None
+    ]
+    Enrolment.objects.bulk_create(enrolments)
+
+    # Update only the fields that changed, grouped so each group is one
+    # bulk statement; an empty optional cell keeps what is on record.
+    student_groups: dict[frozenset, list[Student]] = defaultdict(list)
+    enrolment_groups: dict[frozenset, list[Enrolment]] = defaultdict(list)
+    for change in changes:
+        row = change.row
+        if change.student is not None and change.student_fields:
+            student = Student(pk=change.student.pk, name=row.name, id_number=row.id_number,
+                              id_number_digest=row.id_digest, phone=row.phone, phone_digest=row.phone_digest,
+                              bank_card=row.bank_card, bank_card_digest=row.card_digest,
+                              bank_name=row.bank_name, updated_at=now)
+            student_groups[change.student_fields].append(student)
+        if change.enrolment is not None and change.enrolment_fields:
+            enrolment = Enrolment(pk=change.enrolment.pk, school_class_id=row.class_pk,
+                                  shop_account_id=row.shop_account_id)
+            enrolment_groups[change.enrolment_fields].append(enrolment)
+    digests = {"id_number": "id_number_digest", "phone": "phone_digest", "bank_card": "bank_card_digest"}
+    for fields, students in student_groups.items():
+        columns = sorted(fields) + sorted(digests[f] for f in fields if f in digests) + ["updated_at"]
+        Student.objects.bulk_update(students, columns)
+    for fields, members in enrolment_groups.items():
+        Enrolment.objects.bulk_update(members, sorted(fields))
+
+
+def _release_held_values(changes: list[imports.RowChange]) -> None:
+    """Free ID digests and shop accounts that move between students.
+
+    The check allows a value to move from one student to another when both
+    are in the file (a corrected mix-up). Unique constraints are checked row
+    by row, so the old holders give the values up first, in one statement each.
+    """
+    wanted_ids = {c.row.id_digest for c in changes}
+    release_ids = [c.student.pk for c in changes
+                   if c.student and "id_number" in c.student_fields and c.student.id_digest in wanted_ids]
+    if release_ids:
+        Student.objects.filter(pk__in=release_ids).update(
+            id_number_digest=Concat(Value("released:"), Cast("pk", CharField()))
+        )
+    wanted_accounts = {c.row.shop_account_id for c in changes if c.row.shop_account_id}
+    release_accounts = [c.enrolment.pk for c in changes
+                        if c.enrolment and "shop_account_id" in c.enrolment_fields
+                        and c.enrolment.shop_account_id in wanted_accounts]
+    if release_accounts:
+        Enrolment.objects.filter(pk__in=release_accounts).update(shop_account_id="")
+
+
+# --------------------------------------------------------------------------
+# Revealing personal data
+def reveal_personal_data(user, enrolment: Enrolment, ip_address: str | None) -> dict[str, str]:
+    """The student's unmasked ID number, phone and bank card, logged.
+
+    The caller has checked that the user may reveal (finance only); every
+    reveal writes one :class:`PersonalDataAccess` row.
+    """
+    student = enrolment.student
+    PersonalDataAccess.objects.create(
+        user=user, action=PersonalDataAccess.Action.REVEAL, subject=str(student), object_id=str(student.pk),
+        fields=",".join(PERSONAL_FIELDS), record_count=1, ip_address=ip_address or None,
+    )
+    return {name: getattr(student, name) for name in PERSONAL_FIELDS}
+
+
+@transaction.atomic
+def assign_group_leaders(team: Team, leaders: set[int], members: dict[int, int | None]) -> int:
+    """Mark the team's group leaders and attach each member to one leader.
+
+    ``leaders`` holds enrolment ids to mark as leaders; ``members`` maps an
+    enrolment id to its leader's enrolment id (or None). Ids outside the team
+    are ignored, so a forged form cannot touch another team. Returns how many
+    enrolments changed.
+    """
+    enrolments = list(Enrolment.objects.filter(team=team))
+    valid_leaders = {e.pk for e in enrolments if e.pk in leaders}
+    changed = []
+    for e in enrolments:
+        is_leader = e.pk in valid_leaders
+        leader = None if is_leader else members.get(e.pk)
+        leader = leader if leader in valid_leaders else None
+        if e.is_group_leader != is_leader or e.group_leader_id != leader:
+            e.is_group_leader, e.group_leader_id = is_leader, leader
+            changed.append(e)
+    Enrolment.objects.bulk_update(changed, ["is_group_leader", "group_leader"])
+    return len(changed)

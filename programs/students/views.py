@@ -1,0 +1,218 @@
+"""Classes and teams of a programme, mentors and group leaders.
+
+The enrolment list of a programme, with masked personal data.
+
+Students: importing a list from Excel, and one student's page with the
+finance-only reveal of personal data.
+"""
+
+from collections import Counter
+
+from axes.helpers import get_client_ip_address
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programs.agreements.permissions import can_manage, get_programme, require_manage
+from programs.students import imports, services
+from programs.students import services as services_students
+from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
+from programs.students.models import Enrolment
+from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from trainingweek.forms import upload_limits
+
+# About one group leader per ten students (DESIGN.md): more is flagged.
+GROUP_SIZE_WARNING = 12
+
+
+def edit_programme_item(request, programme_pk, pk, *, items: str, form_class, saved: str, titles: tuple,
+                        next_url, template="programs/simple_form.html", context=None):
+    """The coordinator's create/edit page for a class, team or shift of a programme.
+
+    ``items`` names the programme's related manager (``classes``...);
+    ``next_url(programme, obj)`` says where to go once saved; ``titles`` is
+    (new, edit).
+    """
+    programme = get_programme(request.user, programme_pk)
+    require_manage(request.user, programme)
+    instance = get_object_or_404(getattr(programme, items), pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save()
+        messages.success(request, saved)
+        return redirect(next_url(programme, obj))
+    return render(request, template, {
+        "form": form, "programme": programme, "title": titles[1] if pk else titles[0], **(context or {}),
+    })
+
+
+def class_form(request, programme_pk, pk=None):
+    return edit_programme_item(
+        request, programme_pk, pk, items="classes", form_class=SchoolClassForm, saved=_("The class was saved."),
+        titles=(_("New class"), _("Edit class")),
+        next_url=lambda programme, _obj: reverse("programs:programme_detail", args=[programme.pk]),
+    )
+
+
+def team_form(request, programme_pk, pk=None):
+    return edit_programme_item(
+        request, programme_pk, pk, items="teams", form_class=TeamForm, saved=_("The team was saved."),
+        titles=(_("New team"), _("Edit team")),
+        next_url=lambda programme, team: reverse("programs:team_detail", args=[programme.pk, team.pk]),
+    )
+
+
+def team_detail(request, programme_pk, pk):
+    """The team's members with their group leaders; coordinators assign them."""
+    programme = get_programme(request.user, programme_pk)
+    team = require_team(request.user, programme, pk)
+    manage = can_manage(request.user, programme)
+    if request.method == "POST":
+        require_manage(request.user, programme)
+        leaders = {int(v) for v in request.POST.getlist("leader") if v.isdigit()}
+        members = {}
+        for key, value in request.POST.items():
+            if key.startswith("group_") and key[6:].isdigit():
+                members[int(key[6:])] = int(value) if value.isdigit() else None
+        changed = services.assign_group_leaders(team, leaders, members)
+        messages.success(request, _("Updated the group of %(n)d students.") % {"n": changed})
+        return redirect("programs:team_detail", programme_pk=programme.pk, pk=team.pk)
+    members = list(
+        Enrolment.objects.filter(team=team).select_related("student", "school_class").order_by(
+            "-is_group_leader", "school_class__name", "student__student_number"
+        )
+    )
+    leaders = [m for m in members if m.is_group_leader]
+    group_sizes = dict(
+        Enrolment.objects.filter(team=team, group_leader__isnull=False)
+        .values_list("group_leader").annotate(n=Count("pk")).values_list("group_leader", "n")
+    )
+    for leader in leaders:
+        leader.group_size = group_sizes.get(leader.pk, 0)
+    oversized = [leader for leader in leaders if leader.group_size > GROUP_SIZE_WARNING]
+    return render(request, "programs/team_detail.html", {
+        "programme": programme, "team": team, "members": members, "leaders": leaders,
+        "oversized": oversized, "can_manage": manage,
+        "mentors": team.mentors.all(), "group_size_warning": GROUP_SIZE_WARNING,
+        "unassigned": sum(1 for m in members if not m.is_group_leader and m.group_leader_id is None
+                          and m.status == Enrolment.Status.ACTIVE),
+    })
+
+
+PAGE_SIZE = 100
+
+
+def enrolment_list(request, pk):
+    programme = get_programme(request.user, pk)
+    teams = visible_teams(request.user, programme)
+    enrolments = visible_enrolments(request.user, programme).select_related(
+        "student", "school_class", "team", "group_leader__student"
+    )
+    filterset = EnrolmentFilter(request.GET or None, queryset=enrolments, programme=programme, teams=teams)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "programs/enrolment_list.html", {
+        "programme": programme, "filter": filterset, "page": page, "query": query.urlencode(),
+        "can_manage": can_manage(request.user, programme),
+    })
+
+
+FINDINGS_PAGE_SIZE = 200
+
+
+WARNINGS_SHOWN = 500
+
+
+RECENT_IMPORTS = 10
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def student_import(request, pk):
+    """Upload page: a short file is imported at once, a long one in the background."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    form = StudentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        record, job = services_students.start_import(programme, request.user, form.cleaned_data["file"], form.sheet)
+        if job is not None:
+            return redirect("job_detail", pk=job.pk)
+        return redirect("programs:student_import_result", pk=programme.pk, import_pk=record.pk)
+    return render(request, "programs/student_import.html", {
+        "programme": programme, "form": form, "columns": imports.COLUMNS,
+        "classes": programme.classes.all(),
+        "recent": programme.student_imports.select_related("created_by")[:RECENT_IMPORTS],
+        **upload_limits(),
+    })
+
+
+def import_template(request, pk):
+    """The Excel template, with the programme's classes offered in the class column."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    content = imports.template_workbook(list(programme.classes.values_list("name", flat=True)))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "学生导入模板.xlsx")
+    return response
+
+
+def import_result(request, pk, import_pk):
+    """The outcome of one import: counts and warnings, or every bad row."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    record = get_object_or_404(programme.student_imports.select_related("created_by", "job"), pk=import_pk)
+    errors = Paginator(record.errors, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Thousands of rows may share one warning (no bank card yet): sum them up.
+    summary = Counter(finding["message"] for finding in record.warnings).most_common()
+    return render(request, "programs/student_import_result.html", {
+        "programme": programme, "record": record, "errors": errors, "warning_summary": summary,
+        "warnings": record.warnings[:WARNINGS_SHOWN], "warnings_hidden": max(0, len(record.warnings) - WARNINGS_SHOWN),
+        **upload_limits(),
+    })
+
+
+def _enrolment(request, pk, enrolment_pk):
+    programme = get_programme(request.user, pk)
+    enrolment = get_object_or_404(
+        visible_enrolments(request.user, programme).select_related(
+            "student", "school_class", "team", "group_leader__student"
+        ),
+        pk=enrolment_pk,
+    )
+    return programme, enrolment
+
+
+def _detail(request, programme, enrolment, revealed=None):
+    response = render(request, "programs/enrolment_detail.html", {
+        "programme": programme, "enrolment": enrolment, "student": enrolment.student,
+        "revealed": revealed, "may_reveal": request.user.may_see_personal_data,
+        "can_manage": can_manage(request.user, programme),
+    })
+    # Personal data must not linger in shared or browser caches.
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def enrolment_detail(request, pk, enrolment_pk):
+    """A student's page: everyone who sees the enrolment sees masked data."""
+    programme, enrolment = _enrolment(request, pk, enrolment_pk)
+    return _detail(request, programme, enrolment)
+
+
+@require_POST
+def enrolment_reveal(request, pk, enrolment_pk):
+    """Finance only: show the unmasked personal data and log the look."""
+    programme, enrolment = _enrolment(request, pk, enrolment_pk)
+    if not request.user.may_see_personal_data:
+        raise PermissionDenied
+    revealed = services_students.reveal_personal_data(request.user, enrolment, get_client_ip_address(request))
+    return _detail(request, programme, enrolment, revealed)

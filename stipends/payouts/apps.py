@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PayoutsConfig(AppConfig):
+    name = "stipends.payouts"
+    label = "payouts"
+    verbose_name = _("Stipend payouts")
+    default_auto_field = "django.db.models.BigAutoField"

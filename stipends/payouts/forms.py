@@ -1,0 +1,67 @@
+"""Forms of the stipends area: the rate card, a new batch, approval and the
+bank's result file."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from stipends.payouts.models import RateCard
+from trainingweek.forms import UploadField
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class NoFormTagHelper(FormHelper):
+    form_tag = False
+    disable_csrf = True
+
+
+class RateCardForm(forms.ModelForm):
+    class Meta:
+        model = RateCard
+        fields = ["training_day", "practice_day", "overtime_hour", "overtime_threshold_hours", "support_day",
+                  "support_min_days", "penalty_1_company", "penalty_1_student", "penalty_2_company",
+                  "penalty_2_student", "penalty_3_company", "penalty_3_student", "penalty_4_company",
+                  "penalty_4_student", "tax_method"]
+
+    def __init__(self, *args, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        for name, f in self.fields.items():
+            if name != "tax_method":
+                f.min_value = 0
+                f.widget.attrs["min"] = "0"
+            f.disabled = locked
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if name != "tax_method" and value is not None and value < 0:
+                self.add_error(name, _("Amounts cannot be negative."))
+        return data
+
+
+class BatchForm(forms.Form):
+    school_class = forms.ModelChoiceField(label=_("Class"), queryset=None, required=False,
+                                          empty_label=_("All classes"))
+    up_to = forms.DateField(label=_("Records up to"), required=False, widget=DATE_WIDGET,
+                            help_text=_("Attendance and incidents up to this day; empty: everything recorded"))
+    pay_on = forms.DateField(label=_("Payment date"), widget=DATE_WIDGET,
+                             help_text=_("Decides the tax year and the tax table"))
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        self.fields["school_class"].queryset = programme.classes.all()
+
+
+class ApproveForm(forms.Form):
+    confirmed = forms.BooleanField(label=_("I have reviewed the checks listed above"), required=False)
+
+
+class ResultUploadForm(forms.Form):
+    file = UploadField(label=_("The bank's result file (.xlsx)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()

@@ -1,0 +1,364 @@
+"""Stipend pages: payout overview, rate card, stipend profiles, statements,
+payout batches (create, check, approve, download, reconcile, follow up).
+
+Who does what: finance makes, approves (never their own batch), downloads
+and reconciles batches, and alone sees unmasked bank data; coordinators read
+the overview and statements, keep the rate card with finance and record the
+assessment and support duty; mentors read the statements of their own teams.
+Everything is scoped through ``programs.access`` (outside scope: 404).
+"""
+
+from axes.helpers import get_client_ip_address
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programs.agreements.models import Programme
+from programs.agreements.permissions import can_manage, get_programme
+from programs.students.permissions import visible_enrolments
+from stipends.payouts import documents, services
+from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
+from stipends.payouts.models import PayoutBatch, PayoutItem
+from trainingweek.forms import upload_limits
+from trainingweek.models import PersonalDataAccess, User
+from trainingweek.permissions import is_admin
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _context(programme, subtab, **extra) -> dict:
+    return {"programme": programme, "tab": "stipends", "subtab": subtab, **extra}
+
+
+def _require_reader(user) -> None:
+    """Overview, rate card and profiles: the school's coordinator and finance."""
+    if not (is_admin(user) or user.role in (User.Role.COORDINATOR, User.Role.FINANCE)):
+        raise PermissionDenied
+
+
+def _is_finance(user) -> bool:
+    return user.is_active and user.role == User.Role.FINANCE
+
+
+def _require_finance(user) -> None:
+    """Money actions and unmasked downloads: finance only (not even an admin)."""
+    if not _is_finance(user):
+        raise PermissionDenied
+
+
+def _batch(request, pk, batch_pk, *, read=False) -> tuple[Programme, PayoutBatch]:
+    programme = get_programme(request.user, pk)
+    if read and is_admin(request.user):
+        pass
+    else:
+        _require_finance(request.user)
+    batch = get_object_or_404(PayoutBatch.objects.select_related(
+        "programme__agreement__company", "school_class", "created_by", "approved_by", "follow_up_of"),
+        programme=programme, pk=batch_pk)
+    return programme, batch
+
+
+def _log_export(request, batch: PayoutBatch, what: str, fields: str, count: int) -> None:
+    PersonalDataAccess.objects.create(
+        user=request.user, action=PersonalDataAccess.Action.EXPORT, subject=f"{batch} {what}"[:200],
+        object_id=str(batch.pk), fields=fields, record_count=count,
+        ip_address=get_client_ip_address(request) or None)
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --------------------------------------------------------------------------- overview, rate card, profiles
+def overview(request, pk):
+    """Totals by class and state, and the batches."""
+    programme = get_programme(request.user, pk)
+    _require_reader(request.user)
+    classes, total, batches = services.payout_overview(programme)
+    return render(request, "stipends/overview.html", _context(
+        programme, "overview", classes=classes, total=total, batches=batches,
+        is_finance=_is_finance(request.user)))
+
+
+def rate_card(request, pk):
+    """The rate card; coordinators and finance edit it until a batch is approved."""
+    programme = get_programme(request.user, pk)
+    _require_reader(request.user)
+    card = services.rate_card(programme)
+    locked = services.rate_card_locked(programme)
+    form = RateCardForm(request.POST or None, instance=card, locked=locked)
+    if request.method == "POST":
+        if locked:
+            raise PermissionDenied
+        if form.is_valid():
+            card = form.save(commit=False)
+            card.updated_by = request.user
+            card.save()
+            messages.success(request, _("The rate card was saved."))
+            return redirect("stipends:rate_card", pk=programme.pk)
+    return render(request, "stipends/rate_card.html", _context(programme, "rate_card", form=form, locked=locked))
+
+
+def profiles(request, pk):
+    """Assessment date, support duty and account holder per student; the
+    coordinator edits, finance reads."""
+    programme = get_programme(request.user, pk)
+    _require_reader(request.user)
+    may_edit = can_manage(request.user, programme)
+    classes = list(programme.classes.all())
+    class_id = request.GET.get("class") or (str(classes[0].pk) if classes else "")
+    school_class = next((c for c in classes if str(c.pk) == class_id), None)
+    enrolments = list(visible_enrolments(request.user, programme).filter(school_class=school_class)
+                      .select_related("student", "team").order_by("student__student_number")) if school_class else []
+    existing = services.profiles_for(e.pk for e in enrolments)
+    errors = []
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        rows = []
+        for e in enrolments:
+            raw = request.POST.get(f"passed_{e.pk}", "").strip()
+            passed = _date(raw)
+            if raw and passed is None:
+                errors.append(_("%(name)s: %(value)s is not a date.") % {"name": e.student.name, "value": raw})
+            rows.append((e.pk, passed, request.POST.get(f"support_{e.pk}") == "on",
+                         request.POST.get(f"account_{e.pk}", "").strip()[:50]))
+        if not errors:
+            n = services.save_profiles(rows, request.user)
+            messages.success(request, _("%(n)s students updated.") % {"n": n})
+            return redirect(f"{request.path}?class={school_class.pk}")
+    rows = []
+    for e in enrolments:
+        p = existing.get(e.pk)
+        if request.method == "POST":  # show again what was typed
+            rows.append((e, request.POST.get(f"passed_{e.pk}", ""), request.POST.get(f"support_{e.pk}") == "on",
+                         request.POST.get(f"account_{e.pk}", "")))
+        else:
+            rows.append((e, p.assessment_passed_on.isoformat() if p and p.assessment_passed_on else "",
+                         bool(p and p.support_duty), p.account_name if p else ""))
+    return render(request, "stipends/profiles.html", _context(
+        programme, "profiles", classes=classes, school_class=school_class, rows=rows, may_edit=may_edit,
+        errors=errors))
+
+
+def _date(raw: str):
+    """A typed ISO date, or None (empty or not a real date)."""
+    from django.utils.dateparse import parse_date
+
+    try:
+        return parse_date(raw) if raw else None
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- statements
+def statement_list(request, pk):
+    """The students the user sees with their gross to date and what is frozen already."""
+    programme = get_programme(request.user, pk)
+    enrolments = list(visible_enrolments(request.user, programme).select_related("student", "school_class", "team")
+                      .order_by("school_class__name", "student__student_number"))
+    ids = [e.pk for e in enrolments]
+    found = services.statements(programme, ids)
+    frozen = services.frozen_totals(ids)
+    rows = [(e, found[e.pk], frozen.get(e.pk)) for e in enrolments]
+    return render(request, "stipends/statement_list.html", _context(programme, "statements", rows=rows))
+
+
+def statement(request, pk, enrolment_pk):
+    """One student's statement: every line with its records, gross, tax, net."""
+    programme = get_programme(request.user, pk)
+    enrolment = get_object_or_404(visible_enrolments(request.user, programme)
+                                  .select_related("student", "school_class", "team"), pk=enrolment_pk)
+    view = services.student_statement(programme, enrolment)
+    return render(request, "stipends/statement.html", _context(
+        programme, "statements", enrolment=enrolment, view=view, is_finance=_is_finance(request.user)))
+
+
+# --------------------------------------------------------------------------- batches
+def batch_create(request, pk):
+    """Finance starts a batch; a background job computes and freezes it."""
+    programme = get_programme(request.user, pk)
+    _require_finance(request.user)
+    from django.utils import timezone
+
+    form = BatchForm(request.POST or None, programme=programme, initial={"pay_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        batch = services.create_batch(programme, request.user, school_class=form.cleaned_data["school_class"],
+                                      up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])
+        return _start_freeze(request, batch)
+    return render(request, "stipends/batch_form.html", _context(programme, "overview", form=form))
+
+
+def _start_freeze(request, batch: PayoutBatch):
+    job = services.start_freeze(batch, request.user, language=get_language())
+    return redirect("job_detail", pk=job.pk)
+
+
+@require_POST
+def batch_compute(request, pk, batch_pk):
+    """Run the freezing job again (after a crash): it finishes what is missing."""
+    programme, batch = _batch(request, pk, batch_pk)
+    if batch.state != PayoutBatch.State.DRAFT or batch.is_follow_up:
+        messages.error(request, _("Only a draft batch can be computed."))
+        return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    return _start_freeze(request, batch)
+
+
+def batch_detail(request, pk, batch_pk):
+    """A batch: its state, the checks, the items by class, the next step."""
+    programme, batch = _batch(request, pk, batch_pk, read=True)
+    items = list(batch.items.select_related("school_class", "enrolment__team", "retry_of")
+                 .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+    found = services.findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
+    flagged = {}
+    for f in found:
+        for i in f.item_ids:
+            flagged.setdefault(i, []).append(f.kind)
+    totals = batch.items.aggregate(gross=Sum("gross"), tax=Sum("tax"), net=Sum("net"))
+    classes = sorted({(i.school_class_id, i.school_class.name) for i in items}, key=lambda c: c[1])
+    ready, waiting = (services.retry_candidates(batch) if batch.state == PayoutBatch.State.RECONCILED
+                      else ([], []))
+    return render(request, "stipends/batch_detail.html", _context(
+        programme, "overview", batch=batch, items=items, findings=found, flagged=flagged, totals=totals,
+        classes=classes, approve_form=ApproveForm(), is_finance=_is_finance(request.user),
+        is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
+        blocking=any(f.blocking for f in found)))
+
+
+@require_POST
+def batch_approve(request, pk, batch_pk):
+    programme, batch = _batch(request, pk, batch_pk)
+    form = ApproveForm(request.POST)
+    form.is_valid()
+    try:
+        services.approve_batch(batch, request.user, confirmed=bool(form.cleaned_data.get("confirmed")))
+    except PermissionDenied as exc:
+        return render(request, "stipends/refused.html", _context(
+            programme, "overview", batch=batch, message=str(exc)), status=403)
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The batch was approved."))
+    return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+
+
+@require_POST
+def batch_refresh(request, pk, batch_pk):
+    programme, batch = _batch(request, pk, batch_pk)
+    try:
+        n = services.refresh_accounts(batch)
+        messages.success(request, _("Bank details of %(n)s items refreshed.") % {"n": n})
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+    return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+
+
+@require_POST
+def batch_delete(request, pk, batch_pk):
+    programme, batch = _batch(request, pk, batch_pk)
+    try:
+        services.delete_draft(batch)
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    messages.success(request, _("The draft batch was deleted."))
+    return redirect("stipends:overview", pk=programme.pk)
+
+
+def _approved(batch: PayoutBatch) -> None:
+    if batch.state == PayoutBatch.State.DRAFT:
+        raise Http404  # nothing to download before approval
+
+
+def bank_file(request, pk, batch_pk):
+    """The bulk-transfer sheet; the first download marks the batch exported."""
+    programme, batch = _batch(request, pk, batch_pk)
+    _approved(batch)
+    items = services.payable_items(batch) if batch.state != PayoutBatch.State.RECONCILED else list(
+        batch.items.filter(net__gt=0).select_related("school_class")
+        .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+    content = documents.bank_file(items)
+    _log_export(request, batch, _("bank file"), "bank_card", len(items))
+    services.mark_exported(batch)
+    name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
+    return _download(content, f"{name}.xlsx", XLSX)
+
+
+def _file_name(what: str, school_class, batch: PayoutBatch, extension: str) -> str:
+    return f"{what} {school_class.name} #{batch.pk}.{extension}"
+
+
+def _class_items(batch: PayoutBatch, class_pk) -> tuple[object, list[PayoutItem]]:
+    items = list(batch.items.filter(school_class_id=class_pk).select_related("enrolment__student", "school_class")
+                 .order_by("enrolment__student__student_number", "pk"))
+    if not items:
+        raise Http404
+    return items[0].school_class, items
+
+
+def _class_document(request, pk, batch_pk, class_pk, *, render, subject, fields, title, ext, mime):
+    """A per-class document of an approved batch, logged as an unmasked export."""
+    programme, batch = _batch(request, pk, batch_pk)
+    _approved(batch)
+    school_class, items = _class_items(batch, class_pk)
+    content = render(batch, school_class, items)
+    _log_export(request, batch, f"{subject} {school_class.name}", fields, len(items))
+    return _download(content, _file_name(title, school_class, batch, ext), mime)
+
+
+def register(request, pk, batch_pk, class_pk):
+    return _class_document(request, pk, batch_pk, class_pk, render=documents.register,
+                           subject=_("stipend register"), fields="id_number,phone",
+                           title=_("Stipend register"), ext="xlsx", mime=XLSX)
+
+
+def signoff_xlsx(request, pk, batch_pk, class_pk):
+    return _class_document(request, pk, batch_pk, class_pk, render=documents.signoff_xlsx,
+                           subject=_("sign-off sheet"), fields="id_number,bank_card",
+                           title=_("Sign-off sheet"), ext="xlsx", mime=XLSX)
+
+
+def signoff_pdf(request, pk, batch_pk, class_pk):
+    return _class_document(request, pk, batch_pk, class_pk, render=documents.signoff_pdf,
+                           subject=_("sign-off sheet"), fields="id_number,bank_card",
+                           title=_("Sign-off sheet"), ext="pdf", mime="application/pdf")
+
+
+def result_upload(request, pk, batch_pk):
+    """Upload the bank's result file: every item paid or failed, all or nothing."""
+    programme, batch = _batch(request, pk, batch_pk)
+    form = ResultUploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.reconcile(batch, form.cleaned_data["file"].read())
+        except services.PayoutError as exc:
+            errors = [str(exc)]
+        else:
+            if result.ok:
+                messages.success(request, _("Reconciled: %(paid)s paid, %(failed)s failed.") % {
+                    "paid": result.paid, "failed": result.failed})
+                return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+            errors = result.errors
+    return render(request, "stipends/result_upload.html", _context(
+        programme, "overview", batch=batch, form=form, errors=errors, **upload_limits()))
+
+
+@require_POST
+def follow_up(request, pk, batch_pk):
+    programme, batch = _batch(request, pk, batch_pk)
+    try:
+        new = services.create_follow_up(batch, request.user)
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    messages.success(request, _("Follow-up batch created with %(n)s failed items.") % {"n": new.items.count()})
+    return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=new.pk)

@@ -1,0 +1,227 @@
+"""Settlement between school and company: the statement with its rooms and
+payments, the deadlines (per programme and across programmes), downloads,
+and the holiday calendar for administrators.
+
+Coordinators of the school and finance of the company see a programme's
+settlement; mentors do not (403), other organisations get 404. Coordinators
+record the school's rooms; finance records payments and the settlement facts
+(breach, bonus decision, insurance, stipends paid).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programs.agreements.models import Programme
+from programs.agreements.permissions import (
+    can_manage,
+    get_programme,
+    require_manage,
+    require_role,
+    visible_programmes,
+)
+from stipends.settlement import rules as dl
+from stipends.settlement import services
+from stipends.settlement.documents import filename, statement_pdf, statement_xlsx
+from stipends.settlement.forms import (
+    CalendarYearForm,
+    PaymentForm,
+    RoomForm,
+    RoomUseFormSet,
+    SettlementRecordForm,
+)
+from stipends.settlement.models import HolidayCalendarYear, Room, SettlementRecord
+from stipends.settlement.rules import package_calendar
+from trainingweek.models import User
+from trainingweek.permissions import is_admin
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _programme(request, pk) -> Programme:
+    """The programme if the user may see its settlement (404 outside their
+    organisation, 403 for mentors)."""
+    programme = get_programme(request.user, pk)
+    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    return programme
+
+
+def can_record_money(user, programme: Programme) -> bool:
+    """Finance of the programme's company (and admins) record payments and
+    the settlement facts."""
+    return is_admin(user) or (user.role == User.Role.FINANCE and programme.agreement.company_id == user.organisation_id)
+
+
+def _require_money(user, programme: Programme) -> None:
+    if not can_record_money(user, programme):
+        raise PermissionDenied
+
+
+def _page(request, programme, template, extra=None):
+    money = services.programme_money(programme)
+    today = timezone.localdate()
+    context = {
+        "programme": programme, "money": money, "statement": money.statement, "today": today,
+        "rows": dl.with_status(money.deadlines, today),
+        "can_manage": can_manage(request.user, programme), "can_record": can_record_money(request.user, programme),
+    }
+    context.update(extra or {})
+    return render(request, template, context)
+
+
+def settlement_detail(request, pk):
+    programme = _programme(request, pk)
+    return _page(request, programme, "programs/settlement_detail.html")
+
+
+def programme_deadlines(request, pk):
+    programme = _programme(request, pk)
+    return _page(request, programme, "programs/settlement_deadlines.html")
+
+
+def deadlines_overview(request):
+    """Every deadline of the user's programmes of this year and last (all
+    years with ?all=1), soonest first, overdue ones in red."""
+    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    today = timezone.localdate()
+    show_all = request.GET.get("all") == "1"
+    programmes = visible_programmes(request.user)
+    if not show_all:
+        programmes = programmes.filter(year__gte=today.year - 1)
+    gathered = services.gather(programmes)
+    rows = []
+    for money in gathered.values():
+        for deadline in money.deadlines:
+            rows.append({"programme": money.programme, "deadline": deadline, "status": deadline.status(today)})
+    order = {dl.OVERDUE: 0, dl.DUE_SOON: 1, dl.UPCOMING: 2, dl.UNDATED: 3, dl.DONE: 4}
+    rows.sort(key=lambda r: (order[r["status"]], r["deadline"].due or today, r["programme"].name))
+    return render(request, "programs/deadlines_overview.html", {
+        "rows": rows, "today": today, "show_all": show_all,
+        "provisional": any(r["deadline"].provisional and r["status"] != dl.DONE for r in rows),
+    })
+
+
+def room_form(request, programme_pk, pk=None):
+    programme = _programme(request, programme_pk)
+    require_manage(request.user, programme)
+    room = get_object_or_404(programme.rooms, pk=pk) if pk else None
+    data = request.POST or None
+    form = RoomForm(data, instance=room, programme=programme)
+    uses = RoomUseFormSet(data, instance=room, prefix="uses")
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        uses.is_lab = request.POST.get("kind", Room.Kind.LAB) == Room.Kind.LAB
+        if form_ok and uses.is_valid():
+            services.save_room(form, uses)
+            messages.success(request, _("The room was saved."))
+            return redirect("settlement:settlement_detail", pk=programme.pk)
+    return render(request, "programs/room_form.html", {
+        "form": form, "uses": uses, "programme": programme, "room": room,
+        "title": _("Edit room") if room else _("New room"),
+    })
+
+
+@require_POST
+def room_delete(request, programme_pk, pk):
+    programme = _programme(request, programme_pk)
+    require_manage(request.user, programme)
+    room = get_object_or_404(programme.rooms, pk=pk)
+    room.delete()
+    messages.success(request, _("The room “%(room)s” was removed.") % {"room": room.name})
+    return redirect("settlement:settlement_detail", pk=programme.pk)
+
+
+def payment_form(request, programme_pk):
+    programme = _programme(request, programme_pk)
+    _require_money(request.user, programme)
+    form = PaymentForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        services.record_payment(form, request.user)
+        messages.success(request, _("The payment was recorded."))
+        return redirect("settlement:settlement_detail", pk=programme.pk)
+    return render(request, "programs/settlement_form.html", {
+        "form": form, "programme": programme, "title": _("Record a payment received"),
+    })
+
+
+@require_POST
+def payment_delete(request, programme_pk, pk):
+    programme = _programme(request, programme_pk)
+    _require_money(request.user, programme)
+    get_object_or_404(programme.settlement_payments, pk=pk).delete()
+    messages.success(request, _("The payment was removed."))
+    return redirect("settlement:settlement_detail", pk=programme.pk)
+
+
+def record_form(request, programme_pk):
+    programme = _programme(request, programme_pk)
+    _require_money(request.user, programme)
+    record = SettlementRecord.objects.filter(programme=programme).first() or SettlementRecord(programme=programme)
+    form = SettlementRecordForm(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        services.save_settlement_record(form, request.user)
+        messages.success(request, _("The settlement record was saved."))
+        return redirect("settlement:settlement_deadlines", pk=programme.pk)
+    return render(request, "programs/settlement_form.html", {
+        "form": form, "programme": programme, "title": _("Breach, bonus, insurance and stipends"),
+    })
+
+
+def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def settlement_pdf(request, pk):
+    money = services.programme_money(_programme(request, pk))
+    return _download(statement_pdf(money), filename(money, "pdf"), "application/pdf")
+
+
+def settlement_xlsx(request, pk):
+    money = services.programme_money(_programme(request, pk))
+    return _download(statement_xlsx(money), filename(money, "xlsx"), XLSX)
+
+
+# --- holiday calendar (administrators) ---------------------------------------------
+def _require_admin(user) -> None:
+    if not is_admin(user):
+        raise PermissionDenied
+
+
+def calendar_list(request):
+    """The years the working-day arithmetic knows, and those still missing
+    that programmes need."""
+    _require_admin(request.user)
+    package_years = package_calendar().known_years
+    entered = list(HolidayCalendarYear.objects.annotate(n_days=Count("days")).select_related("updated_by"))
+    known = package_years | {e.year for e in entered}
+    needed = set()
+    for year in Programme.objects.values_list("year", flat=True).distinct():
+        needed |= {year, year + 1}  # settlement may run into the next year
+    needed.add(timezone.localdate().year + 1)
+    return render(request, "programs/calendar_list.html", {
+        "entered": entered, "package_first": min(package_years), "package_last": max(package_years),
+        "missing": sorted(y for y in needed if y not in known),
+    })
+
+
+def calendar_year_form(request, year=None):
+    _require_admin(request.user)
+    entry = get_object_or_404(HolidayCalendarYear.objects.prefetch_related("days"), year=year) if year else None
+    initial = CalendarYearForm.initial_for(entry) if entry else {"year": request.GET.get("year")}
+    form = CalendarYearForm(request.POST or None, initial=initial, fixed_year=entry.year if entry else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.save_calendar_year(data["year"], data["source"], data["holiday_lines"], data["working_day_lines"], request.user)
+        messages.success(request, _("The holiday calendar of %(year)s was saved.") % {"year": data["year"]})
+        return redirect("settlement:calendar_list")
+    return render(request, "programs/calendar_year_form.html", {
+        "form": form, "entry": entry, "package_knows": bool(entry and entry.year in package_calendar().known_years),
+    })
