@@ -50,7 +50,7 @@ def make_rows(n: int, classes: list[str], seed: int = 11) -> list[list[str]]:
         while True:
             birth = date(2000, 1, 1) + timedelta(days=rng.randrange(730))
             body = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
-            id_number = body + ric.calc_check_digit(body)
+            id_number = body + ric.calc_check_digit(body + "0")  # stdnum wants all 18
             card_body = "621700" + "".join(str(rng.randrange(10)) for _ in range(12))
             card = card_body + luhn.calc_check_digit(card_body)
             if id_number not in ids and card not in cards:

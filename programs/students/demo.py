@@ -12,11 +12,11 @@ import random
 from datetime import date, timedelta
 
 from stdnum import luhn
-from stdnum.cn import ric
 
 from programs.agreements.models import Agreement, Phase, Programme
 from programs.students import demo as synthetic
 from programs.students.models import Enrolment, SchoolClass, Student, Team
+from programs.students.rules import id_check_character
 from trainingweek.models import Organisation, User
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
@@ -32,7 +32,7 @@ REGIONS = ["430102", "430103", "430104", "430105", "430111", "430121"]
 def make_id_number(rng: random.Random, birth_year: int = 2001) -> str:
     birth = date(birth_year, 1, 1) + timedelta(days=rng.randrange(365))
     body = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    return body + ric.calc_check_digit(body)
+    return body + id_check_character(body)
 
 
 def make_bank_card(rng: random.Random) -> str:
