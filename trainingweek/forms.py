@@ -6,10 +6,22 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+# What the browser's file picker offers (a hint only: the importer decides
+# by content, see trainingweek.imports).
+ACCEPT_XLSX = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPT_TABLE = ACCEPT_XLSX + ",.csv,text/csv"
+
 
 class UploadField(forms.FileField):
     """A file upload within ``settings.IMPORT_MAX_BYTES`` (the limit the
-    upload pages state); what the file holds is checked by its reader."""
+    upload pages state); what the file holds is checked by its reader
+    (:class:`trainingweek.imports.Importer`). ``accept`` (e.g.
+    :data:`ACCEPT_TABLE`) filters the browser's file picker."""
+
+    def __init__(self, *args, accept: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if accept:
+            self.widget.attrs.setdefault("accept", accept)
 
     def validate(self, value):
         super().validate(value)

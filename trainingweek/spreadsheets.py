@@ -8,8 +8,13 @@ In: one place decides what an uploaded workbook may be. It must be a real
 .xlsx (content checked, not the name), not an old .xls, and not unpack to
 far more than the upload limit (a zip bomb); anything else gets a message
 the user can act on.
+
+These are the cell and file rules; whole sheets are written by
+:mod:`trainingweek.exports` and uploads read by :mod:`trainingweek.imports`,
+which build on them.
 """
 
+import re
 import zipfile
 
 import openpyxl
@@ -22,16 +27,33 @@ FORMULA_START = ("=", "+", "-", "@")
 AMOUNT_FORMAT = "#,##0.00"
 # An .xlsx unpacks to a few times its size; far more is a zip bomb.
 MAX_UNPACKED_FACTOR = 30
+# Characters XML 1.0 cannot hold: openpyxl refuses the control characters
+# (and the whole export fails) but lets U+FFFE/U+FFFF and lone surrogates
+# through into a file Excel cannot open.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The most characters Excel keeps in a cell; a longer one makes it call the
+# file damaged.
+MAX_CELL_TEXT = 32767
 
 
 class WorkbookError(ValueError):
     """An upload that is not a workbook we can read; the message says why."""
 
 
+def cell_text(value) -> str:
+    """``value`` as a cell may hold it: control characters (a vertical tab
+    pasted from Word) cannot be stored in the XML and would fail the whole
+    export, so they are dropped; line breaks become LF as Excel writes them
+    (XML would turn a bare CR into one anyway); text is cut at Excel's limit."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return NOT_IN_XML.sub("", text)[:MAX_CELL_TEXT]
+
+
 def text_cell(ws, value, *, bold: bool = False, **style) -> WriteOnlyCell:
     """``value`` as a text cell, whatever it looks like; ``style`` sets
     further cell attributes (font, alignment, fill...)."""
-    cell = WriteOnlyCell(ws, value="" if value is None else str(value))
+    cell = WriteOnlyCell(ws, value=cell_text(value))
     cell.data_type = "s"  # openpyxl would take a leading "=" for a formula
     cell.number_format = "@"
     if bold:
@@ -103,7 +125,9 @@ def first_sheet_rows(source, *, max_bytes: int, max_rows: int, title_rows: int =
     workbook = open_xlsx(source, max_bytes=max_bytes)
     try:
         rows = []
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # a wrong dimension record would hide rows
+        for row in sheet.iter_rows(values_only=True):
             rows.append(tuple(row))
             if len(rows) > max_rows + title_rows:
                 raise WorkbookError(_("The file has more than %(n)s rows.") % {"n": max_rows})
