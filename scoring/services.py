@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs.agreements.models import Programme
-from programs.attendance.services import AttendanceFigures, attendance_summary
+from programs.attendance.selectors import AttendanceFigures, attendance_summary
 from programs.students.models import Enrolment, Team
 from scoring import rules
 from scoring import rules as kpi_rules

@@ -75,10 +75,10 @@ class LeaveRequest(models.Model):
     """请假: the mentor approves first, then the school's coordinator; either may refuse."""
 
     class Status(models.TextChoices):
-        PENDING_MENTOR = "pending_mentor", _("Waiting for the mentor")
-        PENDING_SCHOOL = "pending_school", _("Waiting for the school")
-        APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
+        PENDING_MENTOR = rules.LEAVE_PENDING_MENTOR, _("Waiting for the mentor")
+        PENDING_SCHOOL = rules.LEAVE_PENDING_SCHOOL, _("Waiting for the school")
+        APPROVED = rules.LEAVE_APPROVED, _("Approved")
+        REFUSED = rules.LEAVE_REFUSED, _("Refused")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="leave_requests")
     enrolment = models.ForeignKey(
@@ -125,13 +125,13 @@ class Departure(models.Model):
     """
 
     class Kind(models.TextChoices):
-        WITHDRAWAL = "withdrawal", _("Withdrawal")
-        DISMISSAL = "dismissal", _("Dismissal")
+        WITHDRAWAL = rules.WITHDRAWAL, _("Withdrawal")
+        DISMISSAL = rules.DISMISSAL, _("Dismissal")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        DONE = "done", _("In effect")
-        REFUSED = "refused", _("Refused")
+        PENDING = rules.DEPARTURE_PENDING, _("Waiting for approval")
+        DONE = rules.DEPARTURE_DONE, _("In effect")
+        REFUSED = rules.DEPARTURE_REFUSED, _("Refused")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="departures")
     enrolment = models.ForeignKey(

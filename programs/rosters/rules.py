@@ -402,3 +402,8 @@ def roster_warnings(
             warnings.append(RosterWarning("rest_blocked", student_key, day, is_student=True))
     warnings.sort(key=lambda w: (w.day, w.code, str(w.subject)))
     return warnings
+
+
+def week_days(monday: date) -> list[date]:
+    """The seven days of the week starting on ``monday``."""
+    return days_between(monday, monday + timedelta(days=6))
