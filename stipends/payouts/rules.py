@@ -52,6 +52,7 @@ from decimal import Decimal, InvalidOperation
 from statistics import median
 
 from programs.attendance.rules import recordable_day
+from programs.students.rules import check_bank_card
 from trainingweek.money import ZERO, money
 
 TRAINING_KINDS = frozenset({"training", "intensive"})
@@ -349,16 +350,6 @@ FINDING_ORDER = ["no_account", "bad_account", "shared_account", "luhn", "name_di
                  "zero_net"]
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decimal("0.5")) -> list[Finding]:
     """What to look at before approving, worst first.
 
@@ -377,10 +368,11 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
         if not item.account:
             findings.append(Finding("no_account", [item.id], item.name, blocking=True))
             continue
-        if not item.account.isdigit() or not 15 <= len(item.account) <= 19:
+        card = check_bank_card(item.account)  # the one bank-card rule (programs.students.rules)
+        if not card.ok:
             findings.append(Finding("bad_account", [item.id], item.name, blocking=True))
             continue
-        if not _luhn_ok(item.account):
+        if card.warnings:
             findings.append(Finding("luhn", [item.id], item.name))
         by_digest[item.account_digest].append(item)
     for group in by_digest.values():

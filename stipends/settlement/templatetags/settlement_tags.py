@@ -7,7 +7,6 @@ from django.utils import timezone
 from stipends.settlement import rules as dl
 from stipends.settlement import services
 from trainingweek.models import User
-from trainingweek.money import money
 from trainingweek.permissions import is_admin
 
 register = template.Library()
@@ -25,11 +24,3 @@ def deadlines_panel(context, programme):
         "overdue": sum(1 for r in rows if r["status"] == dl.OVERDUE),
     }
 
-
-@register.filter
-def amount(value) -> str:
-    """52,900.00 — amounts grouped by thousands in every language (as on
-    Chinese financial documents), 2 places."""
-    if value in (None, ""):
-        return ""
-    return f"{money(value):,}"
