@@ -51,14 +51,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from statistics import median
 
+from programs.agreements.rules import CUSTOMER_KINDS, TRAINING_KINDS
 from programs.attendance.rules import recordable_day
 from programs.students.rules import check_bank_card
 from trainingweek.money import ZERO, money
 
-TRAINING_KINDS = frozenset({"training", "intensive"})
-
-
-CUSTOMER_KINDS = frozenset({"practice", "pre_sale", "after_sale"})
+# Training and customer-service day kinds: declared once, in programs.agreements.rules.
 
 
 WORKED = frozenset({"present", "late"})

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from programs.agreements import rules as day_kinds
 from programs.agreements.models import Programme
 from programs.attendance.models import Attendance
 from programs.attendance.selectors import last_days
@@ -49,8 +50,7 @@ CHUNK = 500
 
 
 # Attendance's day kinds in the rules' words ("other": outside every phase, pays nothing).
-DAY_KINDS = {"training": "training", "intensive": "intensive", "practice": "practice", "pre_sale": "pre_sale",
-             "after_sale": "after_sale", "rest": "rest", "other": "tbd"}
+DAY_KINDS = {**{k: k for k in day_kinds.DAY_KINDS}, day_kinds.DAY_OTHER: "tbd"}
 
 
 LINE_LABELS = {

@@ -103,3 +103,17 @@ def test_leave_and_departure_decisions_through_the_pages(world, rostered, client
     assert school.post(url, {}).status_code == 302                         # acknowledging needs no choice
     dismissal.refresh_from_db()
     assert dismissal.school_decided_by == world.coordinator
+
+
+def test_day_kinds_are_declared_once():
+    """Phases, attendance day kinds, the roster rules and the stipend rules all use programs.agreements.rules."""
+    from programs.agreements import rules as day_kinds
+    from programs.agreements.models import Phase
+    from programs.attendance.models import Attendance
+    from programs.rosters import rules as roster_rules
+    from stipends.payouts import rules as payout_rules
+
+    assert tuple(Phase.Kind.values) == day_kinds.PHASE_KINDS
+    assert tuple(Attendance.DayKind.values) == day_kinds.DAY_KINDS
+    assert roster_rules.PHASE_PRE_SALE is day_kinds.PHASE_PRE_SALE
+    assert payout_rules.TRAINING_KINDS | payout_rules.CUSTOMER_KINDS == set(day_kinds.PHASE_KINDS)
