@@ -138,3 +138,24 @@ def test_overrides_and_rest_rotation(world, rostered):
     # Spreading again replaces the rest days rather than adding more.
     assert svc.spread_rest_days(programme=world.programme, team=team, first=date(2020, 11, 9), last=date(2020, 11, 22)) == 6
     assert ScheduleOverride.objects.count() == 6
+
+
+def test_roster_cells_share_one_definition_and_validation(world, shifts):
+    """A class's cell and a student's own cell are the same fields with the same rule."""
+    from django.core.exceptions import ValidationError
+
+    from programs.rosters.models import RosterCell
+
+    assert issubclass(RosterEntry, RosterCell) and issubclass(ScheduleOverride, RosterCell)
+    day = date(2020, 11, 9)
+    cells = [RosterEntry(programme=world.programme, school_class=world.class_a, day=day, kind=CellKind.SHIFT),
+             ScheduleOverride(programme=world.programme, enrolment=world.enrolments_a[0], day=day,
+                              kind=CellKind.REST, shift=shifts.morning)]
+    for bad in cells:
+        with pytest.raises(ValidationError) as caught:
+            bad.full_clean()
+        assert "shift" in caught.value.message_dict
+    ok = RosterEntry(programme=world.programme, school_class=world.class_a, day=day, kind=CellKind.SHIFT,
+                     shift=shifts.morning)
+    ok.full_clean()
+    assert ok.cell().shift == shifts.morning.pk
