@@ -22,7 +22,7 @@ from scoring.models import (
     TeamKpiValue,
     TeamPrize,
 )
-from stipends.settlement import services as services_settlement
+from stipends.settlement import selectors as settlement_selectors
 
 from .conftest import kpi, period
 
@@ -228,7 +228,7 @@ def test_confirmed_level_4_takes_the_student_off_duty_and_counts_against_the_bon
     assert not EnrolmentScore.objects.filter(enrolment=world.enrolments_a[1]).exists()
     assert services.confirmed_incidents(world.programme) == {
         student.pk: [(serious.pk, date(2020, 11, 11), "4", None), (cash.pk, date(2020, 11, 12), "cash", D("35.50"))]}
-    conduct = services_settlement.gather_conduct([world.programme.pk], {})[world.programme.pk]
+    conduct = settlement_selectors.gather_conduct([world.programme.pk], {})[world.programme.pk]
     assert ("confirmed incidents", 2) in conduct.misconduct
 
 

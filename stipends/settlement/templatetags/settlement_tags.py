@@ -5,7 +5,7 @@ from django import template
 from django.utils import timezone
 
 from stipends.settlement import rules as dl
-from stipends.settlement import services
+from stipends.settlement import selectors
 from trainingweek.models import User
 from trainingweek.permissions import is_admin
 
@@ -18,7 +18,7 @@ def deadlines_panel(context, programme):
     if not (is_admin(user) or user.role in (User.Role.COORDINATOR, User.Role.FINANCE)):
         return {"rows": []}
     today = timezone.localdate()
-    rows = dl.with_status(services.programme_money(programme).deadlines, today)
+    rows = dl.with_status(selectors.programme_money(programme).deadlines, today)
     return {
         "programme": programme, "rows": rows, "today": today,
         "overdue": sum(1 for r in rows if r["status"] == dl.OVERDUE),
