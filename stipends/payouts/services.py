@@ -35,7 +35,7 @@ from programs.attendance.models import Attendance
 from programs.attendance.selectors import last_days
 from programs.students.models import Enrolment
 from programs.students.rules import check_bank_card
-from scoring.services import confirmed_incidents, prize_and_award_credits
+from scoring.selectors import confirmed_incidents, prize_and_award_credits
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
 from stipends.payouts import selectors

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from programs.agreements.models import Phase, Programme
 from programs.students.models import Enrolment
-from scoring.services import conduct_source
+from scoring.selectors import conduct_source
 from stipends.settlement import rules as dl
 from stipends.settlement.models import (
     HolidayCalendarDay,
