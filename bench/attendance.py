@@ -10,7 +10,7 @@ flushed). In the same run it measures
    week-grid save per team and period, as the pages do: schedule look-ups,
    classification, upserts), against a bare SQL ``executemany`` INSERT of the
    same rows inside one transaction;
-2. our read: ``services_attendance.attendance_summary`` (one ORM aggregate),
+2. our read: ``selectors.attendance_summary`` (one ORM aggregate),
    against the same GROUP BY written as raw SQL over the same rows;
 
 and prints the scale, the figures and the ratios. Not a test: run it by hand.
@@ -72,7 +72,7 @@ def build(scale: int, days: int):
     Enrolment.objects.bulk_create(
         [Enrolment(programme=programme, student=s, school_class=classes[n // TEAM_SIZE], team=teams[n // TEAM_SIZE])
          for n, s in enumerate(students)], batch_size=2000)
-    services_rosters.generate_roster(programme)
+    services_rosters.generate_roster(programme=programme)
     return programme, teams, mentor, rules_days(first, last), rng
 
 
@@ -91,6 +91,7 @@ def main() -> None:
 
     from django.db import connection, transaction
 
+    from programs.attendance import selectors
     from programs.attendance import services as svc
     from programs.attendance.models import Attendance
 
@@ -102,7 +103,7 @@ def main() -> None:
     statuses = ["present"] * 90 + ["late"] * 6 + ["absent"] * 2 + ["leave"] + ["rest"]
     plan = {}
     for team in teams:
-        for e in svc.team_enrolments(team, days[0]):
+        for e in selectors.team_enrolments(team, days[0]):
             for d in days:
                 status = rng.choice(statuses)
                 hours = None if status in ("absent", "leave", "rest") else Decimal(rng.randrange(10, 34)) / 2
@@ -111,16 +112,16 @@ def main() -> None:
     # 1. Our save: team by team through the service.
     t0 = time.perf_counter()
     for team in teams:
-        enrolments = svc.team_enrolments(team, days[0])
+        enrolments = selectors.team_enrolments(team, days[0])
         entries = [svc.AttendanceInput(e.pk, d, *plan[(e.pk, d)]) for e in enrolments for d in days]
-        result = svc.record_attendance(programme, enrolments, entries, mentor)
+        result = svc.record_attendance(programme=programme, enrolments=enrolments, entries=entries, user=mentor)
         assert not result.errors, result.errors[:3]
     ours_save = time.perf_counter() - t0
     assert Attendance.objects.count() == rows_total
 
     # 2. Our read: the one-query summary.
     t0 = time.perf_counter()
-    summary = svc.attendance_summary(programme)
+    summary = selectors.attendance_summary(programme)
     ours_read = time.perf_counter() - t0
 
     # 3. The bare aggregate: the same GROUP BY (same sixteen figures) as raw SQL over the same rows.

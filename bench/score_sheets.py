@@ -9,7 +9,7 @@ mentor evaluations, and 20 days of attendance each. It then times, in the
 same run:
 
 1. ours: the class job's work without the Job row — load the score sheets
-   (``services.score_sheets``), render the class as ONE document through
+   (``selectors.score_sheets``), render the class as ONE document through
    ``trainingweek.pdf`` (shared FontConfiguration) and cut it into the ZIP of
    per-student PDFs (``documents.class_pdfs``);
 2. bare: WeasyPrint alone rendering the same HTML (same CSS) to one PDF, with
@@ -96,14 +96,14 @@ def load(programme_id: int, part: int | None = None, parts: int = 1):
     """The programme and the score sheets of the class (or of one part of it)."""
     from programs.agreements.models import Programme
     from programs.students.models import Enrolment
-    from scoring import services
+    from scoring import selectors, services
 
     programme = Programme.objects.select_related("agreement__school", "agreement__company").get(pk=programme_id)
     enrolments = list(Enrolment.objects.filter(programme=programme).select_related("student", "team", "school_class")
                       .order_by("student__student_number"))
     if part is not None:
         enrolments = enrolments[part::parts]
-    return programme, services.score_sheets(services.load_setup(programme), programme, enrolments)
+    return programme, selectors.score_sheets(services.load_setup(programme), programme, enrolments)
 
 
 def ours(programme_id: int, part: int | None = None, parts: int = 1) -> tuple[int, int]:

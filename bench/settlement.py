@@ -7,7 +7,7 @@ DATABASE_URL is set) with N programmes, each with 2 labs (the computer count
 of one changes mid-way), a room without equipment, 3 payments and 200
 enrolments (a few dismissed). It then times:
 
-1. the deadlines overview's work, ``services.gather`` over all N programmes
+1. the deadlines overview's work, ``selectors.gather`` over all N programmes
    (statement + four deadlines each, Chinese working days), against the bare
    libraries doing the same raw work: one raw SQL query per table through
    the DB-API cursor, Decimal sums, and ``chinese_calendar.get_workdays``
@@ -96,10 +96,10 @@ def build(scale: int) -> list:
 
 def ours_gather():
     from programs.agreements.models import Programme
-    from stipends.settlement import services
+    from stipends.settlement import selectors
 
     programmes = Programme.objects.select_related("agreement__school", "agreement__company")
-    gathered = services.gather(programmes)
+    gathered = selectors.gather(programmes)
     return sum(m.statement.balance for m in gathered.values())
 
 
@@ -166,12 +166,12 @@ def pdf_figures(count: int):
     from weasyprint.text.fonts import FontConfiguration
 
     from programs.agreements.models import Programme
-    from stipends.settlement import services
+    from stipends.settlement import selectors
     from stipends.settlement.documents import statement_context
     from trainingweek.pdf import BASE_CSS, render_pdf
 
     programme = Programme.objects.select_related("agreement__school", "agreement__company").first()
-    html = render_to_string("programs/settlement_statement_pdf.html", statement_context(services.programme_money(programme)))
+    html = render_to_string("programs/settlement_statement_pdf.html", statement_context(selectors.programme_money(programme)))
     render_pdf(html)  # warm the shared font configuration
 
     def ours():

@@ -19,7 +19,7 @@ from pypdf import PdfReader, PdfWriter
 
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment
-from scoring import services
+from scoring import selectors, services
 from trainingweek.jobs import JobError
 from trainingweek.pdf import render_pdf, render_pdf_with_anchors
 
@@ -36,14 +36,14 @@ SHEET_CSS = """
 """
 
 
-def sheets_html(programme: Programme, sheets: list[services.ScoreSheet]) -> str:
+def sheets_html(programme: Programme, sheets: list[selectors.ScoreSheet]) -> str:
     return render_to_string("scoring/score_sheet_pdf.html", {
         "programme": programme, "company": programme.agreement.company, "school": programme.agreement.school,
         "sheets": sheets, "generated": timezone.localtime(),
     })
 
 
-def student_pdf(programme: Programme, sheet: services.ScoreSheet) -> bytes:
+def student_pdf(programme: Programme, sheet: selectors.ScoreSheet) -> bytes:
     """One student's score sheet, A4."""
     return render_pdf(sheets_html(programme, [sheet]), css=SHEET_CSS)
 
@@ -52,7 +52,7 @@ def filename(enrolment: Enrolment, extension: str = "pdf") -> str:
     return f"{_('Score sheet')} {enrolment.student.student_number} {enrolment.student.name}.{extension}"
 
 
-def class_pdfs(programme: Programme, sheets: list[services.ScoreSheet], report=None) -> tuple[bytes, bytes]:
+def class_pdfs(programme: Programme, sheets: list[selectors.ScoreSheet], report=None) -> tuple[bytes, bytes]:
     """The class's sheets as one merged PDF and as a ZIP of one PDF per student.
 
     ``report(done, total)`` is told the progress of the cutting.
@@ -96,7 +96,7 @@ def build_class_pdfs(job) -> dict:
                           .order_by("student__student_number"))
         if not enrolments:
             raise JobError(_("The class has no students."))
-        sheets = services.score_sheets(setup, programme, enrolments)
+        sheets = selectors.score_sheets(setup, programme, enrolments)
         job.report(1, 10, _("Laying out %(n)s score sheets…") % {"n": len(sheets)})
         merged, archive = class_pdfs(programme, sheets, lambda done, total: job.report(5 + done * 4 // total, 10))
         base = f"{_('Score sheets')} {school_class.name}"

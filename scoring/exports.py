@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from programs.students.models import Enrolment
 from scoring import rules as kpi_rules
 from scoring.models import KpiValue, ScoringPeriod
-from scoring.services import Setup
+from scoring.selectors import Setup
 from trainingweek.spreadsheets import text_cell
 
 NUMBER_HEADERS = {"学号", "student no.", "student number"}

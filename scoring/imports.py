@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from programs.students.models import Enrolment
 from scoring import rules as kpi_rules
 from scoring.models import KpiValue, ScoringPeriod
-from scoring.services import Setup, upsert_values
+from scoring.selectors import Setup
+from scoring.services import upsert_values
 from trainingweek import spreadsheets
 
 NUMBER_HEADERS = {"学号", "student no.", "student number"}

@@ -41,6 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from programs.agreements.rules import PHASE_AFTER_SALE, PHASE_PRACTICE, PHASE_PRE_SALE
 from trainingweek.money import ZERO, money, split_largest_remainder
 
 SCHOOL_ITEMS = ("obedience", "learning", "teamwork", "exam")
@@ -162,8 +163,8 @@ def default_periods(phases: Sequence[tuple[str, date, date]], year: int) -> list
         chosen = [(s, e) for k, s, e in phases if k in kinds]
         return (min(s for s, _e in chosen), max(e for _s, e in chosen)) if chosen else (None, None)
 
-    pre = span({"practice", "pre_sale"})
-    after = span({"after_sale"})
+    pre = span({PHASE_PRACTICE, PHASE_PRE_SALE})
+    after = span({PHASE_AFTER_SALE})
     whole = (min((s for _k, s, _e in phases), default=None), max((e for _k, _s, e in phases), default=None))
     double11 = date(year, 11, 11)
     return [

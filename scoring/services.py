@@ -8,22 +8,16 @@ first and write nothing when anything is wrong.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from programs.agreements.models import Programme
-from programs.attendance.services import AttendanceFigures, attendance_summary
 from programs.students.models import Enrolment, Team
-from scoring import rules
 from scoring import rules as kpi_rules
 from scoring.models import (
-    Award,
     EnrolmentScore,
     Incident,
     KpiDefinition,
@@ -34,48 +28,14 @@ from scoring.models import (
     TeamKpiValue,
     TeamPrize,
 )
-from scoring.rules import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
-from trainingweek.money import ZERO, money
+from scoring.rules import SCHOOL_ITEMS
+from scoring.selectors import Setup, team_standings
 
-ITEM_LABELS = {
-    "obedience": gettext_lazy("Obedience"),
-    "learning": gettext_lazy("Learning ability"),
-    "teamwork": gettext_lazy("Teamwork"),
-    "exam": gettext_lazy("Exam"),
-    "attendance": gettext_lazy("Attendance"),
-    "kpi": gettext_lazy("KPI achievement"),
-    "mentor": gettext_lazy("Mentor evaluation"),
-}
 TYPED_SCHOOL_ITEMS = SCHOOL_ITEMS
 TYPED_MENTOR_ITEMS = ("mentor",)
 
 
 # --------------------------------------------------------------------------- set-up
-
-
-@dataclass
-class Setup:
-    """A programme's scoring set-up: settings, KPIs and periods (in order)."""
-
-    settings: ScoreSettings
-    kpis: list[KpiDefinition]
-    periods: list[ScoringPeriod]
-
-    @property
-    def student_kpis(self) -> list[KpiDefinition]:
-        return [k for k in self.kpis if not k.is_team_level]
-
-    @property
-    def team_kpis(self) -> list[KpiDefinition]:
-        return [k for k in self.kpis if k.is_team_level]
-
-    @property
-    def sheet_period(self) -> ScoringPeriod | None:
-        chosen = self.settings.sheet_period_id
-        return next((p for p in self.periods if p.pk == chosen), self.periods[-1] if self.periods else None)
-
-    def period(self, pk) -> ScoringPeriod | None:
-        return next((p for p in self.periods if str(p.pk) == str(pk)), None)
 
 
 def load_setup(programme: Programme) -> Setup:
@@ -110,56 +70,6 @@ def load_setup(programme: Programme) -> Setup:
 
 
 # --------------------------------------------------------------------------- KPI grid
-
-
-@dataclass
-class GridCell:
-    kpi: KpiDefinition
-    value: Decimal | None
-    text: str = ""
-    error: str = ""
-
-    def __post_init__(self):
-        self.text = self.text or kpi_rules.plain_value(self.value)
-
-
-@dataclass
-class GridRow:
-    enrolment: Enrolment
-    cells: list[GridCell]
-    kpi_score: Decimal | None = None
-
-
-@dataclass
-class KpiGrid:
-    team: Team
-    period: ScoringPeriod
-    kpis: list[KpiDefinition]  # student-level columns
-    team_kpis: list[KpiDefinition]
-    rows: list[GridRow]
-    team_cells: list[GridCell]
-
-
-def team_enrolments(team: Team) -> list[Enrolment]:
-    """A team's students for scoring, those who left included (their values count)."""
-    return list(Enrolment.objects.filter(team=team).select_related("student", "school_class")
-                .order_by("school_class__name", "student__student_number"))
-
-
-def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
-    """The team × KPI grid of a period with the stored values (three queries)."""
-    enrolments = team_enrolments(team)
-    values = {(e, k): v for e, k, v in KpiValue.objects.filter(enrolment__team=team, period=period)
-              .values_list("enrolment_id", "kpi_id", "value")}
-    team_values = dict(TeamKpiValue.objects.filter(team=team, period=period).values_list("kpi_id", "value"))
-    rows = []
-    for enrolment in enrolments:
-        cells = [GridCell(k, values.get((enrolment.pk, k.pk))) for k in setup.student_kpis]
-        kpis = [rules.KpiValue(c.value, k.target, k.higher_is_better, k.weight) for c, k in zip(cells, setup.student_kpis, strict=True)]
-        kpis += [rules.KpiValue(team_values.get(k.pk), k.target, k.higher_is_better, k.weight) for k in setup.team_kpis]
-        rows.append(GridRow(enrolment, cells, rules.kpi_score(kpis)))
-    return KpiGrid(team, period, setup.student_kpis, setup.team_kpis, rows,
-                   [GridCell(k, team_values.get(k.pk)) for k in setup.team_kpis])
 
 
 @dataclass(frozen=True)
@@ -247,80 +157,6 @@ def upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -
 # --------------------------------------------------------------------------- teams, ranking, prizes
 
 
-@dataclass
-class TeamStanding:
-    team: Team
-    headcount: int
-    figures: dict[int, Decimal | None]  # KPI id -> team figure
-    composite: Decimal | None
-    rank: int | None = None
-    prize: Decimal = ZERO
-    members: list[Enrolment] = field(default_factory=list)  # active members, who share the prize
-    member_scores: dict[int, Decimal | None] = field(default_factory=dict)
-    shares: list[tuple[Enrolment, Decimal]] = field(default_factory=list)
-
-    def figure_list(self, kpis: Sequence[KpiDefinition]) -> list[Decimal | None]:
-        return [self.figures.get(k.pk) for k in kpis]
-
-
-def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | None) -> list[TeamStanding]:
-    """Every team's KPI figures, composite, rank, prize and the split of the
-    prize among its active members (four queries).
-
-    The composite weights each KPI's achievement capped at twice the target
-    (``rules.MAX_ACHIEVEMENT``) over the KPIs with a figure; ranks are
-    competition ranks (1, 2, 2, 4); tied teams share their places' prizes;
-    a prize is split among the active members equally or by their KPI score,
-    to the cent. Teams are listed best first, unranked ones last.
-    """
-    teams = list(programme.teams.all())
-    enrolments = list(Enrolment.objects.filter(programme=programme, team__isnull=False)
-                      .select_related("student").order_by("student__student_number"))
-    team_of = {e.pk: e.team_id for e in enrolments}
-    member_values: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
-    student_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    team_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    if period is not None:
-        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment__programme=programme) \
-                .values_list("enrolment_id", "kpi_id", "value"):
-            if enrolment_id in team_of:
-                member_values[team_of[enrolment_id]][kpi_id].append(value)
-                student_values[enrolment_id][kpi_id] = value
-        for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team__programme=programme) \
-                .values_list("team_id", "kpi_id", "value"):
-            team_values[team_id][kpi_id] = value
-    levels = {k.pk: k.level for k in setup.kpis}
-    standings = {}
-    for team in teams:
-        figures = kpi_rules.team_figures(levels, member_values[team.pk], team_values[team.pk])
-        composite = rules.kpi_score(
-            [rules.KpiValue(figures[k.pk], k.target, k.higher_is_better, k.weight) for k in setup.kpis],
-            cap=rules.MAX_ACHIEVEMENT)
-        members = [e for e in enrolments if e.team_id == team.pk and e.status == Enrolment.Status.ACTIVE]
-        scores = {e.pk: student_kpi_score(setup, student_values[e.pk], team_values[team.pk]) for e in members}
-        standings[team.pk] = TeamStanding(team, len(members), figures, composite, members=members, member_scores=scores)
-    ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
-    prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
-    by_score = setup.settings.prize_split == ScoreSettings.Split.SCORE
-    for pk, standing in standings.items():
-        standing.rank = ranks.get(pk)
-        standing.prize = prizes.get(pk, ZERO)
-        if standing.prize and standing.members:
-            split = rules.split_prize(standing.prize, [e.pk for e in standing.members],
-                                      {k: v or ZERO for k, v in standing.member_scores.items()} if by_score else None)
-            standing.shares = [(e, split[e.pk]) for e in standing.members]
-    return sorted(standings.values(), key=lambda s: (s.rank is None, s.rank or 0, s.team.name))
-
-
-def student_kpi_score(setup: Setup, own: dict[int, Decimal], team: dict[int, Decimal]) -> Decimal | None:
-    """A student's KPI achievement (0–100): their own values of student-level
-    KPIs, their team's of team-level ones, each capped at the target."""
-    return rules.kpi_score([
-        rules.KpiValue(team.get(k.pk) if k.is_team_level else own.get(k.pk), k.target, k.higher_is_better, k.weight)
-        for k in setup.kpis
-    ])
-
-
 def award_team_prizes(setup: Setup, programme: Programme, period: ScoringPeriod, user) -> list[TeamPrize]:
     """Fix the team prizes of a period from its current ranking: replaces the
     period's earlier prizes and their shares, in one transaction."""
@@ -340,138 +176,6 @@ def award_team_prizes(setup: Setup, programme: Programme, period: ScoringPeriod,
 
 
 # --------------------------------------------------------------------------- score sheets
-
-
-@dataclass
-class KpiLine:
-    kpi: KpiDefinition
-    value: Decimal | None
-    achievement: Decimal | None
-    team_figure: bool
-
-    @property
-    def value_text(self) -> str:
-        return kpi_rules.format_value(self.value, self.kpi.unit)
-
-    @property
-    def target_text(self) -> str:
-        return kpi_rules.format_value(self.kpi.target, self.kpi.unit)
-
-    @property
-    def achievement_pct(self) -> Decimal | None:
-        return None if self.achievement is None else (self.achievement * 100).quantize(Decimal("0.01"))
-
-
-@dataclass
-class SheetItem:
-    key: str
-    label: str
-    side: str  # "school" / "company"
-    weight: Decimal
-    score: Decimal | None
-    points: Decimal | None
-    computed: bool
-    how: str = ""
-
-
-@dataclass
-class ScoreSheet:
-    enrolment: Enrolment
-    items: list[SheetItem]
-    total: Decimal | None
-    missing: tuple[str, ...]
-    kpi_lines: list[KpiLine]
-    attendance: AttendanceFigures | None
-    off_duty: bool
-    period: ScoringPeriod | None
-
-    @property
-    def school_items(self) -> list[SheetItem]:
-        return [i for i in self.items if i.side == "school"]
-
-    @property
-    def company_items(self) -> list[SheetItem]:
-        return [i for i in self.items if i.side == "company"]
-
-
-def attendance_item(figures: AttendanceFigures | None) -> tuple[Decimal | None, str]:
-    """The attendance score and how it was computed, from the attendance records."""
-    if figures is None or figures.expected == 0:
-        return None, _("No attendance recorded yet.")
-    approved_leave = figures.absent + figures.leave - figures.truancy  # absence or leave not counted as truancy
-    score = rules.attendance_score(figures.expected, figures.present, figures.late, approved_leave)
-    how = _("%(present)s present, %(late)s late of %(scheduled)s scheduled days.") % {
-        "present": figures.present, "late": figures.late, "scheduled": figures.expected}
-    if approved_leave:
-        how += " " + _("%(days)s days of approved leave are not counted.") % {"days": approved_leave}
-    if figures.truancy:
-        how += " " + _("%(days)s days of truancy count nothing.") % {"days": figures.truancy}
-    if figures.late:
-        how += " " + _("A late day counts half.")
-    if score is None:
-        return None, how
-    return score, how
-
-
-def kpi_item(setup: Setup, own: dict[int, Decimal], team: dict[int, Decimal], period) -> tuple[Decimal | None, str, list[KpiLine]]:
-    """The KPI-achievement score, how it was computed, and one line per KPI."""
-    lines = []
-    for k in setup.kpis:
-        value = team.get(k.pk) if k.is_team_level else own.get(k.pk)
-        lines.append(KpiLine(k, value, rules.achievement(value, k.target, k.higher_is_better), k.is_team_level))
-    score = student_kpi_score(setup, own, team)
-    counted = sum(1 for line in lines if line.value is not None)
-    if score is None:
-        return None, _("No KPI values in “%(period)s” yet.") % {"period": period or "—"}, lines
-    how = _("Weighted achievement of %(n)s of %(total)s KPIs in “%(period)s”, each counted up to its target.") % {
-        "n": counted, "total": len(lines), "period": period}
-    return score, how, lines
-
-
-def score_sheets(setup: Setup, programme: Programme, enrolments: Sequence[Enrolment]) -> list[ScoreSheet]:
-    """The score sheet (成绩评定表) of each enrolment, in the given order.
-
-    School items and the mentor's evaluation are as typed; attendance and KPI
-    achievement are computed from the records of the score-sheet period
-    (``ScoreSettings.sheet_period``), each with a sentence saying how. Four
-    queries whatever the number of students.
-    """
-    period = setup.sheet_period
-    weights = setup.settings.weights()
-    ids = [e.pk for e in enrolments]
-    typed = {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment_id__in=ids)}
-    own: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    team: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    figures = {}
-    if period is not None:
-        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment_id__in=ids) \
-                .values_list("enrolment_id", "kpi_id", "value"):
-            own[enrolment_id][kpi_id] = value
-        team_ids = {e.team_id for e in enrolments if e.team_id}
-        for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team_id__in=team_ids) \
-                .values_list("team_id", "kpi_id", "value"):
-            team[team_id][kpi_id] = value
-        figures = attendance_summary(programme, ids, period.start, period.end)
-    else:
-        figures = attendance_summary(programme, ids)
-    sheets = []
-    for enrolment in enrolments:
-        entry = typed.get(enrolment.pk)
-        scores, hows = {}, {}
-        for item in ITEMS:
-            if item not in COMPUTED_ITEMS:
-                scores[item] = getattr(entry, item) if entry else None
-        scores["attendance"], hows["attendance"] = attendance_item(figures.get(enrolment.pk))
-        scores["kpi"], hows["kpi"], lines = kpi_item(setup, own[enrolment.pk], team[enrolment.team_id], period)
-        total = sheet_total(scores, weights)
-        items = [
-            SheetItem(item, str(ITEM_LABELS[item]), "school" if item in SCHOOL_ITEMS else "company", weights[item],
-                      scores[item], total.weighted.get(item), item in COMPUTED_ITEMS, hows.get(item, ""))
-            for item in ITEMS
-        ]
-        sheets.append(ScoreSheet(enrolment, items, total.total, total.missing, lines, figures.get(enrolment.pk),
-                                 bool(entry and entry.off_duty), period))
-    return sheets
 
 
 # --------------------------------------------------------------------------- typed items
@@ -508,11 +212,6 @@ def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], pos
     return {}
 
 
-def typed_scores(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentScore]:
-    """The typed school items and mentor evaluation of these enrolments, by enrolment id (one query)."""
-    return {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment__in=[e.pk for e in enrolments])}
-
-
 # --------------------------------------------------------------------------- incidents
 
 
@@ -533,50 +232,11 @@ def decide_incident(incident: Incident, confirm: bool, user, note: str = "") -> 
     return incident
 
 
-def confirmed_incidents(programme: Programme) -> dict[int, list[tuple[int, date, str, Decimal | None]]]:
-    """Confirmed incidents per enrolment as plain values (for stipends):
-    ``{enrolment_id: [(incident id, date, level "1"–"4" or "cash", cash amount or None)]}``."""
-    result = defaultdict(list)
-    for pk, enrolment_id, day, level, cash in Incident.objects.filter(
-            programme=programme, status=Incident.Status.CONFIRMED).order_by("occurred_on", "pk") \
-            .values_list("pk", "enrolment_id", "occurred_on", "level", "cash_amount"):
-        result[enrolment_id].append((pk, day, level, None if cash is None else money(cash)))
-    return dict(result)
 
 
-def prize_and_award_credits(programme: Programme) -> dict[int, list[tuple[str, str, Decimal]]]:
-    """What stipends add for each student, as plain values:
-    ``{enrolment_id: [(id, label, amount)]}``. Ids are ``"award:<pk>"`` for an
-    individual award and ``"prize:<pk>"`` for a share of a fixed team prize,
-    stable as long as the record stands (re-fixing a period's prizes makes new ones)."""
-    result = defaultdict(list)
-    for pk, enrolment_id, label, amount, period in Award.objects.filter(programme=programme).order_by("pk") \
-            .values_list("pk", "enrolment_id", "label", "amount", "period__name"):
-        result[enrolment_id].append((f"award:{pk}", f"{label}（{period}）" if period else label, money(amount)))
-    for pk, enrolment_id, amount, rank, period, team in PrizeShare.objects.filter(prize__programme=programme) \
-            .order_by("prize__period__order", "pk") \
-            .values_list("pk", "enrolment_id", "amount", "prize__rank", "prize__period__name", "prize__team__name"):
-        label = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”") % {"team": team, "rank": rank, "period": period}
-        result[enrolment_id].append((f"prize:{pk}", label, money(amount)))
-    return dict(result)
 
 
-def conduct_source(programme_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
-    """Confirmed incidents count as student misconduct for the school's
-    good-conduct bonus (registered with programs' settlement in ``apps.ready``)."""
-    counts = dict(Incident.objects.filter(programme__in=programme_ids, status=Incident.Status.CONFIRMED)
-                  .values_list("programme").annotate(n=Count("pk")).values_list("programme", "n"))
-    label = _("confirmed incidents")
-    return {pid: [(label, counts.get(pid, 0))] for pid in programme_ids}
 
 
-def incidents_for(programme: Programme, enrolments_qs) -> list[Incident]:
-    """The programme's incidents of the given enrolments, with what their list shows (one query)."""
-    return list(Incident.objects.filter(programme=programme, enrolment__in=enrolments_qs)
-                .select_related("enrolment__student", "enrolment__team", "reported_by", "decided_by"))
 
 
-def off_duty_ids(programme: Programme) -> set[int]:
-    """Enrolments taken off customer duty by a confirmed level-4 incident."""
-    return set(EnrolmentScore.objects.filter(enrolment__programme=programme, off_duty=True)
-               .values_list("enrolment_id", flat=True))

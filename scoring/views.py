@@ -26,7 +26,7 @@ from programs.agreements.models import Programme
 from programs.agreements.permissions import can_manage, get_programme, require_manage
 from programs.students.models import Enrolment
 from programs.students.permissions import require_team, visible_enrolments, visible_teams
-from scoring import documents, exports, imports, services
+from scoring import documents, exports, imports, selectors, services
 from scoring import rules as kpi_rules
 from scoring.forms import (
     AwardForm,
@@ -84,7 +84,7 @@ def dashboard(request, pk):
     programme = get_programme(request.user, pk)
     setup = services.load_setup(programme)
     period = _period(request, setup)
-    standings = services.team_standings(setup, programme, period)
+    standings = selectors.team_standings(setup, programme, period)
     charts = []
     for kpi in setup.kpis:
         figures = [s.figures.get(kpi.pk) for s in standings]
@@ -105,7 +105,7 @@ def ranking(request, pk):
     programme = get_programme(request.user, pk)
     setup = services.load_setup(programme)
     period = _period(request, setup)
-    standings = services.team_standings(setup, programme, period)
+    standings = selectors.team_standings(setup, programme, period)
     fixed = list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
     return render(request, "scoring/ranking.html", _context(
         programme, "ranking", setup=setup, period=period, standings=standings, fixed=fixed,
@@ -168,7 +168,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
             messages.success(request, _("KPI values saved: %(saved)s values, %(cleared)s cleared.") % {
                 "saved": result.saved, "cleared": result.cleared})
             return redirect("scoring:kpi_grid", pk=programme.pk, team_pk=team.pk, period_pk=period.pk)
-    grid = services.kpi_grid(setup, team, period)
+    grid = selectors.kpi_grid(setup, team, period)
     if result is not None:  # a refused save shows what the user typed, with the reason per cell
         names = {row.enrolment.pk: row.enrolment.student.name for row in grid.rows}
         kpi_names = {k.pk: k.name for k in setup.kpis}
@@ -182,7 +182,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
         for (enrolment_id, kpi_id), reason in result.errors.items():
             who = names.get(enrolment_id, _("Team")) if enrolment_id else team.name
             errors.append(f"{who} · {kpi_names.get(kpi_id, '?')}: {reason}")
-    standings = services.team_standings(setup, programme, period)
+    standings = selectors.team_standings(setup, programme, period)
     return render(request, "scoring/kpi_grid.html", _context(
         programme, "kpi", setup=setup, team=team, period=period, grid=grid, editable=editable, errors=errors,
         standings=standings, teams=visible_teams(request.user, programme)))
@@ -270,13 +270,13 @@ def class_sheets(request, pk, class_pk):
             messages.success(request, _("The school's scores were saved."))
             return redirect("scoring:class_sheets", pk=programme.pk, class_pk=school_class.pk)
     setup = services.load_setup(programme)
-    sheets = services.score_sheets(setup, programme, enrolments)
+    sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_SCHOOL_ITEMS, request.POST if errors else None, errors)
     jobs = Job.objects.filter(kind=documents.JOB_KIND, params__programme=programme.pk,
                               params__school_class=school_class.pk).order_by("-created_at")[:3]
     return render(request, "scoring/class_sheets.html", _context(
         programme, "sheets", setup=setup, school_class=school_class, rows=rows, errors=errors, jobs=jobs,
-        typed=[services.ITEM_LABELS[i] for i in services.TYPED_SCHOOL_ITEMS], period=setup.sheet_period))
+        typed=[selectors.ITEM_LABELS[i] for i in services.TYPED_SCHOOL_ITEMS], period=setup.sheet_period))
 
 
 def team_sheets(request, pk, team_pk):
@@ -285,7 +285,7 @@ def team_sheets(request, pk, team_pk):
     _no_finance(request.user)
     team = require_team(request.user, programme, team_pk)
     editable = is_mentor(request.user)
-    enrolments = services.team_enrolments(team)
+    enrolments = selectors.team_enrolments(team)
     errors = {}
     if request.method == "POST":
         if not editable:
@@ -297,9 +297,9 @@ def team_sheets(request, pk, team_pk):
             messages.success(request, _("Your evaluations were saved."))
             return redirect("scoring:team_sheets", pk=programme.pk, team_pk=team.pk)
     setup = services.load_setup(programme)
-    sheets = services.score_sheets(setup, programme, enrolments)
+    sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_MENTOR_ITEMS, request.POST if errors else None, errors)
-    notes = services.typed_scores(enrolments)
+    notes = selectors.typed_scores(enrolments)
     for row in rows:
         entry = notes.get(row["sheet"].enrolment.pk)
         row["note"] = request.POST.get(f"note_{row['sheet'].enrolment.pk}", "") if errors else (entry.mentor_note if entry else "")
@@ -320,9 +320,9 @@ def student_sheet(request, pk, enrolment_pk):
     """One student's score sheet, each computed item saying how, with incidents and awards."""
     programme, enrolment = _student(request, pk, enrolment_pk)
     setup = services.load_setup(programme)
-    (sheet,) = services.score_sheets(setup, programme, [enrolment])
+    (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     incidents = list(enrolment.incidents.select_related("reported_by", "decided_by"))
-    credits = services.prize_and_award_credits(programme).get(enrolment.pk, [])
+    credits = selectors.prize_and_award_credits(programme).get(enrolment.pk, [])
     return render(request, "scoring/student_sheet.html", _context(
         programme, "sheets", setup=setup, sheet=sheet, enrolment=enrolment, incidents=incidents, credits=credits))
 
@@ -330,7 +330,7 @@ def student_sheet(request, pk, enrolment_pk):
 def student_pdf(request, pk, enrolment_pk):
     programme, enrolment = _student(request, pk, enrolment_pk)
     setup = services.load_setup(programme)
-    (sheet,) = services.score_sheets(setup, programme, [enrolment])
+    (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     return _download(documents.student_pdf(programme, sheet), documents.filename(enrolment), "application/pdf")
 
 
@@ -380,7 +380,7 @@ def class_pdf_download(request, pk, job_pk, kind):
 def incident_list(request, pk):
     """Incidents of the students the user sees; the coordinator confirms or disputes."""
     programme = get_programme(request.user, pk)
-    incidents = services.incidents_for(programme, visible_enrolments(request.user, programme))
+    incidents = selectors.incidents_for(programme, visible_enrolments(request.user, programme))
     return render(request, "scoring/incident_list.html", _context(
         programme, "incidents", incidents=incidents, can_decide=can_manage(request.user, programme),
         can_report=is_mentor(request.user), decision_form=DecisionForm()))

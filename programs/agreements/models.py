@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from programs.agreements import rules
 from trainingweek.models import Organisation
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -98,11 +99,11 @@ class Phase(models.Model):
     """阶段: a date range of the programme with one kind of work."""
 
     class Kind(models.TextChoices):
-        TRAINING = "training", _("Training")
-        INTENSIVE = "intensive", _("Intensive training")
-        PRACTICE = "practice", _("Practice")
-        PRE_SALE = "pre_sale", _("Pre-sale")
-        AFTER_SALE = "after_sale", _("After-sale")
+        TRAINING = rules.PHASE_TRAINING, _("Training")
+        INTENSIVE = rules.PHASE_INTENSIVE, _("Intensive training")
+        PRACTICE = rules.PHASE_PRACTICE, _("Practice")
+        PRE_SALE = rules.PHASE_PRE_SALE, _("Pre-sale")
+        AFTER_SALE = rules.PHASE_AFTER_SALE, _("After-sale")
 
     programme = models.ForeignKey(Programme, verbose_name=_("Programme"), on_delete=models.CASCADE, related_name="phases")
     kind = models.CharField(_("Phase"), max_length=20, choices=Kind.choices)

@@ -5,6 +5,24 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+# --------------------------------------------------------------------------- day kinds
+# The one declaration of the kinds of day: a phase has one of the five phase
+# kinds (Phase.Kind), and an attendance day is paid by its day kind, which is
+# a phase kind, a rest day or a day outside every phase (Attendance.DayKind).
+# Rosters, attendance, scoring and payouts refer to these names.
+PHASE_TRAINING = "training"
+PHASE_INTENSIVE = "intensive"
+PHASE_PRACTICE = "practice"
+PHASE_PRE_SALE = "pre_sale"
+PHASE_AFTER_SALE = "after_sale"
+PHASE_KINDS = (PHASE_TRAINING, PHASE_INTENSIVE, PHASE_PRACTICE, PHASE_PRE_SALE, PHASE_AFTER_SALE)
+DAY_REST = "rest"
+DAY_OTHER = "other"
+DAY_KINDS = (*PHASE_KINDS, DAY_REST, DAY_OTHER)
+# Training days (paid from the passed assessment) and customer-service days (paid as practice).
+TRAINING_KINDS = frozenset({PHASE_TRAINING, PHASE_INTENSIVE})
+CUSTOMER_KINDS = frozenset({PHASE_PRACTICE, PHASE_PRE_SALE, PHASE_AFTER_SALE})
+
 
 @dataclass(frozen=True)
 class PhaseSpan:

@@ -45,7 +45,8 @@ def agreement_form(request, pk=None):
     agreement = get_object_or_404(visible_agreements(request.user), pk=pk) if pk else None
     form = AgreementForm(request.POST or None, instance=agreement, user=request.user)
     if request.method == "POST" and form.is_valid():
-        agreement = services.save_agreement(form)
+        agreement = services.save_agreement(agreement=form.save(commit=False),
+                                            new_company=form.cleaned_data.get("new_company", ""))
         messages.success(request, _("The agreement was saved."))
         return redirect("programs:agreement_detail", pk=agreement.pk)
     return render(request, "programs/agreement_form.html", {"form": form, "agreement": agreement})
@@ -91,7 +92,9 @@ def programme_form(request, agreement_pk=None, pk=None):
     phases = PhaseFormSet(data, instance=programme, agreement=agreement, prefix="phases")
     if request.method == "POST" and form.is_valid() and phases.is_valid():
         form.instance.agreement = agreement
-        programme = services.save_programme(form, phases)
+        rows = phases.save(commit=False)  # lists the phases to add, change and delete
+        programme = services.save_programme(programme=form.save(commit=False), phases=rows,
+                                            deleted=phases.deleted_objects)
         messages.success(request, _("The programme was saved."))
         return redirect("programs:programme_detail", pk=programme.pk)
     return render(request, "programs/programme_form.html", {

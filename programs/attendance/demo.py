@@ -13,8 +13,10 @@ from datetime import date, time
 from decimal import Decimal
 
 from programs.attendance import rules
+from programs.attendance import selectors as attendance_selectors
 from programs.attendance import services as services_attendance
 from programs.rosters import rules as roster_rules
+from programs.rosters import selectors as roster_selectors
 from programs.rosters import services as services_rosters
 from programs.rosters.models import CellKind, RosterPlan, RosterSpecialDay, ShiftTemplate
 from programs.students.models import Enrolment
@@ -58,10 +60,10 @@ def build(context: dict, log=print) -> None:
         RosterSpecialDay(plan=plan, day=date(2020, 11, 10), kind=CellKind.SHIFT, shift=shifts["大促"]),
         RosterSpecialDay(plan=plan, day=date(2020, 11, 11), kind=CellKind.SHIFT, shift=shifts["大促至24点"]),
     ])
-    cells = services_rosters.generate_roster(programme)
+    cells = services_rosters.generate_roster(programme=programme)
     teams = list(programme.teams.order_by("name"))
     for team in teams:
-        services_rosters.spread_rest_days(programme, team, FIRST_DAY, LAST_DAY)
+        services_rosters.spread_rest_days(programme=programme, team=team, first=FIRST_DAY, last=LAST_DAY)
 
     # Attendance up to the end of the roster, team by team through the service.
     names = {s.pk: s.name for s in shifts.values()}
@@ -69,8 +71,8 @@ def build(context: dict, log=print) -> None:
     days = roster_rules.days_between(FIRST_DAY, LAST_DAY)
     rows = 0
     for team in teams:
-        enrolments = services_attendance.team_enrolments(team, FIRST_DAY)
-        class_cells, overrides = services_rosters.schedule_cells(programme, enrolments, FIRST_DAY, LAST_DAY)
+        enrolments = attendance_selectors.team_enrolments(team, FIRST_DAY)
+        class_cells, overrides = roster_selectors.schedule_cells(programme, enrolments, FIRST_DAY, LAST_DAY)
         entries = []
         for e in enrolments:
             for day in days:
@@ -87,7 +89,8 @@ def build(context: dict, log=print) -> None:
                     low, high = HOURS[names[cell.shift]]
                     hours = Decimal(str(round(rng.uniform(low, high) * 2) / 2))
                 entries.append(services_attendance.AttendanceInput(e.pk, day, status, hours))
-        result = services_attendance.record_attendance(programme, enrolments, entries, mentors[team.pk])
+        result = services_attendance.record_attendance(
+            programme=programme, enrolments=enrolments, entries=entries, user=mentors[team.pk])
         rows += result.saved
 
     # A few leaves and departures so the workflows have something to show.
@@ -96,15 +99,19 @@ def build(context: dict, log=print) -> None:
     if coordinator is not None and len(active) > 10:
         first_team_mentor = mentors[active[0].team_id]
         approved = services_attendance.request_leave(
-            programme, active[0], date(2020, 11, 13), date(2020, 11, 14), "身体不适，就医", first_team_mentor)
-        services_attendance.decide_leave(approved, "mentor", first_team_mentor, True)
-        services_attendance.decide_leave(approved, "school", coordinator, True)
+            programme=programme, enrolment=active[0], start=date(2020, 11, 13), end=date(2020, 11, 14),
+            reason="身体不适，就医", user=first_team_mentor)
+        services_attendance.decide_leave(leave=approved, step="mentor", user=first_team_mentor, approve=True)
+        services_attendance.decide_leave(leave=approved, step="school", user=coordinator, approve=True)
         services_attendance.request_leave(
-            programme, active[4], date(2020, 11, 20), date(2020, 11, 20), "家中有事", mentors[active[4].team_id])
+            programme=programme, enrolment=active[4], start=date(2020, 11, 20), end=date(2020, 11, 20),
+            reason="家中有事", user=mentors[active[4].team_id])
         withdrawal = services_attendance.request_withdrawal(
-            programme, active[8], date(2020, 11, 6), "个人原因，申请退出实训", coordinator)
-        services_attendance.decide_withdrawal(withdrawal, "school", coordinator, True)
-        services_attendance.decide_withdrawal(withdrawal, "company", mentors[active[8].team_id], True)
-        services_attendance.dismiss(programme, active[9], date(2020, 11, 12), "严重违反工作纪律（四级差错）",
-                                    mentors[active[9].team_id])
+            programme=programme, enrolment=active[8], last_day=date(2020, 11, 6), reason="个人原因，申请退出实训",
+            user=coordinator)
+        services_attendance.decide_withdrawal(departure=withdrawal, side="school", user=coordinator, approve=True)
+        services_attendance.decide_withdrawal(departure=withdrawal, side="company", user=mentors[active[8].team_id],
+                                              approve=True)
+        services_attendance.dismiss(programme=programme, enrolment=active[9], last_day=date(2020, 11, 12),
+                                    reason="严重违反工作纪律（四级差错）", user=mentors[active[9].team_id])
     log(f"已创建演示排班：{len(shifts)} 个班次，{cells} 个排班格，{rows} 条出勤记录")

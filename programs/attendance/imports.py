@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from programs.agreements.models import Programme
 from programs.attendance import rules
 from programs.attendance.models import Attendance
-from programs.attendance.services import MAX_ONLINE_HOURS, _DayContext
+from programs.attendance.rules import MAX_ONLINE_HOURS
+from programs.attendance.selectors import DayContext, last_days
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
 
@@ -71,7 +72,9 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
     ``Enrolment.shop_account_id``; with ``visible_team_ids`` (a mentor) only
     students of those teams may be matched. Every row is checked first; any
     bad or unmatched row means nothing is written and every problem is
-    listed with its row number. Otherwise the hours are set on the days'
+    listed with its row number; so is a day after the last day of a student
+    who left (``rules.recordable_day``: nothing is recorded or paid after it).
+    Otherwise the hours are set on the days'
     records, and a day without a record is recorded as present.
     """
     result = ImportResult()
@@ -132,12 +135,17 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
         e.shop_account_id: e
         for e in Enrolment.objects.filter(programme=programme, shop_account_id__in=accounts).select_related("student")
     }
-    for n, account, _day, _hours in parsed:
+    left = last_days(e.pk for e in enrolments.values())
+    for n, account, day, _hours in parsed:
         e = enrolments.get(account)
         if e is None:
             result.errors.append((n, _("No student of this programme has the shop account %(account)s.") % {"account": account}))
         elif visible_team_ids is not None and e.team_id not in visible_team_ids:
             result.errors.append((n, _("The shop account %(account)s belongs to a student outside your teams.") % {"account": account}))
+        elif not rules.recordable_day(day, last_day=left.get(e.pk)):
+            result.errors.append((n, _("%(name)s left on %(last)s: %(day)s is after the last day, "
+                                       "so nothing is recorded or paid for it.") % {
+                "name": e.student.name, "last": left[e.pk].isoformat(), "day": day.isoformat()}))
     if result.errors:
         result.errors.sort()
         return result
@@ -149,7 +157,7 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
         (r.enrolment_id, r.day): r
         for r in Attendance.objects.filter(enrolment__in=[e.pk for e in matched], day__gte=first, day__lte=last)
     }
-    context = _DayContext(programme, matched, first, last)
+    context = DayContext(programme, matched, first, last)
     updates, creates = [], []
     for _n, account, day, hours in parsed:
         e = enrolments[account]

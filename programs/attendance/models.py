@@ -13,9 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from programs.agreements import rules as day_kinds
 from programs.agreements.models import Programme
 from programs.attendance import rules
-from programs.rosters import rules as roster_rules
 from programs.rosters.models import ShiftTemplate
 from programs.students.models import Enrolment
 
@@ -29,13 +29,13 @@ class Attendance(models.Model):
         REST = rules.STATUS_REST, _("Rest")
 
     class DayKind(models.TextChoices):
-        TRAINING = roster_rules.PHASE_TRAINING, _("Training")
-        INTENSIVE = roster_rules.PHASE_INTENSIVE, _("Intensive training")
-        PRACTICE = roster_rules.PHASE_PRACTICE, _("Practice")
-        PRE_SALE = roster_rules.PHASE_PRE_SALE, _("Pre-sale")
-        AFTER_SALE = roster_rules.PHASE_AFTER_SALE, _("After-sale")
-        REST = roster_rules.DAY_REST, _("Rest")
-        OTHER = roster_rules.DAY_OTHER, _("Outside the phases")
+        TRAINING = day_kinds.PHASE_TRAINING, _("Training")
+        INTENSIVE = day_kinds.PHASE_INTENSIVE, _("Intensive training")
+        PRACTICE = day_kinds.PHASE_PRACTICE, _("Practice")
+        PRE_SALE = day_kinds.PHASE_PRE_SALE, _("Pre-sale")
+        AFTER_SALE = day_kinds.PHASE_AFTER_SALE, _("After-sale")
+        REST = day_kinds.DAY_REST, _("Rest")
+        OTHER = day_kinds.DAY_OTHER, _("Outside the phases")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="attendance")
     enrolment = models.ForeignKey(
@@ -75,10 +75,10 @@ class LeaveRequest(models.Model):
     """请假: the mentor approves first, then the school's coordinator; either may refuse."""
 
     class Status(models.TextChoices):
-        PENDING_MENTOR = "pending_mentor", _("Waiting for the mentor")
-        PENDING_SCHOOL = "pending_school", _("Waiting for the school")
-        APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
+        PENDING_MENTOR = rules.LEAVE_PENDING_MENTOR, _("Waiting for the mentor")
+        PENDING_SCHOOL = rules.LEAVE_PENDING_SCHOOL, _("Waiting for the school")
+        APPROVED = rules.LEAVE_APPROVED, _("Approved")
+        REFUSED = rules.LEAVE_REFUSED, _("Refused")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="leave_requests")
     enrolment = models.ForeignKey(
@@ -125,13 +125,13 @@ class Departure(models.Model):
     """
 
     class Kind(models.TextChoices):
-        WITHDRAWAL = "withdrawal", _("Withdrawal")
-        DISMISSAL = "dismissal", _("Dismissal")
+        WITHDRAWAL = rules.WITHDRAWAL, _("Withdrawal")
+        DISMISSAL = rules.DISMISSAL, _("Dismissal")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        DONE = "done", _("In effect")
-        REFUSED = "refused", _("Refused")
+        PENDING = rules.DEPARTURE_PENDING, _("Waiting for approval")
+        DONE = rules.DEPARTURE_DONE, _("In effect")
+        REFUSED = rules.DEPARTURE_REFUSED, _("Refused")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="departures")
     enrolment = models.ForeignKey(

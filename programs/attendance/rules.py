@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from programs.rosters.rules import (
@@ -36,6 +38,10 @@ STATUS_REST = "rest"
 
 
 ATTENDED = frozenset({PRESENT, LATE})
+
+
+# The most online hours a day can hold.
+MAX_ONLINE_HOURS = Decimal("24")
 
 
 # --------------------------------------------------------------------------- attendance
@@ -129,3 +135,101 @@ def attrition(enrolled: int, withdrawn: int, dismissed: int = 0, promise: Decima
         raise ValueError("withdrawals and dismissals cannot exceed the enrolled")
     rate = q2(Decimal(withdrawn) * 100 / Decimal(enrolled)) if enrolled else None
     return Attrition(enrolled, withdrawn, dismissed, rate, promise)
+
+
+# --------------------------------------------------------------------------- the last day
+def recordable_day(day: date, *, last_day: date | None) -> bool:
+    """A student who left is recorded (and paid) up to their last day only.
+
+    ``last_day`` is the last day of a departure in effect (None: the student
+    has not left). Dismissed with last day 10-30: 10-30 is recordable, 10-31
+    is not; a student who has not left may be recorded on any day.
+    """
+    return last_day is None or day <= last_day
+
+
+def days_after_last_day(days: Iterable[date], *, last_day: date | None) -> list[date]:
+    """The given days that fall after ``last_day``, sorted (none when the student has not left)."""
+    return sorted(d for d in set(days) if not recordable_day(d, last_day=last_day))
+
+
+# --------------------------------------------------------------------------- leave and departures
+# Leave request statuses (as programs.attendance.models.LeaveRequest.Status).
+LEAVE_PENDING_MENTOR = "pending_mentor"
+LEAVE_PENDING_SCHOOL = "pending_school"
+LEAVE_APPROVED = "approved"
+LEAVE_REFUSED = "refused"
+
+# The steps of a leave: the mentor decides first, then the school.
+STEP_MENTOR = "mentor"
+STEP_SCHOOL = "school"
+
+# Departures (as programs.attendance.models.Departure).
+WITHDRAWAL = "withdrawal"
+DISMISSAL = "dismissal"
+DEPARTURE_PENDING = "pending"
+DEPARTURE_DONE = "done"
+DEPARTURE_REFUSED = "refused"
+
+# The sides of a departure decision.
+SIDE_SCHOOL = "school"
+SIDE_COMPANY = "company"
+SIDE_ACKNOWLEDGE = "acknowledge"
+
+
+def leave_step(status: str, *, mentor: bool, manager: bool) -> str | None:
+    """Which decision a user may take on a leave now: ``mentor``, ``school`` or None.
+
+    Waiting for the mentor: a mentor decides. Waiting for the school: whoever
+    manages the programme decides. Approved or refused: nobody.
+    """
+    if status == LEAVE_PENDING_MENTOR and mentor:
+        return STEP_MENTOR
+    if status == LEAVE_PENDING_SCHOOL and manager:
+        return STEP_SCHOOL
+    return None
+
+
+def leave_status_after(step: str, *, approve: bool) -> str:
+    """The leave's status after a decision: the mentor's approval passes it to
+    the school, the school's approval ends it approved; any refusal ends it."""
+    if not approve:
+        return LEAVE_REFUSED
+    return LEAVE_PENDING_SCHOOL if step == STEP_MENTOR else LEAVE_APPROVED
+
+
+def departure_side(kind: str, status: str, *, school_decided: bool, company_decided: bool,
+                   mentor: bool, manager: bool) -> str | None:
+    """The side a user may act for on a departure now: ``school``, ``company``, ``acknowledge`` or None.
+
+    A pending withdrawal needs both sides: the programme's manager decides for
+    the school, a mentor for the company, each once (the school's side first
+    when the user is both). A dismissal is in effect at once; the manager
+    acknowledges it once.
+    """
+    if kind == WITHDRAWAL and status == DEPARTURE_PENDING:
+        if manager and not school_decided:
+            return SIDE_SCHOOL
+        if mentor and not company_decided:
+            return SIDE_COMPANY
+    if kind == DISMISSAL and not school_decided and manager:
+        return SIDE_ACKNOWLEDGE
+    return None
+
+
+def withdrawal_status_after(*, approve: bool, school_decided: bool, company_decided: bool) -> str:
+    """A withdrawal's status after one side's decision (the flags include that decision):
+    refused on any refusal, in effect when both sides approved, else still pending."""
+    if not approve:
+        return DEPARTURE_REFUSED
+    return DEPARTURE_DONE if school_decided and company_decided else DEPARTURE_PENDING
+
+
+def departure_kinds(*, mentor: bool, manager: bool) -> set[str]:
+    """The departures a user may start: a withdrawal (manager or mentor), a dismissal (mentor: the company)."""
+    kinds = set()
+    if manager or mentor:
+        kinds.add(WITHDRAWAL)
+    if mentor:
+        kinds.add(DISMISSAL)
+    return kinds

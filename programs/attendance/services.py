@@ -1,40 +1,29 @@
+"""Writes of attendance: recording days, leave decisions, withdrawals and dismissals.
+
+Every writer of ``Attendance`` goes through ``selectors.DayContext``, which
+refuses days after a departed student's last day (``rules.recordable_day``).
+"""
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs.agreements.models import Programme
 from programs.attendance import rules
 from programs.attendance.models import Attendance, Departure, LeaveRequest
+from programs.attendance.rules import MAX_ONLINE_HOURS
+from programs.attendance.selectors import DayContext, approved_leave_days
 from programs.rosters import rules as roster_rules
-from programs.rosters.models import RosterPlan
-from programs.rosters.services import cell_text, get_plan, phase_ranges, schedule_cells
-from programs.students.models import Enrolment, Team
-
-HOURS_FIELD = DecimalField(max_digits=12, decimal_places=2)
-
-
-MAX_ONLINE_HOURS = Decimal("24")
+from programs.students.models import Enrolment
 
 
 class WorkflowError(Exception):
@@ -50,51 +39,6 @@ class AttendanceInput:
     day: date
     status: str
     online_hours: Decimal | None
-
-
-def week_days(monday: date) -> list[date]:
-    """The seven days of the week starting on ``monday``."""
-    return [monday + timedelta(days=n) for n in range(7)]
-
-
-def approved_leave_days(enrolment_ids: Iterable[int], first: date, last: date) -> set[tuple[int, date]]:
-    """(enrolment id, day) pairs covered by a leave approved by both sides. One query."""
-    covered = set()
-    for e, start, end in LeaveRequest.objects.filter(
-        enrolment__in=list(enrolment_ids), status=LeaveRequest.Status.APPROVED, start__lte=last, end__gte=first
-    ).values_list("enrolment_id", "start", "end"):
-        for day in roster_rules.days_between(max(start, first), min(end, last)):
-            covered.add((e, day))
-    return covered
-
-
-class _DayContext:
-    """Everything needed to classify attendance days of some students in a period."""
-
-    def __init__(self, programme: Programme, enrolments: list[Enrolment], first: date, last: date):
-        self.phases = phase_ranges(programme)
-        self.class_of = {e.pk: e.school_class_id for e in enrolments}
-        self.class_cells, self.overrides = schedule_cells(programme, enrolments, first, last)
-        self.leave = approved_leave_days(self.class_of, first, last)
-
-    def scheduled(self, enrolment_id: int, day: date) -> roster_rules.Cell | None:
-        return roster_rules.student_cell(self.class_cells.get((self.class_of[enrolment_id], day)),
-                                  self.overrides.get((enrolment_id, day)))
-
-    def classify(self, enrolment_id: int, day: date, status: str) -> tuple[str, int | None, bool]:
-        """(day kind, shift id, truancy) of a student's day with this status."""
-        scheduled = self.scheduled(enrolment_id, day)
-        day_kind, truancy = rules.classify_attendance(
-            status, scheduled, roster_rules.phase_on(day, self.phases), (enrolment_id, day) in self.leave
-        )
-        shift = scheduled.shift if scheduled is not None and scheduled.kind == roster_rules.SHIFT else None
-        return day_kind, shift, truancy
-
-    def row(self, programme, enrolment_id, day, status, hours, user) -> Attendance:
-        day_kind, shift, truancy = self.classify(enrolment_id, day, status)
-        return Attendance(programme=programme, enrolment_id=enrolment_id, day=day, status=status,
-                          online_hours=hours, day_kind=day_kind, shift_id=shift, is_truancy=truancy,
-                          recorded_by=user)
 
 
 UPSERT_COLUMNS = ["programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id",
@@ -141,16 +85,24 @@ def _where(enrolment: Enrolment, day: date) -> str:
     return _("%(name)s on %(day)s") % {"name": enrolment.student.name, "day": day.isoformat()}
 
 
+def after_last_day_message(name: str, last_day: date, days: Iterable[date]) -> str:
+    """The refusal of days after a student's last day, listing them."""
+    return _("%(name)s left on %(last)s: nothing is recorded or paid after the last day (%(days)s).") % {
+        "name": name, "last": last_day.isoformat(), "days": ", ".join(d.isoformat() for d in days)}
+
+
 @transaction.atomic
-def record_attendance(programme: Programme, enrolments: list[Enrolment], entries: Iterable[AttendanceInput], user) -> SaveResult:
+def record_attendance(*, programme: Programme, enrolments: list[Enrolment], entries: Iterable[AttendanceInput],
+                      user) -> SaveResult:
     """Save a grid of attendance for the given (already permitted) enrolments.
 
     Cells of other enrolments are ignored, so a forged form changes nothing
     outside the user's team. A cell with a status is written (created or
     updated: one prepared upsert for all rows); a cell with neither status nor
     hours deletes that day's record. Hours without a status, a status
-    outside the list, or hours outside 0–24 refuse the whole save with
-    every reason listed. Day kind, shift and truancy are derived here.
+    outside the list, hours outside 0–24, or a day after the last day of a
+    student who left refuse the whole save with every reason listed (clearing
+    such a day is allowed). Day kind, shift and truancy are derived here.
     """
     allowed = {e.pk: e for e in enrolments}
     valid_status = set(Attendance.Status.values)
@@ -174,7 +126,17 @@ def record_attendance(programme: Programme, enrolments: list[Enrolment], entries
         return result
     if wanted:
         days = [i.day for i in wanted]
-        context = _DayContext(programme, list(allowed.values()), min(days), max(days))
+        context = DayContext(programme, list(allowed.values()), min(days), max(days))
+        by_student: dict[int, list[date]] = defaultdict(list)
+        for i in wanted:
+            by_student[i.enrolment_id].append(i.day)
+        for enrolment_id, student_days in by_student.items():
+            late = context.after_last_day(enrolment_id, student_days)
+            if late:
+                result.errors.append(after_last_day_message(
+                    allowed[enrolment_id].student.name, context.last_day[enrolment_id], late))
+        if result.errors:
+            return result
         user_id = getattr(user, "pk", None)
         _upsert([(programme.pk, i.enrolment_id, i.day, i.status, i.online_hours,
                   *context.classify(i.enrolment_id, i.day, i.status), user_id) for i in wanted])
@@ -187,183 +149,6 @@ def record_attendance(programme: Programme, enrolments: list[Enrolment], entries
             q |= Q(day=d, enrolment_id__in=ids)
         result.cleared = Attendance.objects.filter(q, programme=programme).delete()[0]
     result.saved = len(wanted)
-    return result
-
-
-# --------------------------------------------------------------------------- the grid
-@dataclass
-class AttendanceCell:
-    day: date
-    scheduled: str          # what the student's schedule says (早, 休息…)
-    working: bool           # the schedule expects the student in
-    status: str
-    online_hours: Decimal | None
-    overtime: Decimal
-    is_truancy: bool
-    editable: bool          # false after the last day of a student who left
-    typed_hours: str | None = None  # what the user typed, shown again after a refused save
-
-    @property
-    def hours_text(self) -> str:
-        """The hours as typed back into the grid: 8.5, 17 (no trailing zeros)."""
-        if self.typed_hours is not None:
-            return self.typed_hours
-        if self.online_hours is None:
-            return ""
-        return f"{self.online_hours.normalize():f}"
-
-
-@dataclass
-class AttendanceRow:
-    enrolment: Enrolment
-    cells: list[AttendanceCell]
-    online_total: Decimal
-    overtime_total: Decimal
-    left_on: date | None
-
-
-def team_enrolments(team: Team, first: date) -> list[Enrolment]:
-    """The team's students to record for a period starting ``first``: the active
-    ones, and those who left on or after ``first`` (their last days still count)."""
-    departed = Departure.objects.filter(enrolment=OuterRef("pk"), status=Departure.Status.DONE)
-    return list(
-        Enrolment.objects.filter(team=team)
-        .annotate(left_on=Subquery(departed.values("last_day")[:1]))
-        .filter(Q(status=Enrolment.Status.ACTIVE) | Q(left_on__gte=first))
-        .select_related("student", "school_class")
-        .order_by("school_class__name", "student__student_number")
-    )
-
-
-def attendance_grid(programme: Programme, team: Team, days: list[date]) -> list[AttendanceRow]:
-    """The team's students × days with their schedule, record and overtime.
-
-    A fixed number of queries (enrolments, plan, phases, roster, overrides,
-    shifts, attendance), however many students.
-    """
-    enrolments = team_enrolments(team, days[0])
-    threshold = get_plan(programme).overtime_threshold
-    shifts = {s.pk: s for s in programme.shift_templates.all()}
-    class_cells, overrides = schedule_cells(programme, enrolments, days[0], days[-1])
-    records = {
-        (a.enrolment_id, a.day): a
-        for a in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments], day__gte=days[0], day__lte=days[-1])
-        .only("enrolment", "day", "status", "online_hours", "is_truancy")
-    }
-    rows = []
-    for e in enrolments:
-        cells, online, overtime = [], Decimal("0"), Decimal("0")
-        for d in days:
-            record = records.get((e.pk, d))
-            scheduled = roster_rules.student_cell(class_cells.get((e.school_class_id, d)), overrides.get((e.pk, d)))
-            hours = record.online_hours if record else None
-            extra = rules.overtime_hours(hours, threshold)
-            online += hours or 0
-            overtime += extra
-            cells.append(AttendanceCell(
-                d, cell_text(scheduled, shifts), bool(scheduled and scheduled.is_working),
-                record.status if record else "", hours, extra,
-                bool(record and record.is_truancy), e.left_on is None or d <= e.left_on,
-            ))
-        rows.append(AttendanceRow(e, cells, online, overtime, e.left_on))
-    return rows
-
-
-# --------------------------------------------------------------------------- summary
-@dataclass(frozen=True)
-class AttendanceFigures:
-    """One enrolment's attendance over a period, as plain numbers.
-
-    Day counts by status; ``*_days`` count attended days (present or late)
-    by day kind, as stipends pay them; hours are Decimals. ``attendance_rate``
-    is attended ÷ expected (all recorded non-rest days) in percent.
-    """
-
-    enrolment_id: int
-    days_recorded: int
-    present: int
-    late: int
-    absent: int
-    leave: int
-    rest: int
-    truancy: int
-    training_days: int
-    intensive_days: int
-    practice_days: int
-    pre_sale_days: int
-    after_sale_days: int
-    online_hours: Decimal
-    overtime_hours: Decimal
-    overtime_days: int
-
-    @property
-    def attended(self) -> int:
-        return self.present + self.late
-
-    @property
-    def expected(self) -> int:
-        return self.days_recorded - self.rest
-
-    @property
-    def attendance_rate(self) -> Decimal | None:
-        return rules.attendance_rate(self.attended, self.expected)
-
-
-def attendance_summary(
-    programme: Programme,
-    enrolment_ids: Iterable[int] | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    overtime_threshold: Decimal | None = None,
-) -> dict[int, AttendanceFigures]:
-    """Per-enrolment attendance figures of a programme, in ONE aggregate query.
-
-    Filters: ``enrolment_ids`` (None: everyone), ``start``/``end`` inclusive
-    (None: open). Overtime is each day's online hours above the threshold
-    (``overtime_threshold``, else the programme's roster rules, 8 h by
-    default, read in the same query), summed. Enrolments without records are
-    absent from the result. Built as ``.values("enrolment").annotate(...)``,
-    one GROUP BY over the attendance table: within ~1.2× of raw SQL.
-    """
-    qs = Attendance.objects.filter(programme=programme)
-    if enrolment_ids is not None:
-        qs = qs.filter(enrolment_id__in=list(enrolment_ids))
-    if start is not None:
-        qs = qs.filter(day__gte=start)
-    if end is not None:
-        qs = qs.filter(day__lte=end)
-    if overtime_threshold is not None:
-        threshold = Value(overtime_threshold, output_field=HOURS_FIELD)
-    else:
-        threshold = Coalesce(F("programme__roster_plan__overtime_threshold"), Value(Decimal("8")), output_field=HOURS_FIELD)
-    attended = Q(status__in=rules.ATTENDED)
-    over = Q(online_hours__gt=threshold)
-
-    def days(**kw):
-        return Count("id", filter=Q(**kw))
-
-    def kind(k):
-        return Count("id", filter=attended & Q(day_kind=k))
-
-    rows = qs.values("enrolment_id").order_by().annotate(
-        days_recorded=Count("id"),
-        present=days(status=rules.PRESENT), late=days(status=rules.LATE), absent=days(status=rules.ABSENT),
-        leave=days(status=rules.LEAVE), rest=days(status=rules.STATUS_REST), truancy=days(is_truancy=True),
-        training_days=kind(roster_rules.PHASE_TRAINING), intensive_days=kind(roster_rules.PHASE_INTENSIVE),
-        practice_days=kind(roster_rules.PHASE_PRACTICE), pre_sale_days=kind(roster_rules.PHASE_PRE_SALE),
-        after_sale_days=kind(roster_rules.PHASE_AFTER_SALE),
-        # Not named "online_hours": an annotation of a field's name would shadow the field.
-        online_total=Coalesce(Sum("online_hours"), Value(Decimal(0)), output_field=HOURS_FIELD),
-        overtime_total=Coalesce(
-            Sum(Case(When(over, then=F("online_hours") - threshold), default=Value(Decimal(0)), output_field=HOURS_FIELD)),
-            Value(Decimal(0)), output_field=HOURS_FIELD),
-        overtime_days=Count("id", filter=over),
-    )
-    result = {}
-    for row in rows:
-        row["online_hours"] = roster_rules.q2(Decimal(row.pop("online_total")))
-        row["overtime_hours"] = roster_rules.q2(Decimal(row.pop("overtime_total")))
-        result[row["enrolment_id"]] = AttendanceFigures(**row)
     return result
 
 
@@ -383,7 +168,9 @@ def _refresh_truancy(enrolment_id: int, first: date, last: date) -> int:
     return len(changed)
 
 
-def request_leave(programme: Programme, enrolment: Enrolment, start: date, end: date, reason: str, user) -> LeaveRequest:
+@transaction.atomic
+def request_leave(*, programme: Programme, enrolment: Enrolment, start: date, end: date, reason: str,
+                  user) -> LeaveRequest:
     """Record a leave request for a student; it waits for the mentor first."""
     if end < start:
         raise WorkflowError(_("The leave cannot end before it starts."))
@@ -395,25 +182,25 @@ def request_leave(programme: Programme, enrolment: Enrolment, start: date, end: 
 
 
 @transaction.atomic
-def decide_leave(leave: LeaveRequest, step: str, user, approve: bool, refusal_reason: str = "") -> LeaveRequest:
+def decide_leave(*, leave: LeaveRequest, step: str, user, approve: bool, refusal_reason: str = "") -> LeaveRequest:
     """The mentor's (``step="mentor"``) or the school's (``step="school"``) decision.
 
     The mentor decides first, then the school. Refusing needs a reason and
     ends the request. Final approval clears truancy on the covered days.
     """
     leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
-    expected = {"mentor": LeaveRequest.Status.PENDING_MENTOR, "school": LeaveRequest.Status.PENDING_SCHOOL}[step]
+    expected = {rules.STEP_MENTOR: LeaveRequest.Status.PENDING_MENTOR,
+                rules.STEP_SCHOOL: LeaveRequest.Status.PENDING_SCHOOL}[step]
     if leave.status != expected:
         raise WorkflowError(_("This leave request is not waiting for this decision."))
     if not approve and not refusal_reason.strip():
         raise WorkflowError(_("Give a reason for refusing."))
     now = timezone.now()
-    if step == "mentor":
+    if step == rules.STEP_MENTOR:
         leave.mentor_decided_by, leave.mentor_decided_at = user, now
-        leave.status = LeaveRequest.Status.PENDING_SCHOOL if approve else LeaveRequest.Status.REFUSED
     else:
         leave.school_decided_by, leave.school_decided_at = user, now
-        leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
+    leave.status = rules.leave_status_after(step, approve=approve)
     if not approve:
         leave.refusal_reason = refusal_reason.strip()
     leave.save()
@@ -428,7 +215,7 @@ def _open_departure_exists(enrolment: Enrolment) -> bool:
 
 
 @transaction.atomic
-def request_withdrawal(programme: Programme, enrolment: Enrolment, last_day: date, reason: str, user) -> Departure:
+def request_withdrawal(*, programme: Programme, enrolment: Enrolment, last_day: date, reason: str, user) -> Departure:
     """A student asks to withdraw; it takes effect when the school and the company approve."""
     if enrolment.status != Enrolment.Status.ACTIVE or _open_departure_exists(enrolment):
         raise WorkflowError(_("This student has already left or has a request open."))
@@ -437,7 +224,7 @@ def request_withdrawal(programme: Programme, enrolment: Enrolment, last_day: dat
 
 
 @transaction.atomic
-def decide_withdrawal(departure: Departure, side: str, user, approve: bool, refusal_reason: str = "") -> Departure:
+def decide_withdrawal(*, departure: Departure, side: str, user, approve: bool, refusal_reason: str = "") -> Departure:
     """One side's decision (``side`` is ``school`` or ``company``) on a withdrawal.
 
     When both have approved, the enrolment becomes withdrawn. A refusal
@@ -452,17 +239,19 @@ def decide_withdrawal(departure: Departure, side: str, user, approve: bool, refu
         raise WorkflowError(_("Give a reason for refusing."))
     setattr(departure, f"{side}_decided_by", user)
     setattr(departure, f"{side}_decided_at", timezone.now())
+    departure.status = rules.withdrawal_status_after(
+        approve=approve, school_decided=departure.school_decided_at is not None,
+        company_decided=departure.company_decided_at is not None)
     if not approve:
-        departure.status, departure.refusal_reason = Departure.Status.REFUSED, refusal_reason.strip()
-    elif departure.school_decided_at and departure.company_decided_at:
-        departure.status = Departure.Status.DONE
+        departure.refusal_reason = refusal_reason.strip()
+    elif departure.status == Departure.Status.DONE:
         Enrolment.objects.filter(pk=departure.enrolment_id).update(status=Enrolment.Status.WITHDRAWN)
     departure.save()
     return departure
 
 
 @transaction.atomic
-def dismiss(programme: Programme, enrolment: Enrolment, last_day: date, reason: str, user) -> Departure:
+def dismiss(*, programme: Programme, enrolment: Enrolment, last_day: date, reason: str, user) -> Departure:
     """The company ends a student's place (劝退/淘汰): in effect at once; the school is told."""
     if enrolment.status != Enrolment.Status.ACTIVE:
         raise WorkflowError(_("This student has already left."))
@@ -477,7 +266,8 @@ def dismiss(programme: Programme, enrolment: Enrolment, last_day: date, reason: 
     return departure
 
 
-def acknowledge_dismissal(departure: Departure, user) -> Departure:
+@transaction.atomic
+def acknowledge_dismissal(*, departure: Departure, user) -> Departure:
     """The school notes that it was told of a dismissal."""
     if departure.kind != Departure.Kind.DISMISSAL or departure.school_decided_at is not None:
         raise WorkflowError(_("Nothing to acknowledge."))
@@ -486,12 +276,12 @@ def acknowledge_dismissal(departure: Departure, user) -> Departure:
     return departure
 
 
-def programme_attrition(programme: Programme) -> rules.Attrition:
-    """The programme's attrition against the school's promise (one aggregate, one look-up)."""
-    figures = Enrolment.objects.filter(programme=programme).aggregate(
-        enrolled=Count("id"),
-        withdrawn=Count("id", filter=Q(status=Enrolment.Status.WITHDRAWN)),
-        dismissed=Count("id", filter=Q(status=Enrolment.Status.DISMISSED)),
-    )
-    promise = RosterPlan.objects.filter(programme=programme).values_list("attrition_promise", flat=True).first()
-    return rules.attrition(promise=promise if promise is not None else Decimal("5"), **figures)
+def decide_departure(*, departure: Departure, side: str, user, approve: bool | None = None,
+                     refusal_reason: str = "") -> Departure:
+    """The decision of ``side`` on a departure: ``acknowledge`` a dismissal, or the
+    ``school``'s or ``company``'s approval or refusal of a withdrawal."""
+    if side == rules.SIDE_ACKNOWLEDGE:
+        return acknowledge_dismissal(departure=departure, user=user)
+    if approve is None:
+        raise WorkflowError(_("Choose to approve or refuse."))
+    return decide_withdrawal(departure=departure, side=side, user=user, approve=approve, refusal_reason=refusal_reason)

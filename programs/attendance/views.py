@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.agreements.permissions import can_manage, get_programme
-from programs.attendance import imports
+from programs.attendance import imports, rules, selectors
 from programs.attendance import services as svc
 from programs.attendance.forms import (
     DecisionForm,
@@ -23,6 +23,8 @@ from programs.attendance.forms import (
     OnlineHoursImportForm,
 )
 from programs.attendance.models import Attendance, Departure, LeaveRequest
+from programs.rosters import rules as roster_rules
+from programs.rosters.selectors import get_plan
 from programs.rosters.views import chosen_week, grid_values, roster_weeks
 from programs.students.models import Enrolment
 from programs.students.permissions import require_team, visible_enrolments, visible_teams
@@ -75,7 +77,7 @@ def attendance_week(request, pk, team_pk):
     editable = can_record(request.user)
     weeks = roster_weeks(programme)
     monday = chosen_week(request, weeks)
-    days = svc.week_days(monday)
+    days = roster_rules.week_days(monday)
     errors = []
     if request.method == "POST":
         if not editable:
@@ -85,17 +87,16 @@ def attendance_week(request, pk, team_pk):
             errors = [_("“%(value)s” is not a number of hours.") % {"value": v} for v in bad]
         else:
             # Only cells of this team's students (active, or left during the week) are written.
-            enrolments = svc.team_enrolments(team, monday)
-            # A student who left is recorded up to their last day only.
-            last = {e.pk: e.left_on for e in enrolments}
-            entries = [i for i in entries if last.get(i.enrolment_id) is None or i.day <= last[i.enrolment_id]]
-            result = svc.record_attendance(programme, enrolments, entries, request.user)
+            enrolments = selectors.team_enrolments(team, monday)
+            # Days after a departed student's last day are refused by the service.
+            result = svc.record_attendance(programme=programme, enrolments=enrolments, entries=entries,
+                                           user=request.user)
             errors = result.errors
             if not errors:
                 messages.success(request, _("Attendance saved: %(saved)s days recorded, %(cleared)s cleared.") % {
                     "saved": result.saved, "cleared": result.cleared})
                 return redirect(f"{request.path}?week={monday.isoformat()}")
-    rows = svc.attendance_grid(programme, team, days)
+    rows = selectors.attendance_grid(programme, team, days)
     if errors:  # a refused save shows what the user typed, not what is stored
         for row in rows:
             for cell in row.cells:
@@ -106,7 +107,7 @@ def attendance_week(request, pk, team_pk):
         "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
         "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
         "statuses": Attendance.Status.choices, "editable": editable, "errors": errors,
-        "threshold": svc.get_plan(programme).overtime_threshold,
+        "threshold": get_plan(programme).overtime_threshold,
         "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "attendance",
     })
 
@@ -132,12 +133,8 @@ def online_hours_import(request, pk):
 
 # --------------------------------------------------------------------------- leave
 def _leave_step(user, leave, programme) -> str | None:
-    """Which decision the user may take on this leave now: ``mentor``, ``school`` or None."""
-    if leave.status == LeaveRequest.Status.PENDING_MENTOR and is_mentor(user):
-        return "mentor"
-    if leave.status == LeaveRequest.Status.PENDING_SCHOOL and can_manage(user, programme):
-        return "school"
-    return None
+    """Which decision the user may take on this leave now (``rules.leave_step``)."""
+    return rules.leave_step(leave.status, mentor=is_mentor(user), manager=can_manage(user, programme))
 
 
 def leave_list(request, pk):
@@ -152,14 +149,11 @@ def leave_list(request, pk):
             raise PermissionDenied
         if form.is_valid():
             d = form.cleaned_data
-            svc.request_leave(programme, d["enrolment"], d["start"], d["end"], d["reason"], request.user)
+            svc.request_leave(programme=programme, enrolment=d["enrolment"], start=d["start"], end=d["end"],
+                              reason=d["reason"], user=request.user)
             messages.success(request, _("The leave request was recorded; it now waits for the mentor."))
             return redirect("programs:leave_list", pk=programme.pk)
-    leaves = list(
-        LeaveRequest.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme))
-        .select_related("enrolment__student", "enrolment__school_class", "enrolment__team", "requested_by",
-                        "mentor_decided_by", "school_decided_by")
-    )
+    leaves = selectors.leave_requests(programme, visible_enrolments(request.user, programme))
     for leave in leaves:
         leave.step = _leave_step(request.user, leave, programme)
     return render(request, "programs/attendance/leave_list.html", {
@@ -168,41 +162,13 @@ def leave_list(request, pk):
     })
 
 
-@require_POST
-def leave_decide(request, pk, leave_pk):
-    programme = get_programme(request.user, pk)
-    leave = get_object_or_404(
-        LeaveRequest.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme)),
-        pk=leave_pk,
-    )
-    step = _leave_step(request.user, leave, programme)
-    if step is None:
-        raise PermissionDenied
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose to approve or refuse."))
-    else:
-        try:
-            svc.decide_leave(leave, step, request.user, form.cleaned_data["approve"], form.cleaned_data["refusal_reason"])
-        except svc.WorkflowError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Your decision was recorded."))
-    return redirect("programs:leave_list", pk=programme.pk)
-
-
 # --------------------------------------------------------------------------- withdrawals and dismissals
 def _departure_side(user, departure, programme) -> str | None:
-    """The side (``school``/``company``) the user may act for on this departure now."""
-    if departure.kind == Departure.Kind.WITHDRAWAL and departure.status == Departure.Status.PENDING:
-        if can_manage(user, programme) and departure.school_decided_at is None:
-            return "school"
-        if is_mentor(user) and departure.company_decided_at is None:
-            return "company"
-    if (departure.kind == Departure.Kind.DISMISSAL and departure.school_decided_at is None
-            and can_manage(user, programme)):
-        return "acknowledge"
-    return None
+    """The side the user may act for on this departure now (``rules.departure_side``)."""
+    return rules.departure_side(
+        departure.kind, departure.status, school_decided=departure.school_decided_at is not None,
+        company_decided=departure.company_decided_at is not None,
+        mentor=is_mentor(user), manager=can_manage(user, programme))
 
 
 def departure_list(request, pk):
@@ -210,59 +176,72 @@ def departure_list(request, pk):
     programme = get_programme(request.user, pk)
     enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE).select_related(
         "student", "school_class")
-    kinds = set()
-    if can_manage(request.user, programme) or is_mentor(request.user):
-        kinds.add("withdrawal")
-    if is_mentor(request.user):
-        kinds.add("dismissal")
+    kinds = rules.departure_kinds(mentor=is_mentor(request.user), manager=can_manage(request.user, programme))
     form = DepartureForm(request.POST or None, enrolments=enrolments, kinds=kinds)
     if request.method == "POST":
         if not kinds:
             raise PermissionDenied
         if form.is_valid():
             d = form.cleaned_data
-            action = svc.request_withdrawal if d["kind"] == "withdrawal" else svc.dismiss
+            action = svc.request_withdrawal if d["kind"] == rules.WITHDRAWAL else svc.dismiss
             try:
-                action(programme, d["enrolment"], d["last_day"], d["reason"], request.user)
+                action(programme=programme, enrolment=d["enrolment"], last_day=d["last_day"], reason=d["reason"],
+                       user=request.user)
             except svc.WorkflowError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Recorded."))
                 return redirect("programs:departure_list", pk=programme.pk)
-    departures = list(
-        Departure.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme))
-        .select_related("enrolment__student", "enrolment__school_class", "requested_by",
-                        "school_decided_by", "company_decided_by")
-    )
+    departures = selectors.departures(programme, visible_enrolments(request.user, programme))
     for d in departures:
         d.side = _departure_side(request.user, d, programme)
     return render(request, "programs/attendance/departure_list.html", {
         "programme": programme, "departures": departures, "form": form, "kinds": kinds,
-        "attrition": svc.programme_attrition(programme), "tab": "rosters", "subtab": "departures",
+        "attrition": selectors.programme_attrition(programme), "tab": "rosters", "subtab": "departures",
     })
 
 
-@require_POST
-def departure_decide(request, pk, departure_pk):
+# --------------------------------------------------------------------------- decisions (leave and departures)
+def _decide(request, pk, obj_pk, *, model, step_of, decide, list_url, needs_choice=lambda step: True):
+    """One decision on a leave or a departure: find it among the visible students'
+    requests, ask the workflow rule which step the user may take (none: 403),
+    read approve/refuse when the step needs it, call the service, go back to the list."""
     programme = get_programme(request.user, pk)
-    departure = get_object_or_404(
-        Departure.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme)),
-        pk=departure_pk,
+    obj = get_object_or_404(
+        model.objects.filter(programme=programme, enrolment__in=visible_enrolments(request.user, programme)),
+        pk=obj_pk,
     )
-    side = _departure_side(request.user, departure, programme)
-    if side is None:
+    step = step_of(request.user, obj, programme)
+    if step is None:
         raise PermissionDenied
     try:
-        if side == "acknowledge":
-            svc.acknowledge_dismissal(departure, request.user)
-        else:
+        choice = {}
+        if needs_choice(step):
             form = DecisionForm(request.POST)
             if not form.is_valid():
                 raise svc.WorkflowError(_("Choose to approve or refuse."))
-            svc.decide_withdrawal(departure, side, request.user, form.cleaned_data["approve"],
-                                  form.cleaned_data["refusal_reason"])
+            choice = {"approve": form.cleaned_data["approve"], "refusal_reason": form.cleaned_data["refusal_reason"]}
+        decide(obj, step, request.user, **choice)
     except svc.WorkflowError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Your decision was recorded."))
-    return redirect("programs:departure_list", pk=programme.pk)
+    return redirect(list_url, pk=programme.pk)
+
+
+@require_POST
+def leave_decide(request, pk, leave_pk):
+    """The mentor's, then the school's decision on a leave request."""
+    return _decide(
+        request, pk, leave_pk, model=LeaveRequest, step_of=_leave_step, list_url="programs:leave_list",
+        decide=lambda leave, step, user, **choice: svc.decide_leave(leave=leave, step=step, user=user, **choice))
+
+
+@require_POST
+def departure_decide(request, pk, departure_pk):
+    """A side's decision on a withdrawal, or the school's acknowledgement of a dismissal."""
+    return _decide(
+        request, pk, departure_pk, model=Departure, step_of=_departure_side, list_url="programs:departure_list",
+        needs_choice=lambda side: side != rules.SIDE_ACKNOWLEDGE,
+        decide=lambda departure, side, user, **choice: svc.decide_departure(
+            departure=departure, side=side, user=user, **choice))

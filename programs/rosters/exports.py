@@ -8,7 +8,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from programs.agreements.models import Programme
-from programs.rosters.services import roster_grid
+from programs.rosters.selectors import roster_grid
 from trainingweek.spreadsheets import text_cell
 
 

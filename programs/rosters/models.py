@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,14 @@ from programs.rosters import rules
 from programs.students.models import Enrolment, SchoolClass
 
 HOURS = {"max_digits": 5, "decimal_places": 2}
+
+
+def shift_iff_kind(name: str) -> models.CheckConstraint:
+    """A cell names a shift exactly when its kind is a shift."""
+    return models.CheckConstraint(
+        condition=Q(kind=CellKind.SHIFT, shift__isnull=False) | (~Q(kind=CellKind.SHIFT) & Q(shift__isnull=True)),
+        name=name,
+    )
 
 
 class CellKind(models.TextChoices):
@@ -127,10 +136,7 @@ class RosterSpecialDay(models.Model):
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "day"], name="special_day_unique"),
-            models.CheckConstraint(
-                condition=Q(kind=CellKind.SHIFT, shift__isnull=False) | (~Q(kind=CellKind.SHIFT) & Q(shift__isnull=True)),
-                name="special_day_shift_iff_kind",
-            ),
+            shift_iff_kind("special_day_shift_iff_kind"),
         ]
 
     def __str__(self):
@@ -140,17 +146,34 @@ class RosterSpecialDay(models.Model):
         return rules.Cell(self.kind, self.shift_id)
 
 
-class RosterEntry(models.Model):
+class RosterCell(models.Model):
+    """The fields of one cell of a schedule, and their validation: shared by a
+    class's cell (``RosterEntry``) and a student's own (``ScheduleOverride``)."""
+
+    day = models.DateField(_("Date"))
+    kind = models.CharField(_("Kind"), max_length=12, choices=CellKind.choices)
+    shift = models.ForeignKey(
+        ShiftTemplate, verbose_name=_("Shift"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if (self.kind == CellKind.SHIFT) != (self.shift_id is not None):
+            raise ValidationError({"shift": _("Choose a shift exactly when the kind is a shift.")})
+
+    def cell(self) -> rules.Cell:
+        return rules.Cell(self.kind, self.shift_id)
+
+
+class RosterEntry(RosterCell):
     """One cell of the roster: what a class does on a day."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="roster_entries")
     school_class = models.ForeignKey(
         SchoolClass, verbose_name=_("Class"), on_delete=models.CASCADE, related_name="roster_entries"
-    )
-    day = models.DateField(_("Date"))
-    kind = models.CharField(_("Kind"), max_length=12, choices=CellKind.choices)
-    shift = models.ForeignKey(
-        ShiftTemplate, verbose_name=_("Shift"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -159,31 +182,20 @@ class RosterEntry(models.Model):
         ordering = ["day", "school_class__name"]
         constraints = [
             models.UniqueConstraint(fields=["school_class", "day"], name="roster_entry_unique"),
-            models.CheckConstraint(
-                condition=Q(kind=CellKind.SHIFT, shift__isnull=False) | (~Q(kind=CellKind.SHIFT) & Q(shift__isnull=True)),
-                name="roster_entry_shift_iff_kind",
-            ),
+            shift_iff_kind("roster_entry_shift_iff_kind"),
         ]
         indexes = [models.Index(fields=["programme", "day"])]
 
     def __str__(self):
         return f"{self.school_class_id} {self.day} {self.kind}"
 
-    def cell(self) -> rules.Cell:
-        return rules.Cell(self.kind, self.shift_id)
 
-
-class ScheduleOverride(models.Model):
+class ScheduleOverride(RosterCell):
     """A student's own cell on a day, different from their class's (rest rotation)."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="schedule_overrides")
     enrolment = models.ForeignKey(
         Enrolment, verbose_name=_("Student"), on_delete=models.CASCADE, related_name="schedule_overrides"
-    )
-    day = models.DateField(_("Date"))
-    kind = models.CharField(_("Kind"), max_length=12, choices=CellKind.choices)
-    shift = models.ForeignKey(
-        ShiftTemplate, verbose_name=_("Shift"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -192,15 +204,9 @@ class ScheduleOverride(models.Model):
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "day"], name="schedule_override_unique"),
-            models.CheckConstraint(
-                condition=Q(kind=CellKind.SHIFT, shift__isnull=False) | (~Q(kind=CellKind.SHIFT) & Q(shift__isnull=True)),
-                name="schedule_override_shift_iff_kind",
-            ),
+            shift_iff_kind("schedule_override_shift_iff_kind"),
         ]
         indexes = [models.Index(fields=["programme", "day"])]
 
     def __str__(self):
         return f"{self.enrolment_id} {self.day} {self.kind}"
-
-    def cell(self) -> rules.Cell:
-        return rules.Cell(self.kind, self.shift_id)

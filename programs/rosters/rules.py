@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from programs.agreements.rules import (  # noqa: F401 (the rosters' and attendance's names for them)
+    DAY_OTHER,
+    DAY_REST,
+    PHASE_AFTER_SALE,
+    PHASE_INTENSIVE,
+    PHASE_PRACTICE,
+    PHASE_PRE_SALE,
+    PHASE_TRAINING,
+)
+
 TWO_PLACES = Decimal("0.01")
 
 
@@ -38,28 +48,7 @@ CELL_KINDS = (SHIFT, TRAINING, INTENSIVE, REST, TBD)
 WORKING_KINDS = frozenset({SHIFT, TRAINING, INTENSIVE})
 
 
-# Phase kinds (as programs.models.Phase.Kind) and the attendance day kinds.
-PHASE_TRAINING = "training"
-
-
-PHASE_INTENSIVE = "intensive"
-
-
-PHASE_PRACTICE = "practice"
-
-
-PHASE_PRE_SALE = "pre_sale"
-
-
-PHASE_AFTER_SALE = "after_sale"
-
-
-DAY_REST = "rest"
-
-
-DAY_OTHER = "other"
-
-
+# Phase kinds and attendance day kinds: declared once, in programs.agreements.rules.
 NO_REST_PHASES = frozenset({PHASE_TRAINING, PHASE_INTENSIVE})
 
 
@@ -402,3 +391,8 @@ def roster_warnings(
             warnings.append(RosterWarning("rest_blocked", student_key, day, is_student=True))
     warnings.sort(key=lambda w: (w.day, w.code, str(w.subject)))
     return warnings
+
+
+def week_days(monday: date) -> list[date]:
+    """The seven days of the week starting on ``monday``."""
+    return days_between(monday, monday + timedelta(days=6))

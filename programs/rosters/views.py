@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.agreements.permissions import can_manage, get_programme, require_manage
-from programs.attendance.services import week_days
-from programs.rosters import exports, rules
+from programs.rosters import exports, rules, selectors
 from programs.rosters import services as svc
 from programs.rosters.forms import (
     RosterPlanForm,
@@ -48,8 +47,8 @@ def grid_values(post, prefix: str) -> dict[tuple[int, date], str]:
 
 def roster_weeks(programme) -> list[date]:
     """The Mondays of the roster period (from the plan or the phases)."""
-    plan = svc.get_plan(programme)
-    span = svc.roster_span(plan, svc.phase_ranges(programme))
+    plan = selectors.get_plan(programme)
+    span = selectors.roster_span(plan, selectors.phase_ranges(programme))
     if span is None:
         return []
     monday, last = rules.week_start(span[0]), span[1]
@@ -99,14 +98,14 @@ def roster(request, pk):
     if request.method == "POST":
         require_manage(request.user, programme)
         try:
-            changed = svc.save_roster_cells(programme, grid_values(request.POST, "r"))
+            changed = svc.save_roster_cells(programme=programme, values=grid_values(request.POST, "r"))
         except svc.RosterError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Saved %(n)s changed cells.") % {"n": changed})
             return redirect("programs:roster", pk=programme.pk)
     return render(request, "programs/rosters/roster.html", {
-        "programme": programme, "grid": svc.roster_grid(programme), "can_manage": manage,
+        "programme": programme, "grid": selectors.roster_grid(programme), "can_manage": manage,
         "tab": "rosters", "subtab": "roster",
     })
 
@@ -115,10 +114,10 @@ def roster_rules(request, pk):
     """The rotation rule, special days and thresholds the roster is generated from."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    plan = svc.get_plan(programme)
+    plan = selectors.get_plan(programme)
     shifts = list(programme.shift_templates.all())
     choices = special_day_choices(shifts)
-    initial = [{"day": s.day, "value": svc.cell_value(s.cell())} for s in plan.special_days.all()]
+    initial = [{"day": s.day, "value": selectors.cell_value(s.cell())} for s in (plan.special_days.all() if plan.pk else [])]
     data = request.POST or None
     form = RosterPlanForm(data, instance=plan)
     days = SpecialDayFormSet(data, initial=initial, prefix="special", form_kwargs={"choices": choices})
@@ -135,10 +134,10 @@ def roster_rules(request, pk):
             seen.add(day)
             special.append((day, svc.parse_cell_value(f.cleaned_data["value"], shift_ids)))
         if not clash:
-            svc.save_plan(form.instance, special)
+            svc.save_plan(plan=form.instance, special_days=special)
             if "generate" in request.POST:
                 try:
-                    n = svc.generate_roster(programme)
+                    n = svc.generate_roster(programme=programme)
                 except svc.RosterError as exc:
                     messages.error(request, str(exc))
                     return redirect("programs:roster_rules", pk=programme.pk)
@@ -180,17 +179,17 @@ def team_schedule(request, pk, team_pk):
         if not editable:
             raise PermissionDenied
         try:
-            n = svc.save_overrides(programme, team, grid_values(request.POST, "o"))
+            n = svc.save_overrides(programme=programme, team=team, values=grid_values(request.POST, "o"))
         except svc.RosterError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Saved %(n)s changed cells.") % {"n": n})
         return redirect(f"{request.path}?week={monday.isoformat()}")
-    days = week_days(monday)
-    rows, shifts = svc.schedule_grid(programme, team, days)
+    days = rules.week_days(monday)
+    rows, shifts = selectors.schedule_grid(programme, team, days)
     return render(request, "programs/rosters/schedule.html", {
         "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
-        "choices": svc.cell_choices(shifts), "editable": editable,
+        "choices": selectors.cell_choices(shifts), "editable": editable,
         "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "schedule",
     })
 
@@ -202,11 +201,11 @@ def spread_rest(request, pk, team_pk):
     team = require_team(request.user, programme, team_pk)
     if not can_schedule(request.user, programme):
         raise PermissionDenied
-    span = svc.roster_span(svc.get_plan(programme), svc.phase_ranges(programme))
+    span = selectors.roster_span(selectors.get_plan(programme), selectors.phase_ranges(programme))
     if span is None:
         messages.error(request, _("The programme has no phases yet, so there is no roster period."))
     else:
-        n = svc.spread_rest_days(programme, team, *span)
+        n = svc.spread_rest_days(programme=programme, team=team, first=span[0], last=span[1])
         messages.success(request, _("Set %(n)s rest days.") % {"n": n})
     return redirect("programs:team_schedule", pk=programme.pk, team_pk=team.pk)
 

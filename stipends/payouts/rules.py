@@ -17,6 +17,8 @@ Rules, in order:
   a shift that crosses midnight counts on the day it started, which is how
   attendance records it);
 - rest days, leave and absence: nothing;
+- nothing for a day after the last day of a student who left
+  (``programs.attendance.rules.recordable_day``), whatever is recorded;
 - support duty (failed the assessment three times): ``support_day`` per day
   attended on time, and nothing at all below ``support_min_days`` days
   attended; such a student earns no training or practice pay;
@@ -49,12 +51,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from statistics import median
 
+from programs.agreements.rules import CUSTOMER_KINDS, TRAINING_KINDS
+from programs.attendance.rules import recordable_day
+from programs.students.rules import check_bank_card
 from trainingweek.money import ZERO, money
 
-TRAINING_KINDS = frozenset({"training", "intensive"})
-
-
-CUSTOMER_KINDS = frozenset({"practice", "pre_sale", "after_sale"})
+# Training and customer-service day kinds: declared once, in programs.agreements.rules.
 
 
 WORKED = frozenset({"present", "late"})
@@ -132,6 +134,7 @@ class StudentPeriod:
     awards: Sequence[Credit] = ()
     prize_shares: Sequence[Credit] = ()
     incidents: Sequence[Incident] = ()
+    last_day: date | None = None  # the last day of a student who left; None: still here
 
 
 @dataclass(frozen=True)
@@ -175,16 +178,17 @@ def incident_share(incident: Incident, card: RateCard) -> Decimal:
 def stipend_lines(period: StudentPeriod, card: RateCard) -> Stipend:
     """The statement lines for one student and period; see the module docstring."""
     lines: list[Line | None] = []
+    days = [d for d in period.days if recordable_day(d.day, last_day=period.last_day)]
     if period.support_duty:
-        attended = [d for d in period.days if d.kind not in ("rest", "tbd") and d.presence in WORKED]
+        attended = [d for d in days if d.kind not in ("rest", "tbd") and d.presence in WORKED]
         on_time = [d for d in attended if d.presence == "present"]
         if len(attended) >= card.support_min_days:
             lines.append(_day_line("support_duty", on_time, card.support_day))
     else:
         passed = period.assessment_passed_on
-        training = [d for d in period.days if d.kind in TRAINING_KINDS and d.presence in WORKED
+        training = [d for d in days if d.kind in TRAINING_KINDS and d.presence in WORKED
                     and passed is not None and d.day >= passed]
-        worked = [d for d in period.days if d.kind in CUSTOMER_KINDS and d.presence in WORKED]
+        worked = [d for d in days if d.kind in CUSTOMER_KINDS and d.presence in WORKED]
         lines += [_day_line("training_days", training, card.training_day),
                   _day_line("practice_days", worked, card.practice_day),
                   _overtime_line(worked, card)]
@@ -344,16 +348,6 @@ FINDING_ORDER = ["no_account", "bad_account", "shared_account", "luhn", "name_di
                  "zero_net"]
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decimal("0.5")) -> list[Finding]:
     """What to look at before approving, worst first.
 
@@ -372,10 +366,11 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
         if not item.account:
             findings.append(Finding("no_account", [item.id], item.name, blocking=True))
             continue
-        if not item.account.isdigit() or not 15 <= len(item.account) <= 19:
+        card = check_bank_card(item.account)  # the one bank-card rule (programs.students.rules)
+        if not card.ok:
             findings.append(Finding("bad_account", [item.id], item.name, blocking=True))
             continue
-        if not _luhn_ok(item.account):
+        if card.warnings:
             findings.append(Finding("luhn", [item.id], item.name))
         by_digest[item.account_digest].append(item)
     for group in by_digest.values():

@@ -29,11 +29,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from programs.agreements import rules as day_kinds
 from programs.agreements.models import Programme
 from programs.attendance.models import Attendance
+from programs.attendance.selectors import last_days
 from programs.students.models import Enrolment
 from programs.students.rules import check_bank_card
-from scoring.services import confirmed_incidents, prize_and_award_credits
+from scoring.selectors import confirmed_incidents, prize_and_award_credits
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
 from stipends.payouts import selectors
@@ -48,8 +50,7 @@ CHUNK = 500
 
 
 # Attendance's day kinds in the rules' words ("other": outside every phase, pays nothing).
-DAY_KINDS = {"training": "training", "intensive": "intensive", "practice": "practice", "pre_sale": "pre_sale",
-             "after_sale": "after_sale", "rest": "rest", "other": "tbd"}
+DAY_KINDS = {**{k: k for k in day_kinds.DAY_KINDS}, day_kinds.DAY_OTHER: "tbd"}
 
 
 LINE_LABELS = {
@@ -120,9 +121,10 @@ class Sources:
 
 def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None,
                     sources: Sources, profiles: dict[int, StipendProfile]) -> dict[int, StudentPeriod]:
-    """Each student's days (attendance records up to ``up_to``), assessment
-    date, support duty, awards, prize shares and confirmed incidents, as the
-    pure rules take them. One attendance query for all the students."""
+    """Each student's days (attendance records up to ``up_to``), last day if
+    they left, assessment date, support duty, awards, prize shares and
+    confirmed incidents, as the pure rules take them. One attendance query
+    and one departure query for all the students."""
     qs = Attendance.objects.filter(programme=programme, enrolment_id__in=list(enrolment_ids))
     if up_to is not None:
         qs = qs.filter(day__lte=up_to)
@@ -130,12 +132,14 @@ def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: d
     for pk, enrolment_id, day, kind, status, hours in qs.order_by("enrolment_id", "day").values_list(
             "pk", "enrolment_id", "day", "day_kind", "status", "online_hours"):
         days[enrolment_id].append(Day(day, DAY_KINDS.get(kind, "tbd"), status, hours or ZERO, pk))
+    left = last_days(enrolment_ids)
     result = {}
     for e in enrolment_ids:
         profile = profiles.get(e)
         credits = sources.credits.get(e, [])
         result[e] = StudentPeriod(
             days=days.get(e, []),
+            last_day=left.get(e),
             assessment_passed_on=profile.assessment_passed_on if profile else None,
             support_duty=bool(profile and profile.support_duty),
             awards=[Credit(cid, label, amount) for cid, label, amount in credits if cid.startswith("award:")],

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from stipends.settlement.services import ProgrammeMoney
+from stipends.settlement.selectors import ProgrammeMoney
 from trainingweek.pdf import render_pdf
 from trainingweek.spreadsheets import amount_cell, text_cell
 

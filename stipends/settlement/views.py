@@ -27,7 +27,7 @@ from programs.agreements.permissions import (
     visible_programmes,
 )
 from stipends.settlement import rules as dl
-from stipends.settlement import services
+from stipends.settlement import selectors, services
 from stipends.settlement.documents import filename, statement_pdf, statement_xlsx
 from stipends.settlement.forms import (
     CalendarYearForm,
@@ -64,7 +64,7 @@ def _require_money(user, programme: Programme) -> None:
 
 
 def _page(request, programme, template, extra=None):
-    money = services.programme_money(programme)
+    money = selectors.programme_money(programme)
     today = timezone.localdate()
     context = {
         "programme": programme, "money": money, "statement": money.statement, "today": today,
@@ -94,7 +94,7 @@ def deadlines_overview(request):
     programmes = visible_programmes(request.user)
     if not show_all:
         programmes = programmes.filter(year__gte=today.year - 1)
-    gathered = services.gather(programmes)
+    gathered = selectors.gather(programmes)
     rows = []
     for money in gathered.values():
         for deadline in money.deadlines:
@@ -118,7 +118,9 @@ def room_form(request, programme_pk, pk=None):
         form_ok = form.is_valid()
         uses.is_lab = request.POST.get("kind", Room.Kind.LAB) == Room.Kind.LAB
         if form_ok and uses.is_valid():
-            services.save_room(form, uses)
+            # Saving the formset without commit lists the periods to add, change and delete.
+            rows = uses.save(commit=False)
+            services.save_room(room=form.save(commit=False), uses=rows, deleted=uses.deleted_objects)
             messages.success(request, _("The room was saved."))
             return redirect("settlement:settlement_detail", pk=programme.pk)
     return render(request, "programs/room_form.html", {
@@ -142,7 +144,7 @@ def payment_form(request, programme_pk):
     _require_money(request.user, programme)
     form = PaymentForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
-        services.record_payment(form, request.user)
+        services.record_payment(payment=form.save(commit=False), user=request.user)
         messages.success(request, _("The payment was recorded."))
         return redirect("settlement:settlement_detail", pk=programme.pk)
     return render(request, "programs/settlement_form.html", {
@@ -165,7 +167,7 @@ def record_form(request, programme_pk):
     record = SettlementRecord.objects.filter(programme=programme).first() or SettlementRecord(programme=programme)
     form = SettlementRecordForm(request.POST or None, instance=record)
     if request.method == "POST" and form.is_valid():
-        services.save_settlement_record(form, request.user)
+        services.save_settlement_record(record=form.save(commit=False), user=request.user)
         messages.success(request, _("The settlement record was saved."))
         return redirect("settlement:settlement_deadlines", pk=programme.pk)
     return render(request, "programs/settlement_form.html", {
@@ -180,12 +182,12 @@ def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
 
 
 def settlement_pdf(request, pk):
-    money = services.programme_money(_programme(request, pk))
+    money = selectors.programme_money(_programme(request, pk))
     return _download(statement_pdf(money), filename(money, "pdf"), "application/pdf")
 
 
 def settlement_xlsx(request, pk):
-    money = services.programme_money(_programme(request, pk))
+    money = selectors.programme_money(_programme(request, pk))
     return _download(statement_xlsx(money), filename(money, "xlsx"), XLSX)
 
 
@@ -219,7 +221,8 @@ def calendar_year_form(request, year=None):
     form = CalendarYearForm(request.POST or None, initial=initial, fixed_year=entry.year if entry else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.save_calendar_year(data["year"], data["source"], data["holiday_lines"], data["working_day_lines"], request.user)
+        services.save_calendar_year(year=data["year"], source=data["source"], holidays=data["holiday_lines"],
+                                    working_days=data["working_day_lines"], user=request.user)
         messages.success(request, _("The holiday calendar of %(year)s was saved.") % {"year": data["year"]})
         return redirect("settlement:calendar_list")
     return render(request, "programs/calendar_year_form.html", {

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.attendance import imports
+from programs.attendance import imports, selectors
 from programs.attendance import services as svc
 from programs.attendance.models import Attendance, Departure, LeaveRequest
 from programs.attendance.services import AttendanceInput as In
@@ -22,20 +22,20 @@ MON = date(2020, 11, 9)
 
 
 def team_a(world):
-    return svc.team_enrolments(world.team_a, MON)
+    return selectors.team_enrolments(world.team_a, MON)
 
 
 def test_record_derives_day_kind_shift_and_truancy(world, rostered):
     a0, a1, a2 = world.enrolments_a
     ScheduleOverride.objects.create(programme=world.programme, enrolment=a2, day=date(2020, 11, 12), kind=CellKind.REST)
-    result = svc.record_attendance(world.programme, team_a(world), [
+    result = svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[
         In(a0.pk, date(2020, 11, 9), "present", D("8.5")),
         In(a0.pk, date(2020, 11, 10), "late", D("17")),
         In(a0.pk, date(2020, 11, 11), "present", D("16")),
         In(a1.pk, date(2020, 11, 9), "absent", None),
         In(a2.pk, date(2020, 11, 12), "absent", None),  # a rest day of hers: not truancy
         In(a0.pk, date(2020, 10, 24), "present", None),
-    ], world.mentor_a)
+    ], user=world.mentor_a)
     assert result.saved == 6 and not result.errors
     rows = {(r.enrolment_id, r.day): r for r in Attendance.objects.all()}
     assert rows[(a0.pk, date(2020, 11, 9))].day_kind == "practice"
@@ -50,24 +50,24 @@ def test_record_derives_day_kind_shift_and_truancy(world, rostered):
 
 def test_record_updates_clears_and_ignores_other_teams(world, rostered):
     a0 = world.enrolments_a[0]
-    svc.record_attendance(world.programme, team_a(world), [In(a0.pk, MON, "present", D("8"))], world.mentor_a)
-    result = svc.record_attendance(world.programme, team_a(world), [
+    svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[In(a0.pk, MON, "present", D("8"))], user=world.mentor_a)
+    result = svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[
         In(a0.pk, MON, "late", D("9.25")),
         In(world.enrolments_b[0].pk, MON, "present", D("8")),  # not in the given enrolments
-    ], world.mentor_a)
+    ], user=world.mentor_a)
     assert result.saved == 1
     assert list(Attendance.objects.values_list("enrolment_id", "status", "online_hours")) == [(a0.pk, "late", D("9.25"))]
-    result = svc.record_attendance(world.programme, team_a(world), [In(a0.pk, MON, "", None)], world.mentor_a)
+    result = svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[In(a0.pk, MON, "", None)], user=world.mentor_a)
     assert result.cleared == 1 and not Attendance.objects.exists()
 
 
 def test_record_refuses_the_whole_grid_on_a_bad_cell(world, rostered):
     a0, a1, _ = world.enrolments_a
-    result = svc.record_attendance(world.programme, team_a(world), [
+    result = svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[
         In(a0.pk, MON, "present", D("8")),
         In(a1.pk, MON, "", D("5")),
         In(a1.pk, date(2020, 11, 10), "present", D("25")),
-    ], world.mentor_a)
+    ], user=world.mentor_a)
     assert len(result.errors) == 2 and a1.student.name in result.errors[0]
     assert not Attendance.objects.exists()
 
@@ -79,7 +79,7 @@ def test_record_query_count_does_not_grow(world, rostered):
         enrolments = team_a(world)
         entries = [In(e.pk, MON.replace(day=9 + n), "present", D("9")) for e in enrolments for n in range(7)]
         with CaptureQueriesContext(connection) as ctx:
-            svc.record_attendance(world.programme, enrolments, entries, world.mentor_a)
+            svc.record_attendance(programme=world.programme, enrolments=enrolments, entries=entries, user=world.mentor_a)
         return len(ctx)
 
     # N = 4 and 3N = 12 students × 7 days: the same statements either way
@@ -103,7 +103,7 @@ def with_accounts(world, *accounts):
 def test_import_the_sample_export(world, rostered):
     with_accounts(world, "bala:小明", "bala:李华", "bala:张伟")
     a0, a1, a2 = world.enrolments_a
-    svc.record_attendance(world.programme, team_a(world), [In(a0.pk, MON, "late", None)], world.mentor_a)
+    svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[In(a0.pk, MON, "late", None)], user=world.mentor_a)
     result = imports.import_online_hours(world.programme, SAMPLE.read_bytes(), world.mentor_a, {world.team_a.pk})
     assert result.ok and result.rows == 9 and result.written == 9
     rows = {(r.enrolment_id, r.day): r for r in Attendance.objects.all()}
@@ -162,7 +162,7 @@ def test_import_accepts_gb18030(world, rostered):
 def test_attendance_summary_in_one_query(world, rostered, django_assert_num_queries):
     a0, a1, a2 = world.enrolments_a
     b0 = world.enrolments_b[0]
-    svc.record_attendance(world.programme, team_a(world), [
+    svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[
         In(a0.pk, date(2020, 10, 24), "present", None),      # intensive training
         In(a0.pk, date(2020, 11, 9), "present", D("8.5")),   # 0.5 overtime
         In(a0.pk, date(2020, 11, 10), "late", D("17")),      # 9 overtime, peak
@@ -171,11 +171,11 @@ def test_attendance_summary_in_one_query(world, rostered, django_assert_num_quer
         In(a0.pk, date(2020, 11, 13), "absent", None),       # truancy
         In(a0.pk, date(2020, 11, 14), "present", D("7.5")),  # after-sale
         In(a1.pk, date(2020, 11, 9), "leave", None),
-    ], world.mentor_a)
-    svc.record_attendance(world.programme, svc.team_enrolments(world.team_b, MON),
-                          [In(b0.pk, MON, "present", D("10"))], world.mentor_b)
+    ], user=world.mentor_a)
+    svc.record_attendance(programme=world.programme, enrolments=selectors.team_enrolments(world.team_b, MON),
+                          entries=[In(b0.pk, MON, "present", D("10"))], user=world.mentor_b)
     with django_assert_num_queries(1):
-        summary = svc.attendance_summary(world.programme)
+        summary = selectors.attendance_summary(world.programme)
     f = summary[a0.pk]
     assert (f.days_recorded, f.present, f.late, f.absent, f.leave, f.rest, f.truancy) == (7, 4, 1, 1, 0, 1, 1)
     assert (f.intensive_days, f.practice_days, f.pre_sale_days, f.after_sale_days, f.training_days) == (1, 2, 1, 1, 0)
@@ -186,14 +186,14 @@ def test_attendance_summary_in_one_query(world, rostered, django_assert_num_quer
 
     # Filters: students, dates, another threshold.
     with django_assert_num_queries(1):
-        part = svc.attendance_summary(world.programme, enrolment_ids=[a0.pk], start=date(2020, 11, 10),
+        part = selectors.attendance_summary(world.programme, enrolment_ids=[a0.pk], start=date(2020, 11, 10),
                                       end=date(2020, 11, 11), overtime_threshold=D("10"))
     assert list(part) == [a0.pk]
     assert part[a0.pk].days_recorded == 2 and part[a0.pk].overtime_hours == D("13.00")
     # The programme's own threshold, read in the same query.
     RosterPlan.objects.filter(programme=world.programme).update(overtime_threshold=D("9"))
     with django_assert_num_queries(1):
-        assert svc.attendance_summary(world.programme)[a0.pk].overtime_hours == D("15.00")
+        assert selectors.attendance_summary(world.programme)[a0.pk].overtime_hours == D("15.00")
 
 
 # ---------------------------------------------------------------- leave
@@ -201,36 +201,36 @@ def test_attendance_summary_in_one_query(world, rostered, django_assert_num_quer
 
 def test_leave_two_steps_and_truancy_cleared(world, rostered):
     a1 = world.enrolments_a[1]
-    svc.record_attendance(world.programme, team_a(world), [
+    svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[
         In(a1.pk, date(2020, 11, 12), "leave", None), In(a1.pk, date(2020, 11, 13), "absent", None),
-        In(a1.pk, date(2020, 11, 14), "absent", None)], world.mentor_a)
+        In(a1.pk, date(2020, 11, 14), "absent", None)], user=world.mentor_a)
     assert Attendance.objects.filter(is_truancy=True).count() == 3
-    leave = svc.request_leave(world.programme, a1, date(2020, 11, 12), date(2020, 11, 13), "看病", world.mentor_a)
+    leave = svc.request_leave(programme=world.programme, enrolment=a1, start=date(2020, 11, 12), end=date(2020, 11, 13), reason="看病", user=world.mentor_a)
     assert leave.status == LeaveRequest.Status.PENDING_MENTOR and leave.days == 2
     with pytest.raises(svc.WorkflowError):
-        svc.decide_leave(leave, "school", world.coordinator, True)  # the mentor decides first
-    leave = svc.decide_leave(leave, "mentor", world.mentor_a, True)
+        svc.decide_leave(leave=leave, step="school", user=world.coordinator, approve=True)  # the mentor decides first
+    leave = svc.decide_leave(leave=leave, step="mentor", user=world.mentor_a, approve=True)
     assert leave.status == LeaveRequest.Status.PENDING_SCHOOL
     assert Attendance.objects.filter(is_truancy=True).count() == 3  # one approval is not enough
-    leave = svc.decide_leave(leave, "school", world.coordinator, True)
+    leave = svc.decide_leave(leave=leave, step="school", user=world.coordinator, approve=True)
     assert leave.status == LeaveRequest.Status.APPROVED
     assert list(Attendance.objects.filter(is_truancy=True).values_list("day", flat=True)) == [date(2020, 11, 14)]
     # Recording again keeps the approved leave in mind.
-    svc.record_attendance(world.programme, team_a(world), [In(a1.pk, date(2020, 11, 13), "absent", None)], world.mentor_a)
+    svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[In(a1.pk, date(2020, 11, 13), "absent", None)], user=world.mentor_a)
     assert not Attendance.objects.get(enrolment=a1, day=date(2020, 11, 13)).is_truancy
 
 
 def test_leave_refusal_needs_a_reason(world, rostered):
     a1 = world.enrolments_a[1]
-    leave = svc.request_leave(world.programme, a1, date(2020, 11, 12), date(2020, 11, 12), "回家", world.mentor_a)
+    leave = svc.request_leave(programme=world.programme, enrolment=a1, start=date(2020, 11, 12), end=date(2020, 11, 12), reason="回家", user=world.mentor_a)
     with pytest.raises(svc.WorkflowError):
-        svc.decide_leave(leave, "mentor", world.mentor_a, False, "  ")
-    leave = svc.decide_leave(leave, "mentor", world.mentor_a, False, "大促期间不批假")
+        svc.decide_leave(leave=leave, step="mentor", user=world.mentor_a, approve=False, refusal_reason="  ")
+    leave = svc.decide_leave(leave=leave, step="mentor", user=world.mentor_a, approve=False, refusal_reason="大促期间不批假")
     assert leave.status == LeaveRequest.Status.REFUSED and leave.refusal_reason == "大促期间不批假"
     with pytest.raises(svc.WorkflowError):
-        svc.decide_leave(leave, "school", world.coordinator, True)
+        svc.decide_leave(leave=leave, step="school", user=world.coordinator, approve=True)
     with pytest.raises(svc.WorkflowError):
-        svc.request_leave(world.programme, a1, date(2020, 11, 12), date(2020, 11, 11), "x", world.mentor_a)
+        svc.request_leave(programme=world.programme, enrolment=a1, start=date(2020, 11, 12), end=date(2020, 11, 11), reason="x", user=world.mentor_a)
 
 
 # ---------------------------------------------------------------- withdrawals, dismissals, attrition
@@ -238,47 +238,47 @@ def test_leave_refusal_needs_a_reason(world, rostered):
 
 def test_withdrawal_needs_both_sides(world, rostered):
     a0 = world.enrolments_a[0]
-    d = svc.request_withdrawal(world.programme, a0, date(2020, 11, 15), "家里有事", world.coordinator)
+    d = svc.request_withdrawal(programme=world.programme, enrolment=a0, last_day=date(2020, 11, 15), reason="家里有事", user=world.coordinator)
     with pytest.raises(svc.WorkflowError):
-        svc.request_withdrawal(world.programme, a0, date(2020, 11, 15), "again", world.coordinator)
-    d = svc.decide_withdrawal(d, "school", world.coordinator, True)
+        svc.request_withdrawal(programme=world.programme, enrolment=a0, last_day=date(2020, 11, 15), reason="again", user=world.coordinator)
+    d = svc.decide_withdrawal(departure=d, side="school", user=world.coordinator, approve=True)
     assert d.status == Departure.Status.PENDING
     with pytest.raises(svc.WorkflowError):
-        svc.decide_withdrawal(d, "school", world.coordinator, True)
+        svc.decide_withdrawal(departure=d, side="school", user=world.coordinator, approve=True)
     a0.refresh_from_db()
     assert a0.status == Enrolment.Status.ACTIVE
-    d = svc.decide_withdrawal(d, "company", world.mentor_a, True)
+    d = svc.decide_withdrawal(departure=d, side="company", user=world.mentor_a, approve=True)
     a0.refresh_from_db()
     assert d.status == Departure.Status.DONE and a0.status == Enrolment.Status.WITHDRAWN
     # The student still shows in the week of their last day, not after.
-    assert a0.pk in [e.pk for e in svc.team_enrolments(world.team_a, date(2020, 11, 9))]
-    assert a0.pk not in [e.pk for e in svc.team_enrolments(world.team_a, date(2020, 11, 16))]
+    assert a0.pk in [e.pk for e in selectors.team_enrolments(world.team_a, date(2020, 11, 9))]
+    assert a0.pk not in [e.pk for e in selectors.team_enrolments(world.team_a, date(2020, 11, 16))]
 
 
 def test_withdrawal_refused_keeps_the_student(world, rostered):
     a0 = world.enrolments_a[0]
-    d = svc.request_withdrawal(world.programme, a0, date(2020, 11, 15), "想回家", world.coordinator)
-    d = svc.decide_withdrawal(d, "company", world.mentor_a, False, "已劝回")
+    d = svc.request_withdrawal(programme=world.programme, enrolment=a0, last_day=date(2020, 11, 15), reason="想回家", user=world.coordinator)
+    d = svc.decide_withdrawal(departure=d, side="company", user=world.mentor_a, approve=False, refusal_reason="已劝回")
     a0.refresh_from_db()
     assert d.status == Departure.Status.REFUSED and a0.status == Enrolment.Status.ACTIVE
-    svc.request_withdrawal(world.programme, a0, date(2020, 11, 20), "再次申请", world.coordinator)  # allowed again
+    svc.request_withdrawal(programme=world.programme, enrolment=a0, last_day=date(2020, 11, 20), reason="再次申请", user=world.coordinator)  # allowed again
 
 
 def test_dismissal_and_attrition(world, rostered):
     a0, a1, a2 = world.enrolments_a
-    pending = svc.request_withdrawal(world.programme, a2, date(2020, 11, 15), "x", world.coordinator)
-    d = svc.dismiss(world.programme, a2, date(2020, 11, 14), "四级差错", world.mentor_a)
+    pending = svc.request_withdrawal(programme=world.programme, enrolment=a2, last_day=date(2020, 11, 15), reason="x", user=world.coordinator)
+    d = svc.dismiss(programme=world.programme, enrolment=a2, last_day=date(2020, 11, 14), reason="四级差错", user=world.mentor_a)
     a2.refresh_from_db()
     assert d.status == Departure.Status.DONE and a2.status == Enrolment.Status.DISMISSED
     pending.refresh_from_db()
     assert pending.status == Departure.Status.REFUSED
     assert d.school_decided_at is None
-    svc.acknowledge_dismissal(d, world.coordinator)
+    svc.acknowledge_dismissal(departure=d, user=world.coordinator)
     with pytest.raises(svc.WorkflowError):
-        svc.acknowledge_dismissal(d, world.coordinator)
-    d1 = svc.request_withdrawal(world.programme, a0, date(2020, 11, 15), "y", world.coordinator)
-    svc.decide_withdrawal(d1, "school", world.coordinator, True)
-    svc.decide_withdrawal(d1, "company", world.mentor_a, True)
-    a = svc.programme_attrition(world.programme)
+        svc.acknowledge_dismissal(departure=d, user=world.coordinator)
+    d1 = svc.request_withdrawal(programme=world.programme, enrolment=a0, last_day=date(2020, 11, 15), reason="y", user=world.coordinator)
+    svc.decide_withdrawal(departure=d1, side="school", user=world.coordinator, approve=True)
+    svc.decide_withdrawal(departure=d1, side="company", user=world.mentor_a, approve=True)
+    a = selectors.programme_attrition(world.programme)
     assert (a.enrolled, a.withdrawn, a.dismissed) == (6, 1, 1)
     assert a.rate == D("16.67") and not a.within_promise

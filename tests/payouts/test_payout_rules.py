@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from stipends.payouts.rules import (
@@ -179,3 +180,22 @@ def test_matching_pairs_rows_with_items_and_refuses_strays():
                                     ResultRow(7, "6999", "某", D("1.00"), True, "")])
     assert bad.errors == [(3, "duplicate", "甲"), (6, "amount", "2.00 ≠ 200.00"), (7, "unknown", "某"),
                           (0, "missing", "丙")]
+
+
+@pytest.mark.parametrize("account", [
+    "62220200000000000",     # 17 digits, Luhn fails
+    "622202000000000",       # 15 digits
+    "6222020000000000000",   # 19 digits
+    "62220200000000",        # 14: too short
+    "62220200000000000000",  # 20: too long
+    "6222O20000000000001",   # a letter O
+])
+def test_batch_checks_use_the_one_bank_card_rule(account):
+    """The payout checks and the student import judge a card the same way:
+    an error blocks the batch, a Luhn warning asks to check it."""
+    from programs.students.rules import check_bank_card
+
+    card = check_bank_card(account)
+    kinds = {f.kind for f in batch_findings([item(1, account=account)])}
+    assert ("bad_account" in kinds) == (not card.ok)
+    assert ("luhn" in kinds) == (card.ok and bool(card.warnings))

@@ -138,3 +138,10 @@ def test_unknown_level_or_bad_cash_is_refused():
         stipend_lines(StudentPeriod([], incidents=[Incident(1, date(2020, 1, 1), "5")]), CARD)
     with pytest.raises(ValueError):
         stipend_lines(StudentPeriod([], incidents=[Incident(1, date(2020, 1, 1), "cash")]), CARD)
+
+
+def test_no_pay_after_the_last_day():
+    week = days(date(2020, 10, 26), 10, "practice")  # 10-26 .. 11-04
+    assert line(stipend_lines(StudentPeriod(week), CARD), "practice_days").quantity == 10
+    left = line(stipend_lines(StudentPeriod(week, last_day=date(2020, 10, 30)), CARD), "practice_days")
+    assert left.quantity == 5 and left.amount == D("400.00")

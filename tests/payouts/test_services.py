@@ -199,3 +199,20 @@ def test_rate_card_is_created_from_defaults_and_locked_after_the_first_approval(
     assert not services.rate_card_locked(worked.programme)
     services.approve_batch(batch, finance2, confirmed=True)
     assert services.rate_card_locked(worked.programme)
+
+
+def test_statement_pays_no_day_after_the_last_day(world):
+    """Days recorded before a dismissal was entered stay on file but are not paid."""
+    from programs.attendance import services as attendance
+
+    student = world.enrolments_a[0]
+    attend(student, date(2020, 10, 26), 10)  # 10-26 .. 11-04, practice, present
+    assert services.statements(world.programme, [student.pk])[student.pk].gross == D("800.00")
+    attendance.dismiss(programme=world.programme, enrolment=student, last_day=date(2020, 10, 30), reason="x",
+                       user=world.mentor_a)
+    stipend = services.statements(world.programme, [student.pk])[student.pk]
+    practice = next(x for x in stipend.lines if x.code == "practice_days")
+    assert practice.quantity == 5 and max(day for day, _id in practice.sources) == date(2020, 10, 30)
+    assert stipend.gross == D("400.00")
+    batch = frozen_batch(world)
+    assert batch.items.get(enrolment=student).gross == D("400.00")

@@ -56,7 +56,7 @@ def shifts(world) -> Shifts:
 @pytest.fixture
 def rostered(world, shifts):
     """``shifts`` plus the generated roster."""
-    services_rosters.generate_roster(world.programme)
+    services_rosters.generate_roster(programme=world.programme)
     return shifts
 
 

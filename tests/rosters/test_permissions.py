@@ -58,8 +58,8 @@ def test_post_per_role(world, rostered, client_for, page, role):
 
 def test_mentor_cannot_decide_another_teams_leave(world, rostered, client_for):
     from programs.attendance import services as svc
-    leave = svc.request_leave(world.programme, world.enrolments_a[0], date(2020, 11, 12), date(2020, 11, 12),
-                              "x", world.coordinator)
+    leave = svc.request_leave(programme=world.programme, enrolment=world.enrolments_a[0], start=date(2020, 11, 12), end=date(2020, 11, 12),
+                              reason="x", user=world.coordinator)
     url = reverse("programs:leave_decide", kwargs={"pk": world.programme.pk, "leave_pk": leave.pk})
     assert client_for(world.mentor_b).post(url, {"approve": "1"}).status_code == 404
     assert client_for(world.coordinator).post(url, {"approve": "1"}).status_code == 403  # the mentor goes first
@@ -73,7 +73,7 @@ def test_mentor_cannot_decide_another_teams_leave(world, rostered, client_for):
 
 def test_departure_decisions_by_side(world, rostered, client_for):
     from programs.attendance import services as svc
-    d = svc.request_withdrawal(world.programme, world.enrolments_a[0], date(2020, 11, 15), "x", world.coordinator)
+    d = svc.request_withdrawal(programme=world.programme, enrolment=world.enrolments_a[0], last_day=date(2020, 11, 15), reason="x", user=world.coordinator)
     url = reverse("programs:departure_decide", kwargs={"pk": world.programme.pk, "departure_pk": d.pk})
     assert client_for(world.mentor_b).post(url, {"approve": "1"}).status_code == 404
     assert client_for(world.finance).post(url, {"approve": "1"}).status_code == 403

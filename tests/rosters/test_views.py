@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from programs.attendance import selectors
 from programs.attendance import services as services_attendance
 from programs.attendance.models import Attendance
 from programs.rosters.models import ScheduleOverride
@@ -33,7 +34,7 @@ def week_url(world):
 
 def week_post(world, hours="9"):
     data = {}
-    for e in services_attendance.team_enrolments(world.team_a, date(2020, 11, 9)):
+    for e in selectors.team_enrolments(world.team_a, date(2020, 11, 9)):
         for d in DAYS:
             data[f"s_{e.pk}_{d}"] = "present"
             data[f"h_{e.pk}_{d}"] = hours
@@ -122,7 +123,7 @@ def test_schedule_grid_render_and_save_do_not_grow_with_students(world, rostered
     add_students(world, world.team_a, world.class_a, 1)
 
     def post_data():
-        return {f"o_{e.pk}_20201117": "rest" for e in services_attendance.team_enrolments(world.team_a, date(2020, 11, 16))}
+        return {f"o_{e.pk}_20201117": "rest" for e in selectors.team_enrolments(world.team_a, date(2020, 11, 16))}
 
     get_n, _ = queries(client, "get", url)
     post_n, _ = queries(client, "post", url, post_data())
@@ -139,8 +140,8 @@ def test_leave_and_departure_lists_do_not_grow(world, rostered, client_for):
 
     def add(n):
         for e in add_students(world, world.team_a, world.class_a, n):
-            services_attendance.request_leave(world.programme, e, date(2020, 11, 12), date(2020, 11, 12), "x", world.mentor_a)
-            services_attendance.request_withdrawal(world.programme, e, date(2020, 11, 12), "y", world.coordinator)
+            services_attendance.request_leave(programme=world.programme, enrolment=e, start=date(2020, 11, 12), end=date(2020, 11, 12), reason="x", user=world.mentor_a)
+            services_attendance.request_withdrawal(programme=world.programme, enrolment=e, last_day=date(2020, 11, 12), reason="y", user=world.coordinator)
 
     add(2)
     counts = (queries(client, "get", leave_url)[0], queries(client, "get", dep_url)[0])
@@ -195,7 +196,7 @@ def test_import_page_too_large(world, rostered, client_for, settings):
 
 
 def test_programme_page_shows_attrition(world, rostered, client_for):
-    services_attendance.dismiss(world.programme, world.enrolments_a[0], date(2020, 11, 12), "x", world.mentor_a)
+    services_attendance.dismiss(programme=world.programme, enrolment=world.enrolments_a[0], last_day=date(2020, 11, 12), reason="x", user=world.mentor_a)
     response = client_for(world.coordinator).get(reverse("programs:programme_detail", kwargs={"pk": world.programme.pk}))
     html = response.content.decode()
     assert 'data-testid="attrition"' in html and "0.00 %" in html and "Within the promise" in html

@@ -4,7 +4,7 @@ import io
 
 from django.core.management import call_command
 
-from scoring import services
+from scoring import selectors
 from scoring.models import Award, Incident, KpiValue, PrizeShare
 
 
@@ -18,6 +18,6 @@ def test_demo_scoring_data_is_built_once(db):
     assert (KpiValue.objects.count(), Incident.objects.count(), Award.objects.count(), PrizeShare.objects.count()) == counts
     assert "演示评分数据已存在" in out.getvalue()
     programme = Incident.objects.first().programme
-    credits = services.prize_and_award_credits(programme)
+    credits = selectors.prize_and_award_credits(programme)
     prizes = sum(a for lines in credits.values() for ident, _l, a in lines if ident.startswith("prize:"))
     assert str(prizes) == "5000.00"  # 2,000 + 1,500 + 1,000 + 500, to the cent

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from scoring import services
+from scoring import selectors, services
 from scoring.models import (
     Award,
     EnrolmentScore,
@@ -241,7 +241,7 @@ def test_awards_are_added_for_visible_students_only(world, setup, client_for):
     assert mentor.post(url, data).status_code == 200 and not Award.objects.exists()
     data["enrolment"] = world.enrolments_a[0].pk
     assert mentor.post(url, data).status_code == 302
-    assert services.prize_and_award_credits(world.programme)[world.enrolments_a[0].pk][0][2] == D("300.00")
+    assert selectors.prize_and_award_credits(world.programme)[world.enrolments_a[0].pk][0][2] == D("300.00")
     assert client_for(world.finance).post(url, data).status_code == 403
 
 

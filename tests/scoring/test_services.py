@@ -9,7 +9,7 @@ import pytest
 from programs.attendance.models import Attendance
 from programs.students.models import Enrolment
 from scoring import rules as kpi_rules
-from scoring import services
+from scoring import selectors, services
 from scoring.models import (
     Award,
     EnrolmentScore,
@@ -22,7 +22,7 @@ from scoring.models import (
     TeamKpiValue,
     TeamPrize,
 )
-from stipends.settlement import services as services_settlement
+from stipends.settlement import selectors as settlement_selectors
 
 from .conftest import kpi, period
 
@@ -120,7 +120,7 @@ def _values(setup, world, period_, team_sales: dict):
 def test_ranking_prizes_and_the_cent_exact_split(world, setup):
     whole = period(setup)
     _values(setup, world, whole, {world.team_a.pk: [80000, 80000, 80000], world.team_b.pk: [40000, 40000, 40000]})
-    standings = services.team_standings(setup, world.programme, whole)
+    standings = selectors.team_standings(setup, world.programme, whole)
     assert [s.team for s in standings] == [world.team_a, world.team_b]
     first, second = standings
     assert (first.rank, first.composite, first.prize) == (1, D("100.00"), D("2000.00"))
@@ -135,7 +135,7 @@ def test_split_by_score_and_only_among_active_members(world, setup):
     setup = services.load_setup(world.programme)
     _values(setup, world, whole, {world.team_a.pk: [80000, 40000, 20000], world.team_b.pk: [1, 1, 1]})
     Enrolment.objects.filter(pk=world.enrolments_a[2].pk).update(status=Enrolment.Status.WITHDRAWN)
-    first = services.team_standings(setup, world.programme, whole)[0]
+    first = selectors.team_standings(setup, world.programme, whole)[0]
     assert first.team == world.team_a and first.headcount == 2
     # Scores 100 and 50 (capped achievement): 2,000 split 2 : 1.
     assert [(e.pk, a) for e, a in first.shares] == [(world.enrolments_a[0].pk, D("1333.33")),
@@ -145,9 +145,9 @@ def test_split_by_score_and_only_among_active_members(world, setup):
 def test_tied_teams_share_their_places_and_unscored_teams_are_unranked(world, setup):
     whole = period(setup)
     _values(setup, world, whole, {world.team_a.pk: [50000] * 3, world.team_b.pk: [50000] * 3})
-    a, b = services.team_standings(setup, world.programme, whole)
+    a, b = selectors.team_standings(setup, world.programme, whole)
     assert a.rank == b.rank == 1 and a.prize == b.prize == D("1750.00")
-    empty = services.team_standings(setup, world.programme, setup.periods[0])
+    empty = selectors.team_standings(setup, world.programme, setup.periods[0])
     assert all(s.rank is None and s.prize == 0 for s in empty)
 
 
@@ -157,12 +157,12 @@ def test_award_team_prizes_fixes_them_and_again_replaces_them(world, setup):
     services.award_team_prizes(setup, world.programme, whole, world.coordinator)
     services.award_team_prizes(setup, world.programme, whole, world.coordinator)
     assert TeamPrize.objects.count() == 2 and PrizeShare.objects.count() == 6
-    credits = services.prize_and_award_credits(world.programme)
+    credits = selectors.prize_and_award_credits(world.programme)
     ((ident, label, amount),) = credits[world.enrolments_b[0].pk]
     assert ident.startswith("prize:") and amount == D("500.00") and "rank 2" in label
     Award.objects.create(programme=world.programme, enrolment=world.enrolments_b[0], period=whole, label="Sales champion",
                          amount=D("300"), created_by=world.mentor_b)
-    credits = services.prize_and_award_credits(world.programme)
+    credits = selectors.prize_and_award_credits(world.programme)
     assert [(c[1], c[2]) for c in credits[world.enrolments_b[0].pk]][0] == ("Sales champion（Whole programme）", D("300.00"))
     assert sum(a for lines in credits.values() for _i, _l, a in lines) == D("3800.00")
 
@@ -184,7 +184,7 @@ def test_score_sheet_computes_attendance_and_kpi_and_says_how(world, setup):
              services.CellInput(None, kpi(setup, "qc").pk, "93.21")]
     assert services.save_kpi_grid(setup, world.team_a, whole, cells, world.mentor_a).ok
     EnrolmentScore.objects.create(enrolment=student, obedience=D(90), learning=D(80), teamwork=D(85), exam=D(70), mentor=D(88))
-    (sheet,) = services.score_sheets(setup, world.programme, [student])
+    (sheet,) = selectors.score_sheets(setup, world.programme, [student])
     items = {i.key: i for i in sheet.items}
     # 10 scheduled (11 recorded, 1 rest), 1 approved leave: (6 + 2 × 0.5) / 9
     assert items["attendance"].score == D("77.78")
@@ -202,8 +202,8 @@ def test_score_sheet_computes_attendance_and_kpi_and_says_how(world, setup):
 
 
 def test_score_sheet_without_records_has_no_total_yet(world, setup):
-    (sheet,) = services.score_sheets(setup, world.programme, [world.enrolments_b[0]])
-    assert sheet.total is None and set(sheet.missing) == set(services.ITEMS)
+    (sheet,) = selectors.score_sheets(setup, world.programme, [world.enrolments_b[0]])
+    assert sheet.total is None and set(sheet.missing) == set(selectors.ITEMS)
     items = {i.key: i for i in sheet.items}
     assert items["attendance"].how == "No attendance recorded yet."
     assert "No KPI values" in items["kpi"].how
@@ -217,7 +217,7 @@ def test_confirmed_level_4_takes_the_student_off_duty_and_counts_against_the_bon
                                    level="cash", cash_amount=D("35.5"), description="wrong refund", reported_by=world.mentor_a)
     minor = Incident.objects.create(programme=world.programme, enrolment=world.enrolments_a[1], occurred_on=date(2020, 11, 12),
                                     level="1", description="late reply", reported_by=world.mentor_a)
-    assert services.confirmed_incidents(world.programme) == {}
+    assert selectors.confirmed_incidents(world.programme) == {}
     services.decide_incident(serious, True, world.coordinator)
     services.decide_incident(cash, True, world.coordinator, "agreed with the class teacher")
     services.decide_incident(minor, False, world.coordinator, "the customer was answered in time")
@@ -226,9 +226,9 @@ def test_confirmed_level_4_takes_the_student_off_duty_and_counts_against_the_bon
     score = EnrolmentScore.objects.get(enrolment=student)
     assert score.off_duty and score.off_duty_since == date(2020, 11, 11) and score.off_duty_incident == serious
     assert not EnrolmentScore.objects.filter(enrolment=world.enrolments_a[1]).exists()
-    assert services.confirmed_incidents(world.programme) == {
+    assert selectors.confirmed_incidents(world.programme) == {
         student.pk: [(serious.pk, date(2020, 11, 11), "4", None), (cash.pk, date(2020, 11, 12), "cash", D("35.50"))]}
-    conduct = services_settlement.gather_conduct([world.programme.pk], {})[world.programme.pk]
+    conduct = settlement_selectors.gather_conduct([world.programme.pk], {})[world.programme.pk]
     assert ("confirmed incidents", 2) in conduct.misconduct
 
 

@@ -295,10 +295,10 @@ def test_calendar_list_query_count_does_not_grow(world, client_for, django_asser
     client = client_for(world.admin)
     url = reverse("settlement:calendar_list")
     for year in (2027, 2028):
-        save_calendar_year(year, "", [DayLine(date(year, 1, 1), "元旦")], [], world.admin)
+        save_calendar_year(year=year, source="", holidays=[DayLine(date(year, 1, 1), "元旦")], working_days=[], user=world.admin)
     few = _queries(django_assert_max_num_queries, client, url)
     for year in (2029, 2030, 2031, 2032):
-        save_calendar_year(year, "", [DayLine(date(year, 1, 1), "元旦")], [], world.admin)
+        save_calendar_year(year=year, source="", holidays=[DayLine(date(year, 1, 1), "元旦")], working_days=[], user=world.admin)
     assert _queries(django_assert_max_num_queries, client, url) == few
 
 
@@ -306,7 +306,7 @@ def test_admin_edits_an_entered_year(world, client_for):
     from stipends.settlement.rules import DayLine
     from stipends.settlement.services import save_calendar_year
 
-    save_calendar_year(2027, "旧", [DayLine(date(2027, 1, 1), "元旦")], [], world.admin)
+    save_calendar_year(year=2027, source="旧", holidays=[DayLine(date(2027, 1, 1), "元旦")], working_days=[], user=world.admin)
     response = client_for(world.admin).post(reverse("settlement:calendar_year_edit", args=[2027]), {
         "source": "新", "holidays": "2027-02-08 春节\n2027-02-09 春节", "working_days": "2027-02-20"})
     assert response.status_code == 302

@@ -44,9 +44,9 @@ def people(settled_world):
 
 def test_reminder_a_few_working_days_before_goes_to_the_people_concerned(people):
     # Settlement due 2019-01-14 (Monday): three working days before is 2019-01-09.
-    assert services.send_deadline_reminders(D("2019-01-08")) == 0
+    assert services.send_deadline_reminders(today=D("2019-01-08")) == 0
     assert mail.outbox == []
-    sent = services.send_deadline_reminders(D("2019-01-09"))
+    sent = services.send_deadline_reminders(today=D("2019-01-09"))
     assert sent == 1
     message = mail.outbox[0]
     assert sorted(message.to) == ["coord@school.example", "finance@company.example"]
@@ -57,13 +57,13 @@ def test_reminder_a_few_working_days_before_goes_to_the_people_concerned(people)
 
 
 def test_the_same_reminder_is_never_sent_twice(people):
-    services.send_deadline_reminders(D("2019-01-10"))
-    services.send_deadline_reminders(D("2019-01-10"))
-    services.send_deadline_reminders(D("2019-01-11"))
+    services.send_deadline_reminders(today=D("2019-01-10"))
+    services.send_deadline_reminders(today=D("2019-01-10"))
+    services.send_deadline_reminders(today=D("2019-01-11"))
     assert len(mail.outbox) == 1
     # Once overdue, one more (and only one) reminder.
-    services.send_deadline_reminders(D("2019-01-15"))
-    services.send_deadline_reminders(D("2019-01-16"))
+    services.send_deadline_reminders(today=D("2019-01-15"))
+    services.send_deadline_reminders(today=D("2019-01-16"))
     assert len(mail.outbox) == 2
     assert set(DeadlineReminder.objects.values_list("stage", flat=True)) == {"upcoming", "overdue"}
 
@@ -71,28 +71,28 @@ def test_the_same_reminder_is_never_sent_twice(people):
 def test_done_deadlines_are_not_reminded(people):
     SettlementPayment.objects.create(programme=people.programme, paid_on=D("2019-01-08"),
                                      amount=Decimal("42900.00"), kind="settlement")
-    assert services.send_deadline_reminders(D("2019-01-10")) == 0
+    assert services.send_deadline_reminders(today=D("2019-01-10")) == 0
     assert mail.outbox == []
 
 
 def test_insurance_and_stipend_reminders(people):
     SettlementRecord.objects.update(insurance_bought_on=None, stipends_paid_on=None)
-    services.send_deadline_reminders(D("2018-10-26"))  # insurance due 10-30
+    services.send_deadline_reminders(today=D("2018-10-26"))  # insurance due 10-30
     assert [m.subject for m in mail.outbox] == [mail.outbox[0].subject]
     assert "2018-10-30" in mail.outbox[0].subject
     SettlementRecord.objects.update(insurance_bought_on=D("2018-10-29"), stipends_paid_on=D("2018-12-20"))
     mail.outbox.clear()
-    services.send_deadline_reminders(D("2018-12-27"))  # stipends due 12-30 but already paid
+    services.send_deadline_reminders(today=D("2018-12-27"))  # stipends due 12-30 but already paid
     assert mail.outbox == []
     SettlementRecord.objects.update(stipends_paid_on=None)
-    services.send_deadline_reminders(D("2018-12-27"))
+    services.send_deadline_reminders(today=D("2018-12-27"))
     assert len(mail.outbox) == 1 and "2018-12-30" in mail.outbox[0].subject
 
 
 def test_a_moved_deadline_is_reminded_again(people):
-    services.send_deadline_reminders(D("2019-01-10"))
+    services.send_deadline_reminders(today=D("2019-01-10"))
     people.programme.phases.filter(kind="practice").update(end=D("2018-12-07"))
-    services.send_deadline_reminders(D("2019-01-16"))  # settlement now due 2019-01-21
+    services.send_deadline_reminders(today=D("2019-01-16"))  # settlement now due 2019-01-21
     subjects = [m.subject for m in mail.outbox]
     assert any("2019-01-14" in s for s in subjects) and any("2019-01-21" in s for s in subjects)
 
@@ -104,7 +104,7 @@ def test_provisional_deadlines_say_so_in_the_email(world):
     world.programme.save()
     world.programme.phases.update(start=D("2027-11-01"), end=D("2027-11-30"))
     # Deposit due 10 working days (Monday–Friday assumed) before 2027-11-01.
-    services.send_deadline_reminders(D("2027-10-14"))
+    services.send_deadline_reminders(today=D("2027-10-14"))
     assert len(mail.outbox) == 1
     assert "2027-10-18" in mail.outbox[0].subject
     assert "2027" in mail.outbox[0].body and len(mail.outbox[0].body.splitlines()) == 5
@@ -121,7 +121,7 @@ def test_a_failed_send_is_not_recorded_and_is_retried(people, monkeypatch):
         raise OSError("SMTP down")
 
     monkeypatch.setattr(services, "send_mail", broken)
-    assert services.send_deadline_reminders(D("2019-01-09")) == 0
+    assert services.send_deadline_reminders(today=D("2019-01-09")) == 0
     assert not DeadlineReminder.objects.exists()
     monkeypatch.undo()
-    assert services.send_deadline_reminders(D("2019-01-10")) == 1
+    assert services.send_deadline_reminders(today=D("2019-01-10")) == 1

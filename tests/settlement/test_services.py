@@ -7,7 +7,7 @@ import pytest
 
 from programs.students.models import Enrolment
 from stipends.settlement import rules as dl
-from stipends.settlement import services
+from stipends.settlement import selectors, services
 from stipends.settlement.models import HolidayCalendarYear, SettlementPayment, SettlementRecord
 from stipends.settlement.rules import DayLine
 
@@ -15,7 +15,7 @@ D = date.fromisoformat
 
 
 def test_statement_of_the_2018_agreement(settled_world):
-    money = services.programme_money(settled_world.programme)
+    money = selectors.programme_money(settled_world.programme)
     s = money.statement
     assert s.fees_total == Decimal("52900.00")
     assert s.deposit_paid == Decimal("10000.00")
@@ -32,7 +32,7 @@ def test_statement_of_the_2018_agreement(settled_world):
 def test_settlement_payment_marks_it_settled(settled_world):
     SettlementPayment.objects.create(programme=settled_world.programme, paid_on=D("2019-01-10"),
                                      amount=Decimal("42900.00"), kind="settlement")
-    money = services.programme_money(settled_world.programme)
+    money = selectors.programme_money(settled_world.programme)
     assert money.statement.balance == Decimal("0.00")
     assert {d.kind: d for d in money.deadlines}[dl.SETTLEMENT].done_on == D("2019-01-10")
 
@@ -41,19 +41,19 @@ def test_a_dismissal_cancels_the_bonus_and_an_override_restores_it(settled_world
     Enrolment.objects.filter(pk=settled_world.enrolments_a[0].pk).update(status=Enrolment.Status.DISMISSED)
     # A voluntary withdrawal is not misconduct.
     Enrolment.objects.filter(pk=settled_world.enrolments_a[1].pk).update(status=Enrolment.Status.WITHDRAWN)
-    money = services.programme_money(settled_world.programme)
+    money = selectors.programme_money(settled_world.programme)
     assert not money.statement.bonus.due
     assert "1" in money.statement.bonus.basis
     assert money.statement.fees_total == Decimal("51900.00")
     SettlementRecord.objects.create(programme=settled_world.programme, bonus_decision="due", bonus_reason="学生已道歉，双方协商")
-    money = services.programme_money(settled_world.programme)
+    money = selectors.programme_money(settled_world.programme)
     assert money.statement.bonus.due and money.statement.bonus.overridden
     assert money.statement.fees_total == Decimal("52900.00")
 
 
 def test_a_recorded_school_breach_cancels_the_bonus(settled_world):
     SettlementRecord.objects.create(programme=settled_world.programme, school_breached=True, breach_note="实训楼断网")
-    bonus = services.programme_money(settled_world.programme).statement.bonus
+    bonus = selectors.programme_money(settled_world.programme).statement.bonus
     assert not bonus.due and "实训楼断网" in bonus.basis
 
 
@@ -65,17 +65,17 @@ def test_confirmed_incidents_of_scoring_cost_the_bonus(settled_world):
     common = {"programme": settled_world.programme, "enrolment": enrolment, "occurred_on": D("2018-11-05"),
               "level": Incident.Level.LEVEL_1, "description": "差错", "reported_by": settled_world.mentor_a}
     Incident.objects.create(status=Incident.Status.REPORTED, **common)
-    assert services.programme_money(settled_world.programme).statement.bonus.due
+    assert selectors.programme_money(settled_world.programme).statement.bonus.due
     Incident.objects.create(status=Incident.Status.CONFIRMED, **common)
     Incident.objects.create(status=Incident.Status.CONFIRMED, **common)
-    bonus = services.programme_money(settled_world.programme).statement.bonus
+    bonus = selectors.programme_money(settled_world.programme).statement.bonus
     assert not bonus.due and "已确认的差错: 2" in bonus.basis
 
 
 def test_insurance_and_stipends_done_from_the_record(settled_world):
     SettlementRecord.objects.create(programme=settled_world.programme, insurance_bought_on=D("2018-10-29"),
                                     stipends_paid_on=D("2018-12-28"))
-    deadlines = {d.kind: d for d in services.programme_money(settled_world.programme).deadlines}
+    deadlines = {d.kind: d for d in selectors.programme_money(settled_world.programme).deadlines}
     assert deadlines[dl.INSURANCE].done_on == D("2018-10-29")
     assert deadlines[dl.STIPENDS].done_on == D("2018-12-28")
 
@@ -90,26 +90,26 @@ def world_2027(world):
 
 
 def test_unknown_year_is_provisional_until_an_admin_enters_it(world_2027):
-    money = services.programme_money(world_2027.programme)
+    money = selectors.programme_money(world_2027.programme)
     deadlines = {d.kind: d for d in money.deadlines}
     assert deadlines[dl.DEPOSIT].provisional and deadlines[dl.SETTLEMENT].provisional
     assert money.provisional
-    services.save_calendar_year(2027, "国办发明电〔2026〕X号", [DayLine(D("2027-10-01"), "国庆节")], [], world_2027.admin)
+    services.save_calendar_year(year=2027, source="国办发明电〔2026〕X号", holidays=[DayLine(D("2027-10-01"), "国庆节")], working_days=[], user=world_2027.admin)
     # Settlement runs into 2028 too.
-    services.save_calendar_year(2028, "", [DayLine(D("2028-01-03"), "元旦")], [], world_2027.admin)
-    money = services.programme_money(world_2027.programme)
+    services.save_calendar_year(year=2028, source="", holidays=[DayLine(D("2028-01-03"), "元旦")], working_days=[], user=world_2027.admin)
+    money = selectors.programme_money(world_2027.programme)
     assert not money.provisional
     # 10 working days before Monday 2027-11-01 with no holiday in between.
     assert {d.kind: d for d in money.deadlines}[dl.DEPOSIT].due == D("2027-10-18")
 
 
 def test_save_calendar_year_replaces_the_days(world):
-    services.save_calendar_year(2027, "a", [DayLine(D("2027-01-01"), "元旦")], [DayLine(D("2027-02-06"), "")], world.admin)
-    services.save_calendar_year(2027, "b", [DayLine(D("2027-02-08"), "春节")], [], world.admin)
+    services.save_calendar_year(year=2027, source="a", holidays=[DayLine(D("2027-01-01"), "元旦")], working_days=[DayLine(D("2027-02-06"), "")], user=world.admin)
+    services.save_calendar_year(year=2027, source="b", holidays=[DayLine(D("2027-02-08"), "春节")], working_days=[], user=world.admin)
     entry = HolidayCalendarYear.objects.get(year=2027)
     assert entry.source == "b"
     assert [(d.day, d.kind) for d in entry.days.all()] == [(D("2027-02-08"), "holiday")]
-    calendar = services.load_work_calendar()
+    calendar = selectors.load_work_calendar()
     assert calendar.covers(D("2027-06-01"))
     assert calendar.overrides[D("2027-02-08")] is False
     assert D("2027-01-01") not in calendar.overrides

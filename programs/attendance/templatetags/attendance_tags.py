@@ -2,7 +2,7 @@
 
 from django import template
 
-from programs.attendance.services import programme_attrition
+from programs.attendance.selectors import programme_attrition
 
 register = template.Library()
 

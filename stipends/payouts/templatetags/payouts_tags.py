@@ -63,10 +63,3 @@ def line_sources(line: dict) -> str:
 def finding_label(kind: str) -> str:
     return FINDING_LABELS.get(kind, lambda: kind)()
 
-
-@register.filter
-def amount(value) -> str:
-    """4,800.00: grouped by thousands in every language, 2 places (0.00 for none)."""
-    from trainingweek.money import money
-
-    return f"{money(value or 0):,}"

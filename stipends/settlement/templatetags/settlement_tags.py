@@ -5,9 +5,8 @@ from django import template
 from django.utils import timezone
 
 from stipends.settlement import rules as dl
-from stipends.settlement import services
+from stipends.settlement import selectors
 from trainingweek.models import User
-from trainingweek.money import money
 from trainingweek.permissions import is_admin
 
 register = template.Library()
@@ -19,17 +18,9 @@ def deadlines_panel(context, programme):
     if not (is_admin(user) or user.role in (User.Role.COORDINATOR, User.Role.FINANCE)):
         return {"rows": []}
     today = timezone.localdate()
-    rows = dl.with_status(services.programme_money(programme).deadlines, today)
+    rows = dl.with_status(selectors.programme_money(programme).deadlines, today)
     return {
         "programme": programme, "rows": rows, "today": today,
         "overdue": sum(1 for r in rows if r["status"] == dl.OVERDUE),
     }
 
-
-@register.filter
-def amount(value) -> str:
-    """52,900.00 — amounts grouped by thousands in every language (as on
-    Chinese financial documents), 2 places."""
-    if value in (None, ""):
-        return ""
-    return f"{money(value):,}"
