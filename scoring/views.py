@@ -39,7 +39,6 @@ from scoring.forms import (
     TableHelper,
 )
 from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
-from scoring.tasks import class_sheets_task
 from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job, User
@@ -340,7 +339,7 @@ def class_pdf(request, pk, class_pk):
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
     school_class = get_object_or_404(programme.classes, pk=class_pk)
-    job = start_job(documents.JOB_KIND, request.user, class_sheets_task, params={
+    job = start_job(kind=documents.JOB_KIND, user=request.user, params={
         "programme": programme.pk, "school_class": school_class.pk, "language": get_language()})
     return redirect("job_detail", pk=job.pk)
 

@@ -42,7 +42,7 @@ from stipends.payouts import selectors
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import Credit, Day, Incident, Stipend, StudentPeriod, stipend_lines
 from trainingweek import spreadsheets
-from trainingweek.jobs import JobError
+from trainingweek.jobs import JobError, start_job
 from trainingweek.masking import mask_bank_card
 from trainingweek.money import ZERO, money
 
@@ -368,13 +368,10 @@ JOB_KIND = "stipends.freeze_batch"
 
 def start_freeze(batch: PayoutBatch, user, *, language: str | None = None, chunk: int | None = None):
     """Queue the freezing job of a batch (after commit) and remember it on the batch."""
-    from stipends.payouts.tasks import freeze_batch_task
-    from trainingweek.jobs import start_job
-
     params = {"batch": batch.pk, "programme": batch.programme_id, "language": language or settings.LANGUAGE_CODE}
     if chunk:
         params["chunk"] = chunk
-    job = start_job(JOB_KIND, user, freeze_batch_task, params=params)
+    job = start_job(kind=JOB_KIND, user=user, params=params)
     PayoutBatch.objects.filter(pk=batch.pk).update(job=job)
     return job
 
