@@ -74,7 +74,7 @@ def build(scale: int) -> int:
         enrolments = Enrolment.objects.bulk_create(
             Enrolment(programme=programme, student=s, school_class=school_class, team=teams[n % TEAMS])
             for n, s in enumerate(students))
-        setup = services.load_setup(programme)
+        setup = services.create_default_setup(programme=programme)
         whole = setup.sheet_period
         KpiValue.objects.bulk_create(
             (KpiValue(enrolment=e, kpi=k, period=whole, value=Decimal(rng.randint(1, 90)))

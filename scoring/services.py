@@ -39,34 +39,52 @@ TYPED_MENTOR_ITEMS = ("mentor",)
 
 
 def load_setup(programme: Programme) -> Setup:
-    """The programme's scoring set-up, creating the defaults (DESIGN "Scoring")
-    the first time anyone asks: settings with the seed's weights and prizes,
-    the default KPIs, and the periods dated from the phases. Three queries
-    once created."""
+    """The programme's scoring set-up, as recorded (three queries; writes nothing).
+
+    A programme not set up yet has no KPIs and no periods, and unsaved default
+    settings (the seed's weights and prizes); the coordinator creates the
+    defaults with :func:`create_default_setup` (the settings page's button).
+    """
     settings = ScoreSettings.objects.filter(programme=programme).select_related("sheet_period").first()
     kpis = list(programme.kpis.all())
     periods = list(programme.scoring_periods.all())
-    if settings is None or not kpis or not periods:
-        with transaction.atomic():
-            if not kpis and not KpiDefinition.objects.filter(programme=programme).exists():
-                KpiDefinition.objects.bulk_create(
-                    KpiDefinition(programme=programme, code=d.code, name=str(d.name), unit=d.unit,
-                                  direction="higher" if d.higher_is_better else "lower", level=d.level,
-                                  target=d.target, weight=d.weight, order=n)
-                    for n, d in enumerate(kpi_rules.DEFAULT_KPIS, start=1)
-                )
-            if not periods and not ScoringPeriod.objects.filter(programme=programme).exists():
-                phases = list(programme.phases.values_list("kind", "start", "end"))
-                ScoringPeriod.objects.bulk_create(
-                    ScoringPeriod(programme=programme, name=p.name, start=p.start, end=p.end, order=n)
-                    for n, p in enumerate(kpi_rules.default_periods(phases, programme.year), start=1)
-                )
-            kpis = list(programme.kpis.all())
-            periods = list(programme.scoring_periods.all())
-            if settings is None:
-                settings, _created = ScoreSettings.objects.get_or_create(
-                    programme=programme, defaults={"sheet_period": periods[-1] if periods else None})
+    if settings is None:
+        settings = ScoreSettings(programme=programme)
     return Setup(settings, kpis, periods)
+
+
+def is_set_up(setup: Setup) -> bool:
+    """Whether the programme has KPIs and periods to score with."""
+    return bool(setup.kpis and setup.periods)
+
+
+@transaction.atomic
+def create_default_setup(*, programme: Programme) -> Setup:
+    """Create what is missing of the default set-up (DESIGN "Scoring"): the
+    default KPIs, the periods dated from the programme's phases, and the
+    settings with the seed's weights and prizes. What exists is kept, so
+    running it twice creates nothing the second time."""
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)  # two clicks create one set
+    if not KpiDefinition.objects.filter(programme=programme).exists():
+        KpiDefinition.objects.bulk_create(
+            KpiDefinition(programme=programme, code=d.code, name=str(d.name), unit=d.unit,
+                          direction="higher" if d.higher_is_better else "lower", level=d.level,
+                          target=d.target, weight=d.weight, order=n)
+            for n, d in enumerate(kpi_rules.DEFAULT_KPIS, start=1)
+        )
+    if not ScoringPeriod.objects.filter(programme=programme).exists():
+        phases = list(programme.phases.values_list("kind", "start", "end"))
+        ScoringPeriod.objects.bulk_create(
+            ScoringPeriod(programme=programme, name=p.name, start=p.start, end=p.end, order=n)
+            for n, p in enumerate(kpi_rules.default_periods(phases, programme.year), start=1)
+        )
+    periods = list(programme.scoring_periods.all())
+    settings, created = ScoreSettings.objects.get_or_create(
+        programme=programme, defaults={"sheet_period": periods[-1] if periods else None})
+    if not created and settings.sheet_period_id is None and periods:
+        settings.sheet_period = periods[-1]
+        settings.save(update_fields=["sheet_period"])
+    return load_setup(programme)
 
 
 # --------------------------------------------------------------------------- KPI grid

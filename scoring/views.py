@@ -198,6 +198,8 @@ def kpi_template(request, pk):
     _require_mentor(request.user)
     setup = services.load_setup(programme)
     period = _period(request, setup)
+    if period is None:
+        raise Http404  # no scoring periods yet: nothing to fill in
     content = exports.template_workbook(setup, period, _import_enrolments(request.user, programme))
     return _download(content, f"{_('KPI values')} {period.name}.xlsx", XLSX)
 
@@ -439,7 +441,6 @@ def award_list(request, pk):
             form.save()
             messages.success(request, _("The award was added."))
             return redirect("scoring:award_list", pk=programme.pk)
-    services.load_setup(programme)  # the periods exist for the form
     awards = list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
                   .select_related("enrolment__student", "enrolment__team", "period", "created_by"))
     return render(request, "scoring/award_list.html", _context(
@@ -474,6 +475,18 @@ def settings_form(request, pk):
     return render(request, "scoring/settings.html", _context(programme, "settings", form=form, setup=setup))
 
 
+@require_POST
+def setup_defaults(request, pk):
+    """The coordinator's explicit action creating the default KPIs, periods and
+    settings (pages only read: a programme's first visit creates nothing)."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    setup = services.create_default_setup(programme=programme)
+    messages.success(request, _("The default set-up was created: %(kpis)s KPIs and %(periods)s scoring periods.") % {
+        "kpis": len(setup.kpis), "periods": len(setup.periods)})
+    return redirect("scoring:settings", pk=programme.pk)
+
+
 def _formset_page(request, programme, formset_class, queryset, title, subtab, instance_defaults):
     formset = formset_class(request.POST or None, queryset=queryset, prefix="f")
     formset.helper = TableHelper()
@@ -491,7 +504,6 @@ def kpi_setup(request, pk):
     """The programme's KPIs: code, name, unit, direction, per student or team, target, weight."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    services.load_setup(programme)
     return _formset_page(request, programme, KpiFormSet, KpiDefinition.objects.filter(programme=programme),
                          _("KPIs"), "settings", {"programme": programme})
 
@@ -500,6 +512,5 @@ def period_setup(request, pk):
     """The scoring periods (pre-sale, Double-11 day, after-sale, whole programme…)."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    services.load_setup(programme)
     return _formset_page(request, programme, PeriodFormSet, ScoringPeriod.objects.filter(programme=programme),
                          _("Scoring periods"), "settings", {"programme": programme})
