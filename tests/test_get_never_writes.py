@@ -58,7 +58,7 @@ def _walk(world, client_for, name, path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_a_get_changes_nothing_for_any_role(world_with_job, client_for, name):
+def test_a_get_changes_nothing_for_any_role(world_with_job, client_for, name):  # noqa: F811
     build, _expected = MATRIX[name]
     _walk(world_with_job, client_for, name, build(world_with_job))
 
