@@ -81,7 +81,7 @@ def dashboard(request, pk):
     """Team KPI table of a period (headcount, each KPI's team figure,
     composite, rank) with bars comparing the teams per KPI."""
     programme = get_programme(request.user, pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = _period(request, setup)
     standings = selectors.team_standings(setup, programme, period)
     charts = []
@@ -102,7 +102,7 @@ def dashboard(request, pk):
 def ranking(request, pk):
     """Teams ranked on the KPI composite with their prizes and each member's share."""
     programme = get_programme(request.user, pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = _period(request, setup)
     standings = selectors.team_standings(setup, programme, period)
     fixed = list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
@@ -116,7 +116,7 @@ def award_prizes(request, pk):
     """The coordinator fixes the period's team prizes from the current ranking."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = setup.period(request.POST.get("period"))
     if period is None:
         raise Http404
@@ -132,7 +132,7 @@ def award_prizes(request, pk):
 def kpi_index(request, pk):
     """The teams the user may see × the periods, each a link to its grid."""
     programme = get_programme(request.user, pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     teams = list(visible_teams(request.user, programme).annotate(n=Count("enrolments")))
     return render(request, "scoring/kpi_index.html", _context(
         programme, "kpi", setup=setup, teams=teams, can_import=is_mentor(request.user)))
@@ -153,7 +153,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
     KPI, the team's own values below; saved in one request, all or nothing."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = setup.period(period_pk)
     if period is None:
         raise Http404
@@ -196,7 +196,7 @@ def kpi_template(request, pk):
     """The Excel template of a period for the user's students, prefilled."""
     programme = get_programme(request.user, pk)
     _require_mentor(request.user)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = _period(request, setup)
     if period is None:
         raise Http404  # no scoring periods yet: nothing to fill in
@@ -208,7 +208,7 @@ def kpi_import(request, pk):
     """Upload a filled template: every row is checked, nothing is written unless all are good."""
     programme = get_programme(request.user, pk)
     _require_mentor(request.user)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     form = KpiImportForm(request.POST or None, request.FILES or None, periods=programme.scoring_periods.all(),
                          initial={"period": setup.sheet_period})
     result = None
@@ -270,7 +270,7 @@ def class_sheets(request, pk, class_pk):
         if not errors:
             messages.success(request, _("The school's scores were saved."))
             return redirect("scoring:class_sheets", pk=programme.pk, class_pk=school_class.pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_SCHOOL_ITEMS, request.POST if errors else None, errors)
     jobs = Job.objects.filter(kind=documents.JOB_KIND, params__programme=programme.pk,
@@ -297,7 +297,7 @@ def team_sheets(request, pk, team_pk):
         if not errors:
             messages.success(request, _("Your evaluations were saved."))
             return redirect("scoring:team_sheets", pk=programme.pk, team_pk=team.pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_MENTOR_ITEMS, request.POST if errors else None, errors)
     notes = selectors.typed_scores(enrolments)
@@ -320,7 +320,7 @@ def _student(request, pk, enrolment_pk) -> tuple[Programme, Enrolment]:
 def student_sheet(request, pk, enrolment_pk):
     """One student's score sheet, each computed item saying how, with incidents and awards."""
     programme, enrolment = _student(request, pk, enrolment_pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     incidents = list(enrolment.incidents.select_related("reported_by", "decided_by"))
     credits = selectors.prize_and_award_credits(programme).get(enrolment.pk, [])
@@ -330,7 +330,7 @@ def student_sheet(request, pk, enrolment_pk):
 
 def student_pdf(request, pk, enrolment_pk):
     programme, enrolment = _student(request, pk, enrolment_pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     return _download(documents.student_pdf(programme, sheet), documents.filename(enrolment), "application/pdf")
 
@@ -466,7 +466,7 @@ def settings_form(request, pk):
     """Weights of the score sheet (adding up to 100), team prizes and their split."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     form = ScoreSettingsForm(request.POST or None, instance=setup.settings)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -43,10 +43,10 @@ def test_defaults_are_created_once(world, setup):
 
 
 def test_reading_the_setup_of_a_programme_never_set_up_creates_nothing(world):
-    setup = services.load_setup(world.programme)
+    setup = selectors.load_setup(world.programme)
     assert (setup.kpis, setup.periods, setup.settings.pk) == ([], [], None)
     assert setup.settings.prizes() == [D("2000.00"), D("1500.00"), D("1000.00"), D("500.00")]  # the defaults
-    assert not services.is_set_up(setup)
+    assert not selectors.is_set_up(setup)
     assert not KpiDefinition.objects.exists() and not ScoringPeriod.objects.exists()
     assert not ScoreSettings.objects.exists()
 
@@ -149,7 +149,7 @@ def test_ranking_prizes_and_the_cent_exact_split(world, setup):
 def test_split_by_score_and_only_among_active_members(world, setup):
     whole = period(setup)
     ScoreSettings.objects.filter(pk=setup.settings.pk).update(prize_split="score")
-    setup = services.load_setup(world.programme)
+    setup = selectors.load_setup(world.programme)
     _values(setup, world, whole, {world.team_a.pk: [80000, 40000, 20000], world.team_b.pk: [1, 1, 1]})
     Enrolment.objects.filter(pk=world.enrolments_a[2].pk).update(status=Enrolment.Status.WITHDRAWN)
     first = selectors.team_standings(setup, world.programme, whole)[0]
