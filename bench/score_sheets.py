@@ -74,7 +74,7 @@ def build(scale: int) -> int:
         enrolments = Enrolment.objects.bulk_create(
             Enrolment(programme=programme, student=s, school_class=school_class, team=teams[n % TEAMS])
             for n, s in enumerate(students))
-        setup = services.load_setup(programme)
+        setup = services.create_default_setup(programme=programme)
         whole = setup.sheet_period
         KpiValue.objects.bulk_create(
             (KpiValue(enrolment=e, kpi=k, period=whole, value=Decimal(rng.randint(1, 90)))
@@ -96,14 +96,14 @@ def load(programme_id: int, part: int | None = None, parts: int = 1):
     """The programme and the score sheets of the class (or of one part of it)."""
     from programs.agreements.models import Programme
     from programs.students.models import Enrolment
-    from scoring import selectors, services
+    from scoring import selectors
 
     programme = Programme.objects.select_related("agreement__school", "agreement__company").get(pk=programme_id)
     enrolments = list(Enrolment.objects.filter(programme=programme).select_related("student", "team", "school_class")
                       .order_by("student__student_number"))
     if part is not None:
         enrolments = enrolments[part::parts]
-    return programme, selectors.score_sheets(services.load_setup(programme), programme, enrolments)
+    return programme, selectors.score_sheets(selectors.load_setup(programme), programme, enrolments)
 
 
 def ours(programme_id: int, part: int | None = None, parts: int = 1) -> tuple[int, int]:

@@ -39,7 +39,7 @@ def build(context: dict, log=print) -> None:
         log(f"演示评分数据已存在：{programme}")
         return
     rng = random.Random(1111)
-    setup = services.load_setup(programme)
+    setup = services.create_default_setup(programme=programme)
     coordinator = context.get("coordinator")
     mentors = context.get("mentors") or []
     periods = [p for p in setup.periods if p.start and p.start == p.end] + [setup.sheet_period]  # Double-11 day, whole

@@ -19,7 +19,7 @@ from pypdf import PdfReader, PdfWriter
 
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment
-from scoring import selectors, services
+from scoring import selectors
 from trainingweek.jobs import JobError
 from trainingweek.pdf import render_pdf, render_pdf_with_anchors
 
@@ -91,7 +91,7 @@ def build_class_pdfs(job) -> dict:
     if school_class is None:
         raise JobError(_("The class no longer exists."))
     with translation.override(params.get("language") or None):
-        setup = services.load_setup(programme)
+        setup = selectors.load_setup(programme)
         enrolments = list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
                           .order_by("student__student_number"))
         if not enrolments:

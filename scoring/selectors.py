@@ -70,6 +70,26 @@ class Setup:
         return next((p for p in self.periods if str(p.pk) == str(pk)), None)
 
 
+def load_setup(programme: Programme) -> Setup:
+    """The programme's scoring set-up, as recorded (three queries; writes nothing).
+
+    A programme not set up yet has no KPIs and no periods, and unsaved default
+    settings (the seed's weights and prizes); the coordinator creates the
+    defaults with :func:`scoring.services.create_default_setup` (the settings page's button).
+    """
+    settings = ScoreSettings.objects.filter(programme=programme).select_related("sheet_period").first()
+    kpis = list(programme.kpis.all())
+    periods = list(programme.scoring_periods.all())
+    if settings is None:
+        settings = ScoreSettings(programme=programme)
+    return Setup(settings, kpis, periods)
+
+
+def is_set_up(setup: Setup) -> bool:
+    """Whether the programme has KPIs and periods to score with."""
+    return bool(setup.kpis and setup.periods)
+
+
 
 
 @dataclass

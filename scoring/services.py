@@ -29,7 +29,7 @@ from scoring.models import (
     TeamPrize,
 )
 from scoring.rules import SCHOOL_ITEMS
-from scoring.selectors import Setup, team_standings
+from scoring.selectors import Setup, load_setup, team_standings
 
 TYPED_SCHOOL_ITEMS = SCHOOL_ITEMS
 TYPED_MENTOR_ITEMS = ("mentor",)
@@ -38,35 +38,33 @@ TYPED_MENTOR_ITEMS = ("mentor",)
 # --------------------------------------------------------------------------- set-up
 
 
-def load_setup(programme: Programme) -> Setup:
-    """The programme's scoring set-up, creating the defaults (DESIGN "Scoring")
-    the first time anyone asks: settings with the seed's weights and prizes,
-    the default KPIs, and the periods dated from the phases. Three queries
-    once created."""
-    settings = ScoreSettings.objects.filter(programme=programme).select_related("sheet_period").first()
-    kpis = list(programme.kpis.all())
+@transaction.atomic
+def create_default_setup(*, programme: Programme) -> Setup:
+    """Create what is missing of the default set-up (DESIGN "Scoring"): the
+    default KPIs, the periods dated from the programme's phases, and the
+    settings with the seed's weights and prizes. What exists is kept, so
+    running it twice creates nothing the second time."""
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)  # two clicks create one set
+    if not KpiDefinition.objects.filter(programme=programme).exists():
+        KpiDefinition.objects.bulk_create(
+            KpiDefinition(programme=programme, code=d.code, name=str(d.name), unit=d.unit,
+                          direction="higher" if d.higher_is_better else "lower", level=d.level,
+                          target=d.target, weight=d.weight, order=n)
+            for n, d in enumerate(kpi_rules.DEFAULT_KPIS, start=1)
+        )
+    if not ScoringPeriod.objects.filter(programme=programme).exists():
+        phases = list(programme.phases.values_list("kind", "start", "end"))
+        ScoringPeriod.objects.bulk_create(
+            ScoringPeriod(programme=programme, name=p.name, start=p.start, end=p.end, order=n)
+            for n, p in enumerate(kpi_rules.default_periods(phases, programme.year), start=1)
+        )
     periods = list(programme.scoring_periods.all())
-    if settings is None or not kpis or not periods:
-        with transaction.atomic():
-            if not kpis and not KpiDefinition.objects.filter(programme=programme).exists():
-                KpiDefinition.objects.bulk_create(
-                    KpiDefinition(programme=programme, code=d.code, name=str(d.name), unit=d.unit,
-                                  direction="higher" if d.higher_is_better else "lower", level=d.level,
-                                  target=d.target, weight=d.weight, order=n)
-                    for n, d in enumerate(kpi_rules.DEFAULT_KPIS, start=1)
-                )
-            if not periods and not ScoringPeriod.objects.filter(programme=programme).exists():
-                phases = list(programme.phases.values_list("kind", "start", "end"))
-                ScoringPeriod.objects.bulk_create(
-                    ScoringPeriod(programme=programme, name=p.name, start=p.start, end=p.end, order=n)
-                    for n, p in enumerate(kpi_rules.default_periods(phases, programme.year), start=1)
-                )
-            kpis = list(programme.kpis.all())
-            periods = list(programme.scoring_periods.all())
-            if settings is None:
-                settings, _created = ScoreSettings.objects.get_or_create(
-                    programme=programme, defaults={"sheet_period": periods[-1] if periods else None})
-    return Setup(settings, kpis, periods)
+    settings, created = ScoreSettings.objects.get_or_create(
+        programme=programme, defaults={"sheet_period": periods[-1] if periods else None})
+    if not created and settings.sheet_period_id is None and periods:
+        settings.sheet_period = periods[-1]
+        settings.save(update_fields=["sheet_period"])
+    return load_setup(programme)
 
 
 # --------------------------------------------------------------------------- KPI grid

@@ -1,12 +1,10 @@
-"""Celery tasks of the scoring app: thin wrappers around services."""
+"""Background jobs of the scoring app (registered when the app is ready)."""
 
-from celery import shared_task
-
-from scoring.documents import build_class_pdfs
-from trainingweek.jobs import execute_job
+from scoring import documents
+from trainingweek.jobs import register_job_kind
 
 
-@shared_task(name="scoring.class_sheets")
-def class_sheets_task(job_id: int) -> None:
+@register_job_kind(documents.JOB_KIND)
+def class_sheets(job) -> dict:
     """Build a class's score sheets: one merged PDF and a ZIP of per-student PDFs."""
-    execute_job(job_id, build_class_pdfs)
+    return documents.build_class_pdfs(job)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/awards/", views.award_list, name="award_list"),
     path("<int:pk>/awards/<int:award_pk>/delete/", views.award_delete, name="award_delete"),
     path("<int:pk>/settings/", views.settings_form, name="settings"),
+    path("<int:pk>/settings/defaults/", views.setup_defaults, name="setup_defaults"),
     path("<int:pk>/settings/kpis/", views.kpi_setup, name="kpi_setup"),
     path("<int:pk>/settings/periods/", views.period_setup, name="period_setup"),
 ]

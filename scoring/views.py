@@ -39,7 +39,6 @@ from scoring.forms import (
     TableHelper,
 )
 from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
-from scoring.tasks import class_sheets_task
 from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job, User
@@ -82,7 +81,7 @@ def dashboard(request, pk):
     """Team KPI table of a period (headcount, each KPI's team figure,
     composite, rank) with bars comparing the teams per KPI."""
     programme = get_programme(request.user, pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = _period(request, setup)
     standings = selectors.team_standings(setup, programme, period)
     charts = []
@@ -103,7 +102,7 @@ def dashboard(request, pk):
 def ranking(request, pk):
     """Teams ranked on the KPI composite with their prizes and each member's share."""
     programme = get_programme(request.user, pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = _period(request, setup)
     standings = selectors.team_standings(setup, programme, period)
     fixed = list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
@@ -117,7 +116,7 @@ def award_prizes(request, pk):
     """The coordinator fixes the period's team prizes from the current ranking."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = setup.period(request.POST.get("period"))
     if period is None:
         raise Http404
@@ -133,7 +132,7 @@ def award_prizes(request, pk):
 def kpi_index(request, pk):
     """The teams the user may see × the periods, each a link to its grid."""
     programme = get_programme(request.user, pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     teams = list(visible_teams(request.user, programme).annotate(n=Count("enrolments")))
     return render(request, "scoring/kpi_index.html", _context(
         programme, "kpi", setup=setup, teams=teams, can_import=is_mentor(request.user)))
@@ -154,7 +153,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
     KPI, the team's own values below; saved in one request, all or nothing."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = setup.period(period_pk)
     if period is None:
         raise Http404
@@ -197,8 +196,10 @@ def kpi_template(request, pk):
     """The Excel template of a period for the user's students, prefilled."""
     programme = get_programme(request.user, pk)
     _require_mentor(request.user)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     period = _period(request, setup)
+    if period is None:
+        raise Http404  # no scoring periods yet: nothing to fill in
     content = exports.template_workbook(setup, period, _import_enrolments(request.user, programme))
     return _download(content, f"{_('KPI values')} {period.name}.xlsx", XLSX)
 
@@ -207,7 +208,7 @@ def kpi_import(request, pk):
     """Upload a filled template: every row is checked, nothing is written unless all are good."""
     programme = get_programme(request.user, pk)
     _require_mentor(request.user)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     form = KpiImportForm(request.POST or None, request.FILES or None, periods=programme.scoring_periods.all(),
                          initial={"period": setup.sheet_period})
     result = None
@@ -269,7 +270,7 @@ def class_sheets(request, pk, class_pk):
         if not errors:
             messages.success(request, _("The school's scores were saved."))
             return redirect("scoring:class_sheets", pk=programme.pk, class_pk=school_class.pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_SCHOOL_ITEMS, request.POST if errors else None, errors)
     jobs = Job.objects.filter(kind=documents.JOB_KIND, params__programme=programme.pk,
@@ -296,7 +297,7 @@ def team_sheets(request, pk, team_pk):
         if not errors:
             messages.success(request, _("Your evaluations were saved."))
             return redirect("scoring:team_sheets", pk=programme.pk, team_pk=team.pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_MENTOR_ITEMS, request.POST if errors else None, errors)
     notes = selectors.typed_scores(enrolments)
@@ -319,7 +320,7 @@ def _student(request, pk, enrolment_pk) -> tuple[Programme, Enrolment]:
 def student_sheet(request, pk, enrolment_pk):
     """One student's score sheet, each computed item saying how, with incidents and awards."""
     programme, enrolment = _student(request, pk, enrolment_pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     incidents = list(enrolment.incidents.select_related("reported_by", "decided_by"))
     credits = selectors.prize_and_award_credits(programme).get(enrolment.pk, [])
@@ -329,7 +330,7 @@ def student_sheet(request, pk, enrolment_pk):
 
 def student_pdf(request, pk, enrolment_pk):
     programme, enrolment = _student(request, pk, enrolment_pk)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     return _download(documents.student_pdf(programme, sheet), documents.filename(enrolment), "application/pdf")
 
@@ -340,7 +341,7 @@ def class_pdf(request, pk, class_pk):
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
     school_class = get_object_or_404(programme.classes, pk=class_pk)
-    job = start_job(documents.JOB_KIND, request.user, class_sheets_task, params={
+    job = start_job(kind=documents.JOB_KIND, user=request.user, params={
         "programme": programme.pk, "school_class": school_class.pk, "language": get_language()})
     return redirect("job_detail", pk=job.pk)
 
@@ -440,7 +441,6 @@ def award_list(request, pk):
             form.save()
             messages.success(request, _("The award was added."))
             return redirect("scoring:award_list", pk=programme.pk)
-    services.load_setup(programme)  # the periods exist for the form
     awards = list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
                   .select_related("enrolment__student", "enrolment__team", "period", "created_by"))
     return render(request, "scoring/award_list.html", _context(
@@ -466,13 +466,25 @@ def settings_form(request, pk):
     """Weights of the score sheet (adding up to 100), team prizes and their split."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    setup = services.load_setup(programme)
+    setup = selectors.load_setup(programme)
     form = ScoreSettingsForm(request.POST or None, instance=setup.settings)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The scoring settings were saved."))
         return redirect("scoring:settings", pk=programme.pk)
     return render(request, "scoring/settings.html", _context(programme, "settings", form=form, setup=setup))
+
+
+@require_POST
+def setup_defaults(request, pk):
+    """The coordinator's explicit action creating the default KPIs, periods and
+    settings (pages only read: a programme's first visit creates nothing)."""
+    programme = get_programme(request.user, pk)
+    require_manage(request.user, programme)
+    setup = services.create_default_setup(programme=programme)
+    messages.success(request, _("The default set-up was created: %(kpis)s KPIs and %(periods)s scoring periods.") % {
+        "kpis": len(setup.kpis), "periods": len(setup.periods)})
+    return redirect("scoring:settings", pk=programme.pk)
 
 
 def _formset_page(request, programme, formset_class, queryset, title, subtab, instance_defaults):
@@ -492,7 +504,6 @@ def kpi_setup(request, pk):
     """The programme's KPIs: code, name, unit, direction, per student or team, target, weight."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    services.load_setup(programme)
     return _formset_page(request, programme, KpiFormSet, KpiDefinition.objects.filter(programme=programme),
                          _("KPIs"), "settings", {"programme": programme})
 
@@ -501,6 +512,5 @@ def period_setup(request, pk):
     """The scoring periods (pre-sale, Double-11 day, after-sale, whole programme…)."""
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
-    services.load_setup(programme)
     return _formset_page(request, programme, PeriodFormSet, ScoringPeriod.objects.filter(programme=programme),
                          _("Scoring periods"), "settings", {"programme": programme})

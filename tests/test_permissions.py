@@ -159,6 +159,7 @@ MATRIX = {
     "scoring:award_list": (lambda w: f"/scoring/{w.programme.pk}/awards/", _row()),
     "scoring:award_delete": (lambda w: f"/scoring/{w.programme.pk}/awards/{w.award.pk}/delete/", POST_ONLY),
     "scoring:settings": (lambda w: f"/scoring/{w.programme.pk}/settings/", SETUP_ONLY),
+    "scoring:setup_defaults": (lambda w: f"/scoring/{w.programme.pk}/settings/defaults/", POST_ONLY),
     "scoring:kpi_setup": (lambda w: f"/scoring/{w.programme.pk}/settings/kpis/", SETUP_ONLY),
     "scoring:period_setup": (lambda w: f"/scoring/{w.programme.pk}/settings/periods/", SETUP_ONLY),
     # Stipends and payouts (issue 5)
@@ -174,6 +175,7 @@ MATRIX = {
     "stipends:batch_refresh": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/refresh/", POST_ONLY),
     "stipends:batch_delete": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/delete/", POST_ONLY),
     "stipends:bank_file": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank.xlsx", FINANCE_ONLY),
+    "stipends:batch_mark_sent": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/sent/", POST_ONLY),
     "stipends:register": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/register/{w.class_a.pk}.xlsx",
                           FINANCE_ONLY),
     "stipends:signoff_xlsx": (
@@ -223,7 +225,7 @@ def world_with_job(world, tmp_path):
         programme=world.programme, enrolment=world.enrolments_a[1], kind=Departure.Kind.WITHDRAWAL, last_day=date(2020, 11, 1),
         reason="家中有事", requested_by=world.coordinator)
     # Scoring: the default set-up, a reported incident, an award and a finished class-PDF job.
-    world.period = scoring_services.load_setup(world.programme).periods[-1]
+    world.period = scoring_services.create_default_setup(programme=world.programme).periods[-1]
     world.incident = Incident.objects.create(
         programme=world.programme, enrolment=world.enrolments_a[0], occurred_on=date(2020, 11, 11), level="1",
         description="回复超时", reported_by=world.mentor_a)

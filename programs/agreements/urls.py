@@ -5,12 +5,10 @@ from django.urls import path
 from programs.agreements import views
 
 urlpatterns = [
-    path("", views.programme_list, name="programme_list"),
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/new/", views.agreement_form, name="agreement_create"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
     path("agreements/<int:pk>/edit/", views.agreement_form, name="agreement_edit"),
     path("agreements/<int:agreement_pk>/programmes/new/", views.programme_form, name="programme_create"),
-    path("<int:pk>/", views.programme_detail, name="programme_detail"),
     path("<int:pk>/edit/", views.programme_form, name="programme_edit"),
 ]

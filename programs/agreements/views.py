@@ -1,10 +1,11 @@
 """Agreements (合作协议): list, record, edit, read.
 
-Programmes (实训项目) with their phases.
+Recording and editing programmes (实训项目) with their phases; the programme
+list and page show classes, teams and enrolments, so they live in
+``programs.students.views``.
 """
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,10 +17,7 @@ from programs.agreements.permissions import (
     require_manage,
     require_role,
     visible_agreements,
-    visible_programmes,
 )
-from programs.students.models import Enrolment
-from programs.students.permissions import visible_teams
 from trainingweek.models import User
 
 
@@ -50,32 +48,6 @@ def agreement_form(request, pk=None):
         messages.success(request, _("The agreement was saved."))
         return redirect("programs:agreement_detail", pk=agreement.pk)
     return render(request, "programs/agreement_form.html", {"form": form, "agreement": agreement})
-
-
-def programme_list(request):
-    programmes = visible_programmes(request.user).annotate(
-        enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE), distinct=True)
-    )
-    return render(request, "programs/programme_list.html", {
-        "programmes": programmes, "can_manage": can_manage(request.user),
-    })
-
-
-def programme_detail(request, pk):
-    programme = get_programme(request.user, pk)
-    teams = visible_teams(request.user, programme).prefetch_related("mentors").annotate(
-        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
-    )
-    classes = programme.classes.annotate(
-        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
-    )
-    return render(request, "programs/programme_detail.html", {
-        "programme": programme,
-        "phases": programme.phases.all(),
-        "classes": classes,
-        "teams": teams,
-        "can_manage": can_manage(request.user, programme),
-    })
 
 
 def programme_form(request, agreement_pk=None, pk=None):

@@ -7,3 +7,6 @@ class StudentsConfig(AppConfig):
     label = "students"
     verbose_name = _("Students and classes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs.students import tasks  # noqa: F401  (registers the app's job kinds)

@@ -5,7 +5,7 @@ The import reads and checks rows with the pure module ``programs.imports``;
 this module gathers what the database already holds in three queries and
 writes the outcome in one transaction with bulk statements. A file above
 ``settings.IMPORT_BACKGROUND_ROWS`` rows runs as a background job
-(``programs.tasks``) through the very same :func:`run_import`.
+(kind ``student_import``, registered in ``tasks.py``) through the very same :func:`run_import`.
 """
 
 import logging
@@ -89,10 +89,8 @@ def start_import(programme: Programme, user, upload, sheet: imports.Sheet) -> tu
     if len(sheet.rows) <= settings.IMPORT_BACKGROUND_ROWS:
         run_import(record, sheet)
         return record, None
-    from programs.students.tasks import import_students_task
-
     with transaction.atomic():
-        job = start_job(JOB_KIND, user, import_students_task, input_file=upload, params={
+        job = start_job(kind=JOB_KIND, user=user, input_file=upload, params={
             "import_id": record.pk, "language": translation.get_language() or settings.LANGUAGE_CODE,
         })
         StudentImport.objects.filter(pk=record.pk).update(job=job)

@@ -1,10 +1,10 @@
-from celery import shared_task
+"""Background jobs of the students app (registered when the app is ready)."""
 
-from programs.students.services import run_import_job
-from trainingweek.jobs import execute_job
+from programs.students import services
+from trainingweek.jobs import register_job_kind
 
 
-@shared_task(name="programs.import_students")
-def import_students_task(job_id: int) -> None:
-    """Import a long student list stored on the job (see services_students)."""
-    execute_job(job_id, run_import_job)
+@register_job_kind(services.JOB_KIND)
+def import_students(job) -> dict:
+    """Import a long student list stored on the job (see services.run_import_job)."""
+    return services.run_import_job(job)

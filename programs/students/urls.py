@@ -5,6 +5,8 @@ from django.urls import path
 from programs.students import views
 
 urlpatterns = [
+    path("", views.programme_list, name="programme_list"),
+    path("<int:pk>/", views.programme_detail, name="programme_detail"),
     path("<int:pk>/enrolments/", views.enrolment_list, name="enrolment_list"),
     path("<int:pk>/enrolments/<int:enrolment_pk>/", views.enrolment_detail, name="enrolment_detail"),
     path("<int:pk>/enrolments/<int:enrolment_pk>/reveal/", views.enrolment_reveal, name="enrolment_reveal"),

@@ -1,4 +1,6 @@
-"""Classes and teams of a programme, mentors and group leaders.
+"""The programme list and a programme's page (its classes and teams).
+
+Classes and teams of a programme, mentors and group leaders.
 
 The enrolment list of a programme, with masked personal data.
 
@@ -12,7 +14,7 @@ from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +22,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.agreements.permissions import can_manage, get_programme, require_manage
+from programs.agreements.permissions import (
+    can_manage,
+    get_programme,
+    require_manage,
+    visible_programmes,
+)
 from programs.students import imports, services
 from programs.students import services as services_students
 from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
@@ -30,6 +37,32 @@ from trainingweek.forms import upload_limits
 
 # About one group leader per ten students (DESIGN.md): more is flagged.
 GROUP_SIZE_WARNING = 12
+
+
+def programme_list(request):
+    programmes = visible_programmes(request.user).annotate(
+        enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE), distinct=True)
+    )
+    return render(request, "programs/programme_list.html", {
+        "programmes": programmes, "can_manage": can_manage(request.user),
+    })
+
+
+def programme_detail(request, pk):
+    programme = get_programme(request.user, pk)
+    teams = visible_teams(request.user, programme).prefetch_related("mentors").annotate(
+        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
+    )
+    classes = programme.classes.annotate(
+        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
+    )
+    return render(request, "programs/programme_detail.html", {
+        "programme": programme,
+        "phases": programme.phases.all(),
+        "classes": classes,
+        "teams": teams,
+        "can_manage": can_manage(request.user, programme),
+    })
 
 
 def edit_programme_item(request, programme_pk, pk, *, items: str, form_class, saved: str, titles: tuple,

@@ -7,3 +7,6 @@ class PayoutsConfig(AppConfig):
     label = "payouts"
     verbose_name = _("Stipend payouts")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from stipends.payouts import tasks  # noqa: F401  (registers the app's job kinds)

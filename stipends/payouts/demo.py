@@ -30,7 +30,7 @@ def build(context: dict, log=print) -> None:
     if maker is None:
         return
     rng = random.Random(1212)
-    services.rate_card(programme)
+    services.ensure_rate_card(programme=programme)
     ids = list(Enrolment.objects.filter(programme=programme).order_by("pk").values_list("pk", flat=True))
     support = set(rng.sample(ids, min(2, len(ids))))
     profiles = []

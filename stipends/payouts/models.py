@@ -133,7 +133,7 @@ class StipendProfile(models.Model):
 
 class PayoutBatch(models.Model):
     """A payout run: draft (computed and frozen) → approved by a second
-    finance user → exported (bank file downloaded) → reconciled (the bank's
+    finance user → exported (finance marked its bank file as sent to the bank) → reconciled (the bank's
     result uploaded). A follow-up batch retries only failed items."""
 
     class State(models.TextChoices):

@@ -632,3 +632,51 @@ def labour_per_payment_tax(table: TaxTable, *, pay: Decimal) -> TaxResult:
     bracket = table.bracket_for(income)
     tax = money(max(ZERO, income * bracket.rate - bracket.quick_deduction))
     return TaxResult(tax, money(income), bracket.rate, bracket.quick_deduction, table.key)
+
+
+# --------------------------------------------------------------------------- when the stipends were paid
+@dataclass(frozen=True)
+class ReconciledBatch:
+    """A reconciled payout batch as plain values: its class (None: the whole
+    programme), the last day its records reach (its "records up to" day, else
+    the day it was computed) and the day the bank's result was applied."""
+
+    school_class_id: int | None
+    records_to: date
+    reconciled_on: date
+
+
+def stipends_paid_on(*, class_ids: Iterable[int], batches: Iterable[ReconciledBatch], outstanding: int,
+                     programme_end: date | None) -> date | None:
+    """The day a programme's stipends count as paid, or None while they are not.
+
+    They are paid once (1) every class with students is covered by a reconciled
+    batch — of the whole programme or of that class — whose records reach the
+    programme's last day (so nothing earned later is left out), and (2) no
+    transfer is outstanding (``outstanding``: items of approved or exported
+    batches still waiting for the bank, failed items not yet paid by a
+    retry). The day is then the last reconciliation of the programme's
+    batches: the day the bank confirmed the last of the money.
+
+    >>> end = date(2018, 11, 30)
+    >>> full = ReconciledBatch(None, date(2018, 12, 10), date(2018, 12, 20))
+    >>> stipends_paid_on(class_ids=[1, 2], batches=[full], outstanding=0, programme_end=end)
+    datetime.date(2018, 12, 20)
+    >>> stipends_paid_on(class_ids=[1, 2], batches=[full], outstanding=1, programme_end=end) is None
+    True
+    >>> early = ReconciledBatch(None, date(2018, 11, 15), date(2018, 11, 20))
+    >>> stipends_paid_on(class_ids=[1], batches=[early], outstanding=0, programme_end=end) is None
+    True
+    >>> one_class = ReconciledBatch(1, date(2018, 12, 1), date(2018, 12, 5))
+    >>> stipends_paid_on(class_ids=[1, 2], batches=[one_class], outstanding=0, programme_end=end) is None
+    True
+    """
+    batches = list(batches)
+    classes = set(class_ids)
+    if not classes or not batches or outstanding:
+        return None
+    covering = [b for b in batches if programme_end is None or b.records_to >= programme_end]
+    if not any(b.school_class_id is None for b in covering):
+        if not classes <= {b.school_class_id for b in covering}:
+            return None
+    return max(b.reconciled_on for b in batches)

@@ -42,7 +42,7 @@ from stipends.payouts import selectors
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import Credit, Day, Incident, Stipend, StudentPeriod, stipend_lines
 from trainingweek import spreadsheets
-from trainingweek.jobs import JobError
+from trainingweek.jobs import JobError, start_job
 from trainingweek.masking import mask_bank_card
 from trainingweek.money import ZERO, money
 
@@ -71,7 +71,14 @@ class PayoutError(Exception):
 
 # --------------------------------------------------------------------------- rate card and profiles
 def rate_card(programme: Programme) -> RateCard:
-    """The programme's rate card, created from the defaults on first use."""
+    """The programme's rate card as saved, else the defaults (unsaved). Reads only:
+    the card is saved by its form, or by :func:`ensure_rate_card` when a batch is built."""
+    return RateCard.objects.filter(programme=programme).first() or RateCard(programme=programme)
+
+
+def ensure_rate_card(*, programme: Programme) -> RateCard:
+    """The programme's rate card row, saved with the defaults if there was none
+    (a batch locks and records the card it was computed with)."""
     card, _created = RateCard.objects.get_or_create(programme=programme)
     return card
 
@@ -322,7 +329,7 @@ def freeze_batch(batch_id: int, report: Callable[[int, int], None] | None = None
         raise PayoutError(_("A follow-up batch holds failed items only; it is not computed."))
     if batch.state != PayoutBatch.State.DRAFT:
         raise PayoutError(_("Only a draft batch can be computed."))
-    card_row = rate_card(batch.programme)
+    card_row = ensure_rate_card(programme=batch.programme)
     if not batch.tax_method:
         batch.tax_method = card_row.tax_method
         PayoutBatch.objects.filter(pk=batch.pk).update(tax_method=batch.tax_method)
@@ -368,13 +375,10 @@ JOB_KIND = "stipends.freeze_batch"
 
 def start_freeze(batch: PayoutBatch, user, *, language: str | None = None, chunk: int | None = None):
     """Queue the freezing job of a batch (after commit) and remember it on the batch."""
-    from stipends.payouts.tasks import freeze_batch_task
-    from trainingweek.jobs import start_job
-
     params = {"batch": batch.pk, "programme": batch.programme_id, "language": language or settings.LANGUAGE_CODE}
     if chunk:
         params["chunk"] = chunk
-    job = start_job(JOB_KIND, user, freeze_batch_task, params=params)
+    job = start_job(kind=JOB_KIND, user=user, params=params)
     PayoutBatch.objects.filter(pk=batch.pk).update(job=job)
     return job
 
@@ -459,11 +463,17 @@ def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
                 .order_by("school_class__name", "enrolment__student__student_number", "pk"))
 
 
-def mark_exported(batch: PayoutBatch) -> None:
-    """Move an approved batch to exported (its bank file was downloaded); any other state is left as it is."""
-    PayoutBatch.objects.filter(pk=batch.pk, state=PayoutBatch.State.APPROVED).update(
+@transaction.atomic
+def mark_sent_to_bank(*, batch: PayoutBatch) -> PayoutBatch:
+    """Finance's explicit step: the approved batch's bank file went to the bank
+    (state "exported"); from then on the bank's result can be uploaded.
+    Downloading the bank file changes nothing. Refuses any other state."""
+    updated = PayoutBatch.objects.filter(pk=batch.pk, state=PayoutBatch.State.APPROVED).update(
         state=PayoutBatch.State.EXPORTED, exported_at=timezone.now())
     batch.refresh_from_db()
+    if not updated:
+        raise PayoutError(_("Only an approved batch can be marked as sent to the bank."))
+    return batch
 
 
 # --------------------------------------------------------------------------- reconciliation

@@ -1,12 +1,10 @@
-"""Celery tasks of the stipends app: thin wrappers around services."""
+"""Background jobs of the payouts app (registered when the app is ready)."""
 
-from celery import shared_task
-
-from stipends.payouts.services import freeze_batch_job
-from trainingweek.jobs import execute_job
+from stipends.payouts import services
+from trainingweek.jobs import register_job_kind
 
 
-@shared_task(name="stipends.freeze_batch")
-def freeze_batch_task(job_id: int) -> None:
+@register_job_kind(services.JOB_KIND)
+def freeze_batch(job) -> dict:
     """Compute and freeze a payout batch (idempotent: safe to run again)."""
-    execute_job(job_id, freeze_batch_job)
+    return services.freeze_batch_job(job)

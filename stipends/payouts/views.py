@@ -279,7 +279,8 @@ def _approved(batch: PayoutBatch) -> None:
 
 
 def bank_file(request, pk, batch_pk):
-    """The bulk-transfer sheet; the first download marks the batch exported."""
+    """The bulk-transfer sheet. Downloading only logs the personal-data export;
+    finance marks the batch as sent to the bank with its own button (a POST)."""
     programme, batch = _batch(request, pk, batch_pk)
     _approved(batch)
     items = services.payable_items(batch) if batch.state != PayoutBatch.State.RECONCILED else list(
@@ -287,9 +288,21 @@ def bank_file(request, pk, batch_pk):
         .order_by("school_class__name", "enrolment__student__student_number", "pk"))
     content = documents.bank_file(items)
     _log_export(request, batch, _("bank file"), "bank_card", len(items))
-    services.mark_exported(batch)
     name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
     return _download(content, f"{name}.xlsx", XLSX)
+
+
+@require_POST
+def batch_mark_sent(request, pk, batch_pk):
+    """Finance records that the approved batch's bank file was sent to the bank."""
+    programme, batch = _batch(request, pk, batch_pk)
+    try:
+        services.mark_sent_to_bank(batch=batch)
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The batch is marked as sent to the bank; upload the bank's result when it comes."))
+    return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
 
 
 def _file_name(what: str, school_class, batch: PayoutBatch, extension: str) -> str:

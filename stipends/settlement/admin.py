@@ -65,7 +65,7 @@ class SettlementPaymentAdmin(admin.ModelAdmin):
 
 @admin.register(SettlementRecord)
 class SettlementRecordAdmin(admin.ModelAdmin):
-    list_display = ["programme", "school_breached", "bonus_decision", "insurance_bought_on", "stipends_paid_on"]
+    list_display = ["programme", "school_breached", "bonus_decision", "insurance_bought_on"]
     list_select_related = ["programme"]
 
 

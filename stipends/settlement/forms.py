@@ -101,8 +101,8 @@ class SettlementRecordForm(forms.ModelForm):
     class Meta:
         model = SettlementRecord
         fields = ["school_breached", "breach_note", "bonus_decision", "bonus_reason",
-                  "insurance_bought_on", "stipends_paid_on"]
-        widgets = {"insurance_bought_on": DATE_WIDGET, "stipends_paid_on": DATE_WIDGET}
+                  "insurance_bought_on"]
+        widgets = {"insurance_bought_on": DATE_WIDGET}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

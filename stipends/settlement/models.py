@@ -137,7 +137,6 @@ class SettlementRecord(models.Model):
     bonus_decision = models.CharField(_("Good-conduct bonus"), max_length=10, choices=Bonus.choices, default=Bonus.RULE)
     bonus_reason = models.CharField(_("Reason for deciding by hand"), max_length=300, blank=True)
     insurance_bought_on = models.DateField(_("Accident insurance bought on"), null=True, blank=True)
-    stipends_paid_on = models.DateField(_("Stipends paid on"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Updated by"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

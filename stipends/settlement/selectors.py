@@ -4,7 +4,11 @@ fixed number of queries). No writes.
 
 :func:`gather_conduct` collects what the good-conduct bonus depends on:
 dismissals and scoring's confirmed incidents, read directly (settlement is the
-top layer, so no registry is needed).
+top layer, so no registry is needed). The stipend deadline is done on the day
+payouts' records say the stipends were paid
+(:func:`stipends.payouts.selectors.stipends_paid_on`: every class covered by a
+reconciled batch reaching the programme's last day, nothing outstanding, the
+day of the last reconciliation); nobody types that date.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.utils.translation import gettext as _
 from programs.agreements.models import Phase, Programme
 from programs.students.models import Enrolment
 from scoring.selectors import conduct_source
+from stipends.payouts import selectors as payout_selectors
 from stipends.settlement import rules as dl
 from stipends.settlement.models import (
     HolidayCalendarDay,
@@ -151,6 +156,8 @@ def gather(programmes: Iterable[Programme], calendar: WorkCalendar | None = None
     for payment in SettlementPayment.objects.filter(programme__in=ids).select_related("recorded_by"):
         payments[payment.programme_id].append(payment)
     conduct = gather_conduct(ids, records)
+    stipends_paid = payout_selectors.stipends_paid_on(
+        {pid: max((e for _k, _s, e in phases[pid]), default=None) for pid in ids})
 
     result = {}
     for programme in programmes:
@@ -179,7 +186,7 @@ def gather(programmes: Iterable[Programme], calendar: WorkCalendar | None = None
             dl.DEPOSIT: deposit_paid_on(payment_ins, agreement.deposit_amount),
             dl.SETTLEMENT: settled_on(payment_ins, statement.fees_total),
             dl.INSURANCE: record.insurance_bought_on if record else None,
-            dl.STIPENDS: record.stipends_paid_on if record else None,
+            dl.STIPENDS: stipends_paid[pid],
         }
         terms = dl.Terms(
             agreement.deposit_due_working_days, agreement.settlement_due_working_days,

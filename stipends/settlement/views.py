@@ -5,7 +5,7 @@ and the holiday calendar for administrators.
 Coordinators of the school and finance of the company see a programme's
 settlement; mentors do not (403), other organisations get 404. Coordinators
 record the school's rooms; finance records payments and the settlement facts
-(breach, bonus decision, insurance, stipends paid).
+(breach, bonus decision, insurance); the stipends' payment date comes from the payout batches.
 """
 
 from django.contrib import messages
@@ -171,7 +171,7 @@ def record_form(request, programme_pk):
         messages.success(request, _("The settlement record was saved."))
         return redirect("settlement:settlement_deadlines", pk=programme.pk)
     return render(request, "programs/settlement_form.html", {
-        "form": form, "programme": programme, "title": _("Breach, bonus, insurance and stipends"),
+        "form": form, "programme": programme, "title": _("Breach, bonus and insurance"),
     })
 
 

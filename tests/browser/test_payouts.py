@@ -54,6 +54,10 @@ def test_batch_approval_bank_file_result_and_follow_up(world, page, login, tmp_p
     assert len(transfers) == 6 and rows[-1][0] == "合计 6 笔"
     failing = world.enrolments_b[1]
     assert failing.student.bank_card in {r[0] for r in transfers}
+    page.reload()
+    expect(page.get_by_test_id("batch-state")).to_have_attribute("data-state", "approved")  # downloading changes nothing
+    page.get_by_test_id("mark-sent").click()
+    expect(page.get_by_test_id("batch-state")).to_have_attribute("data-state", "exported")
 
     # The bank's result: one transfer failed.
     result = Workbook()

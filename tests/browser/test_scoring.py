@@ -10,7 +10,7 @@ from scoring.models import KpiValue
 
 
 def test_mentor_enters_kpi_values_and_the_ranking_updates(world, page, login):
-    setup = services.load_setup(world.programme)
+    setup = services.create_default_setup(programme=world.programme)
     whole = setup.periods[-1]
     sales = next(k for k in setup.kpis if k.code == "sales")
     conversion = next(k for k in setup.kpis if k.code == "conversion")

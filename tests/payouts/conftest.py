@@ -97,5 +97,5 @@ def bank_rows(batch, fail=(), reason="账户已冻结"):
 def approved_exported(world, finance2):
     batch = frozen_batch(world)
     services.approve_batch(batch, finance2, confirmed=True)
-    services.mark_exported(batch)
+    services.mark_sent_to_bank(batch=batch)
     return batch

@@ -76,7 +76,36 @@ def test_bank_file_has_text_accounts_a_control_total_and_is_logged(worked, finan
     assert PersonalDataAccess.objects.count() == before + 1
     assert (log.user, log.action, log.record_count, log.fields) == (worked.finance, "export", 6, "bank_card")
     batch.refresh_from_db()
-    assert batch.state == "exported"
+    assert batch.state == "approved" and batch.exported_at is None  # a download changes nothing
+
+
+def test_finance_marks_the_batch_as_sent_to_the_bank_with_a_post(worked, finance2, client_for):
+    batch = _approved(worked, finance2)
+    client = client_for(worked.finance)
+    detail = url("batch_detail", worked, batch.pk)
+    page = client.get(detail).content.decode()
+    assert 'data-testid="mark-sent"' in page and 'data-testid="upload-result-link"' not in page
+    assert client.get(url("batch_mark_sent", worked, batch.pk)).status_code == 405
+    response = client.post(url("batch_mark_sent", worked, batch.pk))
+    assert response.status_code == 302 and response["Location"] == detail
+    batch.refresh_from_db()
+    assert batch.state == "exported" and batch.exported_at is not None
+    page = client.get(detail).content.decode()
+    assert 'data-testid="mark-sent"' not in page and 'data-testid="upload-result-link"' in page
+    # Twice is refused with the reason, and the first time stays recorded.
+    first = batch.exported_at
+    page = client.post(url("batch_mark_sent", worked, batch.pk), follow=True).content.decode()
+    assert "Only an approved batch can be marked as sent to the bank." in page
+    batch.refresh_from_db()
+    assert batch.exported_at == first
+
+
+def test_only_finance_marks_a_batch_as_sent(worked, finance2, client_for):
+    batch = _approved(worked, finance2)
+    for user in (worked.coordinator, worked.mentor_a):
+        assert client_for(user).post(url("batch_mark_sent", worked, batch.pk)).status_code == 403
+    batch.refresh_from_db()
+    assert batch.state == "approved"
 
 
 def test_user_text_starting_with_formula_characters_is_written_as_text(worked, finance2, client_for):
@@ -154,7 +183,7 @@ def test_downloads_wait_for_approval(worked, client_for):
 
 def test_result_upload_page_reconciles_or_lists_every_bad_row(worked, finance2, client_for):
     batch = _approved(worked, finance2)
-    services.mark_exported(batch)
+    services.mark_sent_to_bank(batch=batch)
     client = client_for(worked.finance)
     response = client.post(url("result_upload", worked, batch.pk),
                            {"file": SimpleUploadedFile("x.xlsx", b"not excel")})

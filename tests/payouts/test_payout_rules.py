@@ -1,5 +1,6 @@
 """Worked examples for the pure payout rules: adjustments, internship
-months, pre-approval findings, reading and matching the bank's result."""
+months, pre-approval findings, reading and matching the bank's result, and
+when a programme's stipends count as paid."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from stipends.payouts import rules as payout_rules
 from stipends.payouts.rules import (
     CheckItem,
     Credit,
@@ -199,3 +201,41 @@ def test_batch_checks_use_the_one_bank_card_rule(account):
     kinds = {f.kind for f in batch_findings([item(1, account=account)])}
     assert ("bad_account" in kinds) == (not card.ok)
     assert ("luhn" in kinds) == (card.ok and bool(card.warnings))
+
+
+# --------------------------------------------------------------------------- when the stipends were paid
+END = date(2018, 11, 30)
+
+
+def _batch(class_id, records_to, reconciled_on):
+    return payout_rules.ReconciledBatch(class_id, date.fromisoformat(records_to), date.fromisoformat(reconciled_on))
+
+
+def test_stipends_are_paid_on_the_last_reconciliation_once_everything_is_covered():
+    batches = [_batch(None, "2018-12-10", "2018-12-20"), _batch(None, "2018-11-15", "2018-11-20")]
+    assert payout_rules.stipends_paid_on(class_ids=[1, 2], batches=batches, outstanding=0,
+                                         programme_end=END) == date(2018, 12, 20)
+    follow_up = _batch(None, "2018-12-10", "2018-12-27")
+    assert payout_rules.stipends_paid_on(class_ids=[1, 2], batches=[*batches, follow_up], outstanding=0,
+                                         programme_end=END) == date(2018, 12, 27)
+
+
+@pytest.mark.parametrize(("class_ids", "batches", "outstanding"), [
+    ([1], [], 0),  # nothing reconciled
+    ([], [("None", "2018-12-10", "2018-12-20")], 0),  # no students
+    ([1], [("None", "2018-12-10", "2018-12-20")], 1),  # a transfer still outstanding
+    ([1], [("None", "2018-11-29", "2018-12-02")], 0),  # records end before the programme does
+    ([1, 2], [("1", "2018-12-10", "2018-12-20")], 0),  # class 2 not covered
+])
+def test_stipends_stay_open(class_ids, batches, outstanding):
+    plain = [_batch(None if c == "None" else int(c), r, d) for c, r, d in batches]
+    assert payout_rules.stipends_paid_on(class_ids=class_ids, batches=plain, outstanding=outstanding,
+                                         programme_end=END) is None
+
+
+def test_class_batches_together_cover_the_programme():
+    batches = [_batch(1, "2018-12-01", "2018-12-05"), _batch(2, "2018-12-03", "2018-12-09")]
+    assert payout_rules.stipends_paid_on(class_ids=[1, 2], batches=batches, outstanding=0,
+                                         programme_end=END) == date(2018, 12, 9)
+    assert payout_rules.stipends_paid_on(class_ids=[1, 2], batches=batches, outstanding=0,
+                                         programme_end=None) == date(2018, 12, 9)

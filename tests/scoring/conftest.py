@@ -12,8 +12,8 @@ def _english(english_ui):
 
 @pytest.fixture
 def setup(world):
-    """The defaults, created on demand: 9 KPIs (QC and negative reviews per team), 4 periods."""
-    return services.load_setup(world.programme)
+    """The defaults, created by the coordinator's action: 9 KPIs (QC and negative reviews per team), 4 periods."""
+    return services.create_default_setup(programme=world.programme)
 
 
 def kpi(setup, code):

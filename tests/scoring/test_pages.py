@@ -292,3 +292,31 @@ def test_fixing_prizes_on_the_ranking_page(world, setup, client_for):
     response = client_for(world.coordinator).post(url, {"period": whole.pk}, follow=True)
     assert response.status_code == 200 and TeamPrize.objects.get().amount == D("2000.00")
     assert 'data-testid="fixed-prizes"' in response.content.decode()
+
+
+def test_a_programme_without_set_up_offers_the_defaults_and_a_post_creates_them(world, client_for):
+    """No GET creates the defaults: the coordinator's button does (once)."""
+    client = client_for(world.coordinator)
+    settings_url = reverse("scoring:settings", args=[world.programme.pk])
+    page = client.get(settings_url).content.decode()
+    assert 'data-testid="setup-defaults"' in page
+    assert 'data-testid="scoring-not-set-up"' in client.get(
+        reverse("scoring:dashboard", args=[world.programme.pk])).content.decode()
+    assert not KpiDefinition.objects.exists() and not ScoreSettings.objects.exists()
+    defaults_url = reverse("scoring:setup_defaults", args=[world.programme.pk])
+    assert client.get(defaults_url).status_code == 405
+    assert client_for(world.mentor_a).post(defaults_url).status_code == 403
+    assert not KpiDefinition.objects.exists()
+    response = client.post(defaults_url)
+    assert response.status_code == 302 and response["Location"] == settings_url
+    assert KpiDefinition.objects.filter(programme=world.programme).count() == 9
+    assert world.programme.scoring_periods.count() == 4 and ScoreSettings.objects.count() == 1
+    client.post(defaults_url)  # a second click creates nothing more
+    assert KpiDefinition.objects.count() == 9 and world.programme.scoring_periods.count() == 4
+    assert 'data-testid="setup-defaults"' not in client.get(settings_url).content.decode()
+    assert 'data-testid="scoring-not-set-up"' not in client.get(
+        reverse("scoring:dashboard", args=[world.programme.pk])).content.decode()
+
+
+def test_the_kpi_template_of_a_programme_without_periods_is_not_found(world, client_for):
+    assert client_for(world.mentor_a).get(reverse("scoring:kpi_template", args=[world.programme.pk])).status_code == 404

@@ -36,10 +36,27 @@ def test_defaults_are_created_once(world, setup):
     assert (whole.start, whole.end) == (date(2020, 10, 26), date(2020, 11, 10))  # the world's practice phase
     assert setup.sheet_period == whole
     assert setup.settings.prizes() == [D("2000.00"), D("1500.00"), D("1000.00"), D("500.00")]
-    again = services.load_setup(world.programme)
+    again = services.create_default_setup(programme=world.programme)
     assert len(again.kpis) == 9 and len(again.periods) == 4
     assert KpiDefinition.objects.count() == 9 and ScoringPeriod.objects.count() == 4
     assert ScoreSettings.objects.count() == 1
+
+
+def test_reading_the_setup_of_a_programme_never_set_up_creates_nothing(world):
+    setup = selectors.load_setup(world.programme)
+    assert (setup.kpis, setup.periods, setup.settings.pk) == ([], [], None)
+    assert setup.settings.prizes() == [D("2000.00"), D("1500.00"), D("1000.00"), D("500.00")]  # the defaults
+    assert not selectors.is_set_up(setup)
+    assert not KpiDefinition.objects.exists() and not ScoringPeriod.objects.exists()
+    assert not ScoreSettings.objects.exists()
+
+
+def test_the_defaults_keep_what_the_coordinator_recorded(world):
+    KpiDefinition.objects.create(programme=world.programme, code="own", name="自定义", unit="count", level="student",
+                                 target=D("1"), weight=D("100"), order=1)
+    setup = services.create_default_setup(programme=world.programme)
+    assert [k.code for k in setup.kpis] == ["own"] and len(setup.periods) == 4
+    assert setup.sheet_period == setup.periods[-1]
 
 
 @pytest.mark.parametrize(("raw", "unit", "expected"), [
@@ -132,7 +149,7 @@ def test_ranking_prizes_and_the_cent_exact_split(world, setup):
 def test_split_by_score_and_only_among_active_members(world, setup):
     whole = period(setup)
     ScoreSettings.objects.filter(pk=setup.settings.pk).update(prize_split="score")
-    setup = services.load_setup(world.programme)
+    setup = selectors.load_setup(world.programme)
     _values(setup, world, whole, {world.team_a.pk: [80000, 40000, 20000], world.team_b.pk: [1, 1, 1]})
     Enrolment.objects.filter(pk=world.enrolments_a[2].pk).update(status=Enrolment.Status.WITHDRAWN)
     first = selectors.team_standings(setup, world.programme, whole)[0]

@@ -98,6 +98,8 @@ def real_worker(transactional_db, settings, tmp_path):
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
                         f"{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": redis_url,
+        # The worker listens on the very broker this process sends to (and purges).
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_SETTINGS_MODULE": "trainingweek.settings",

@@ -56,9 +56,9 @@ def test_a_file_with_a_bad_row_imports_nothing_on_the_worker_and_lists_it(real_w
 @pytest.mark.django_db
 def test_a_job_that_cannot_be_queued_fails_with_the_reason(world, client_for, settings):
     settings.IMPORT_BACKGROUND_ROWS = 5
-    from programs.students import tasks
+    from trainingweek import jobs
 
-    with mock.patch.object(tasks.import_students_task, "delay", side_effect=ConnectionError("broker down")):
+    with mock.patch.object(jobs.run_job, "delay", side_effect=ConnectionError("broker down")):
         with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, **kw: fn()):
             _upload(client_for(world.coordinator), world.programme, student_rows(8, start=7000))
     job = Job.objects.get()

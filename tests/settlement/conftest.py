@@ -32,3 +32,41 @@ def settled_world(world):
     SettlementPayment.objects.create(programme=programme, paid_on=date(2018, 8, 17), amount=Decimal("10000"),
                                      kind=SettlementPayment.Kind.DEPOSIT, note="定金")
     return world
+
+
+def reconciled_batch(world, *, reconciled_on: date, up_to: date | None = None, computed_on: date | None = None,
+                     school_class=None, follow_up_of=None):
+    """A payout batch of ``world.programme`` as payouts leaves it once the
+    bank's result was applied on ``reconciled_on`` (made by one finance user,
+    approved by another)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from stipends.payouts.models import PayoutBatch
+    from tests.factories import UserFactory
+    from trainingweek.models import User
+
+    maker = UserFactory(role=User.Role.FINANCE, organisation=world.company)
+
+    def at(day):
+        return timezone.make_aware(datetime.combine(day, time(15, 0)))
+
+    computed_on = computed_on or reconciled_on
+    return PayoutBatch.objects.create(
+        programme=world.programme, school_class=school_class, up_to=up_to, pay_on=reconciled_on,
+        state=PayoutBatch.State.RECONCILED, created_by=maker, computed_at=at(computed_on),
+        approved_by=world.finance, approved_at=at(computed_on), exported_at=at(computed_on),
+        reconciled_at=at(reconciled_on), follow_up_of=follow_up_of)
+
+
+def payout_item(batch, enrolment, *, status, retry_of=None):
+    """One transferred item of ``batch`` (100.00 net) with the bank's outcome."""
+    from stipends.payouts.models import PayoutItem
+
+    money = Decimal("100.00")
+    return PayoutItem.objects.create(
+        batch=batch, enrolment=enrolment, school_class=enrolment.school_class, name=enrolment.student.name,
+        account_name=enrolment.student.name, earned=money, liability=Decimal("0"), gross=money, tax=Decimal("0"),
+        net=money, payment_key=f"{batch.programme_id}:{enrolment.pk}:1", status=status, retry_of=retry_of,
+        settled_at=batch.reconciled_at)

@@ -340,3 +340,19 @@ def test_django_admin_rejects_a_day_outside_the_year(world, client_for):
     })
     assert response.status_code == 302
     assert HolidayCalendarYear.objects.get().updated_by == world.admin
+
+
+def test_the_deadlines_page_shows_the_stipends_done_on_the_reconciliation_day(settled_world, client_for):
+    from tests.settlement.conftest import reconciled_batch
+
+    w = settled_world
+    url = reverse("settlement:settlement_deadlines", args=[w.programme.pk])
+    html = client_for(w.finance).get(url).content.decode()
+    assert 'data-testid="deadline-stipends" data-status="done"' not in html
+    reconciled_batch(w, reconciled_on=date(2018, 12, 20), computed_on=date(2018, 12, 10))
+    html = client_for(w.finance).get(url).content.decode()
+    row = html[html.index('data-testid="deadline-stipends"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-status="done"' in row and "2018-12-20" in row
+    record_form = client_for(w.finance).get(reverse("settlement:settlement_record", args=[w.programme.pk]))
+    assert 'name="stipends_paid_on"' not in record_form.content.decode()

@@ -8,10 +8,12 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 
+from stipends.payouts.models import PayoutBatch
 from stipends.settlement import services
 from stipends.settlement.models import DeadlineReminder, SettlementPayment, SettlementRecord
 from stipends.settlement.tasks import send_deadline_reminders
 from tests.factories import UserFactory
+from tests.settlement.conftest import reconciled_batch
 from trainingweek.celery import app
 from trainingweek.models import User
 
@@ -36,9 +38,9 @@ def people(settled_world):
     UserFactory(username="coord_no_mail", role=User.Role.COORDINATOR, organisation=w.school, email="")
     UserFactory(username="gone", role=User.Role.FINANCE, organisation=w.company, email="gone@company.example",
                 is_active=False)
-    # Insurance and stipends are done; the deposit is paid (settled_world).
-    SettlementRecord.objects.create(programme=w.programme, insurance_bought_on=D("2018-10-29"),
-                                    stipends_paid_on=D("2018-12-20"))
+    # Insurance and stipends are done (the payout batch reconciled); the deposit is paid (settled_world).
+    SettlementRecord.objects.create(programme=w.programme, insurance_bought_on=D("2018-10-29"))
+    reconciled_batch(w, reconciled_on=D("2018-12-20"), computed_on=D("2018-12-10"))
     return w
 
 
@@ -76,15 +78,17 @@ def test_done_deadlines_are_not_reminded(people):
 
 
 def test_insurance_and_stipend_reminders(people):
-    SettlementRecord.objects.update(insurance_bought_on=None, stipends_paid_on=None)
+    SettlementRecord.objects.update(insurance_bought_on=None)
+    PayoutBatch.objects.all().delete()
     services.send_deadline_reminders(today=D("2018-10-26"))  # insurance due 10-30
     assert [m.subject for m in mail.outbox] == [mail.outbox[0].subject]
     assert "2018-10-30" in mail.outbox[0].subject
-    SettlementRecord.objects.update(insurance_bought_on=D("2018-10-29"), stipends_paid_on=D("2018-12-20"))
+    SettlementRecord.objects.update(insurance_bought_on=D("2018-10-29"))
+    reconciled_batch(people, reconciled_on=D("2018-12-20"), computed_on=D("2018-12-10"))
     mail.outbox.clear()
     services.send_deadline_reminders(today=D("2018-12-27"))  # stipends due 12-30 but already paid
     assert mail.outbox == []
-    SettlementRecord.objects.update(stipends_paid_on=None)
+    PayoutBatch.objects.all().delete()
     services.send_deadline_reminders(today=D("2018-12-27"))
     assert len(mail.outbox) == 1 and "2018-12-30" in mail.outbox[0].subject
 

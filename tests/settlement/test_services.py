@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 
 from programs.students.models import Enrolment
+from stipends.payouts.models import PayoutBatch, PayoutItem
 from stipends.settlement import rules as dl
 from stipends.settlement import selectors, services
 from stipends.settlement.models import HolidayCalendarYear, SettlementPayment, SettlementRecord
 from stipends.settlement.rules import DayLine
+from tests.settlement.conftest import payout_item, reconciled_batch
 
 D = date.fromisoformat
 
@@ -72,12 +74,69 @@ def test_confirmed_incidents_of_scoring_cost_the_bonus(settled_world):
     assert not bonus.due and "已确认的差错: 2" in bonus.basis
 
 
-def test_insurance_and_stipends_done_from_the_record(settled_world):
-    SettlementRecord.objects.create(programme=settled_world.programme, insurance_bought_on=D("2018-10-29"),
-                                    stipends_paid_on=D("2018-12-28"))
+def test_insurance_done_from_the_record(settled_world):
+    SettlementRecord.objects.create(programme=settled_world.programme, insurance_bought_on=D("2018-10-29"))
     deadlines = {d.kind: d for d in selectors.programme_money(settled_world.programme).deadlines}
     assert deadlines[dl.INSURANCE].done_on == D("2018-10-29")
-    assert deadlines[dl.STIPENDS].done_on == D("2018-12-28")
+
+
+def _stipends(world):
+    return {d.kind: d for d in selectors.programme_money(world.programme).deadlines}[dl.STIPENDS]
+
+
+def test_stipends_are_open_while_no_batch_was_reconciled(settled_world):
+    deadline = _stipends(settled_world)
+    assert deadline.done_on is None and deadline.due == D("2018-12-30")
+
+
+def test_stipends_are_paid_on_the_day_the_batch_was_reconciled(settled_world):
+    """Settlement reads payouts' records directly: nobody types the date."""
+    reconciled_batch(settled_world, reconciled_on=D("2018-12-20"), computed_on=D("2018-12-10"))
+    assert _stipends(settled_world).done_on == D("2018-12-20")
+
+
+def test_a_batch_whose_records_end_before_the_programme_does_not_count(settled_world):
+    reconciled_batch(settled_world, reconciled_on=D("2018-11-25"), up_to=D("2018-11-20"))
+    assert _stipends(settled_world).done_on is None
+    reconciled_batch(settled_world, reconciled_on=D("2018-12-21"), up_to=D("2018-11-30"))
+    assert _stipends(settled_world).done_on == D("2018-12-21")
+
+
+def test_class_batches_count_once_every_class_is_covered(settled_world):
+    w = settled_world
+    reconciled_batch(w, reconciled_on=D("2018-12-18"), school_class=w.class_a, computed_on=D("2018-12-05"))
+    assert _stipends(w).done_on is None
+    reconciled_batch(w, reconciled_on=D("2018-12-22"), school_class=w.class_b, computed_on=D("2018-12-05"))
+    assert _stipends(w).done_on == D("2018-12-22")
+
+
+def test_a_failed_transfer_keeps_the_stipends_open_until_its_retry_is_paid(settled_world):
+    w = settled_world
+    batch = reconciled_batch(w, reconciled_on=D("2018-12-20"), computed_on=D("2018-12-10"))
+    payout_item(batch, w.enrolments_a[0], status="paid")
+    failed = payout_item(batch, w.enrolments_a[1], status="failed")
+    assert _stipends(w).done_on is None
+    follow_up = reconciled_batch(w, reconciled_on=D("2018-12-27"), computed_on=D("2018-12-24"), follow_up_of=batch)
+    retry = payout_item(follow_up, w.enrolments_a[1], status="failed", retry_of=failed)
+    assert _stipends(w).done_on is None  # the retry failed too
+    PayoutItem.objects.filter(pk=retry.pk).update(status="paid")
+    assert _stipends(w).done_on == D("2018-12-27")
+
+
+def test_a_batch_still_at_the_bank_keeps_the_stipends_open(settled_world):
+    w = settled_world
+    reconciled_batch(w, reconciled_on=D("2018-12-20"), computed_on=D("2018-12-10"))
+    exported = reconciled_batch(w, reconciled_on=D("2018-12-21"), computed_on=D("2018-12-21"))
+    PayoutBatch.objects.filter(pk=exported.pk).update(state="exported", reconciled_at=None)
+    payout_item(exported, w.enrolments_b[0], status="pending")
+    assert _stipends(w).done_on is None
+
+
+def test_the_record_form_has_no_hand_typed_stipend_date():
+    from stipends.settlement.forms import SettlementRecordForm
+
+    assert "stipends_paid_on" not in SettlementRecordForm().fields
+    assert not any(f.name == "stipends_paid_on" for f in SettlementRecord._meta.get_fields())
 
 
 @pytest.fixture
