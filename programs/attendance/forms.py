@@ -48,4 +48,4 @@ class DecisionForm(forms.Form):
 
 
 class OnlineHoursImportForm(forms.Form):
-    file = UploadField(label=_("CSV file from the customer-service platform"))
+    file = UploadField(label=_("Export from the customer-service platform (.csv or .xlsx)"), accept=ACCEPT_TABLE)
