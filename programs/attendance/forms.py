@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from programs.students.models import Enrolment
-from trainingweek.forms import DATE_WIDGET, UploadField
+from trainingweek.forms import ACCEPT_TABLE, DATE_WIDGET, UploadField
 
 
 class LeaveRequestForm(forms.Form):
