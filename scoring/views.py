@@ -217,7 +217,7 @@ def kpi_import(request, pk):
         result = imports.import_kpi_values(setup, period, form.cleaned_data["file"].read(),
                                          _import_enrolments(request.user, programme), request.user)
         if result.ok:
-            messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.written, "period": period.name})
+            messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.counts["written"], "period": period.name})
             return redirect("scoring:kpi_index", pk=programme.pk)
     return render(request, "scoring/kpi_import.html", _context(
         programme, "kpi", form=form, result=result, **upload_limits()))
