@@ -351,16 +351,11 @@ def result_upload(request, pk, batch_pk):
     form = ResultUploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        try:
-            result = services.reconcile(batch, form.cleaned_data["file"].read())
-        except services.PayoutError as exc:
-            errors = [str(exc)]
-        else:
-            if result.ok:
-                messages.success(request, _("Reconciled: %(paid)s paid, %(failed)s failed.") % {
-                    "paid": result.paid, "failed": result.failed})
-                return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
-            errors = result.errors
+        result = services.reconcile(batch, form.cleaned_data["file"].read())
+        if result.ok:
+            messages.success(request, _("Reconciled: %(paid)s paid, %(failed)s failed.") % result.counts)
+            return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+        errors = result.errors
     return render(request, "stipends/result_upload.html", _context(
         programme, "overview", batch=batch, form=form, errors=errors, **upload_limits()))
 
