@@ -18,7 +18,15 @@ from scoring import rules as kpi_rules
 from scoring.models import KpiValue, ScoringPeriod
 from scoring.selectors import Setup
 from scoring.services import upsert_values
-from trainingweek.imports import XLSX, Column, Formatted, Importer, ImportFileError, ImportResult, identifier
+from trainingweek.imports import (
+    XLSX,
+    Column,
+    Formatted,
+    Importer,
+    ImportFileError,
+    ImportResult,
+    identifier,
+)
 
 
 def header(kpi) -> str:
