@@ -118,6 +118,10 @@ class ExportColumn:
     kind: str = TEXT
     number_format: str | None = None
     style: Mapping[str, Any] = field(default_factory=dict)
+    # The whole column's format in Excel, for cells people type into later
+    # (a template: "@" keeps typed ID numbers as text).
+    column_format: str | None = None
+    header_style: Mapping[str, Any] = field(default_factory=dict)  # this column's header cell (e.g. a red font)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -143,6 +147,9 @@ class Sheet:
     title_rows: Sequence[Sequence[Any]] = ()
     footer: Iterable[Sequence[Any]] = ()
     header_style: Mapping[str, Any] = field(default_factory=dict)
+    hidden: bool = False  # e.g. a template's list of choices
+    # openpyxl DataValidation objects (drop-down lists), with their ranges added.
+    validations: Sequence[Any] = ()
 
     @property
     def header_row(self) -> int:
@@ -158,12 +165,19 @@ class Sheet:
         # Widths and panes go before the first row: a write-only sheet
         # streams its XML, and <cols>/<sheetViews> come before the data.
         for index, column in enumerate(self.columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = column.width
+            dimension = ws.column_dimensions[get_column_letter(index)]
+            dimension.width = column.width
+            if column.column_format:
+                dimension.number_format = column.column_format
         ws.freeze_panes = f"A{self.first_data_row}"
+        if self.hidden:
+            ws.sheet_state = "hidden"
+        for validation in self.validations:
+            ws.data_validations.append(validation)
         for values in self.title_rows:
             ws.append([_cell(ws, v, None, None, {}, {}) for v in values])
-        ws.append([_cell(ws, Styled(str(c.label), bold=True, **self.header_style), TEXT, None, {}, {})
-                   for c in self.columns])
+        ws.append([_cell(ws, Styled(str(c.label), bold=True, **{**self.header_style, **c.header_style}), TEXT, None,
+                         {}, {}) for c in self.columns])
         number = self.header_row
         for values in self.rows:
             number += 1
