@@ -42,7 +42,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
@@ -303,3 +303,12 @@ def file_response(content: bytes, filename: str, content_type: str, *, as_attach
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     """A download of an .xlsx file made by :func:`workbook_bytes`."""
     return file_response(content, filename, XLSX_CONTENT_TYPE)
+
+
+def stored_file_response(handle, filename: str) -> FileResponse:
+    """A download of a stored file (a job's result), streamed from the open
+    binary ``handle``, with the same name handling and cache rules as
+    :func:`file_response`."""
+    response = FileResponse(handle, as_attachment=True, filename=safe_filename(filename))
+    patch_cache_control(response, private=True, no_store=True)
+    return response

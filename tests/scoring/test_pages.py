@@ -104,6 +104,7 @@ def test_template_lists_the_mentors_students_and_imports_back(world, setup, clie
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0][:4] == ["Student no.", "Name", "Team", "Sales [sales]"]
     assert {r[0] for r in rows[1:]} == {e.student.student_number for e in world.enrolments_a}  # own team only
+    assert ws.freeze_panes == "A2" and all(ws.cell(row=n, column=1).data_type == "s" for n in range(2, ws.max_row + 1))
     ws.cell(row=2, column=4, value=90000)
     ws.cell(row=2, column=5, value=0.6252).number_format = "0.00%"  # conversion as Excel keeps a percentage
     buffer = io.BytesIO()
@@ -146,6 +147,19 @@ def test_import_with_bad_rows_lists_them_and_writes_nothing(world, setup, client
     response = client.post(reverse("scoring:kpi_import", args=[world.programme.pk]),
                            {"period": period(setup).pk, "file": upload})
     assert "not an Excel workbook" in response.content.decode()
+
+
+def test_template_writes_names_like_formulas_as_text(world, setup):
+    from scoring import exports
+
+    student = world.enrolments_a[0].student
+    student.name = '=HYPERLINK("http://evil.example","点我")'
+    student.save()
+    enrolments = list(world.enrolments_a)
+    enrolments[0].student = student
+    ws = load_workbook(io.BytesIO(exports.template_workbook(setup, period(setup), enrolments))).worksheets[0]
+    assert (ws["B2"].value, ws["B2"].data_type) == (student.name, "s")
+    assert ws["A2"].number_format == "@" and ws.column_dimensions["A"].width == 16
 
 
 def test_kpi_import_refuses_uncalculated_formulas_and_files_without_kpis(world, setup):
