@@ -290,7 +290,9 @@ class ImportResult:
 
     @property
     def file_error(self) -> RowError | None:
-        """The error about the file as a whole, if any (it is listed first)."""
+        """The first error of no row, if any (listed first). Straight after
+        :meth:`Importer.read` it is the reason the file could not be read;
+        a service may add others of no row (an item the file lacks)."""
         return self.errors[0] if self.errors and self.errors[0].row is None else None
 
     @property
