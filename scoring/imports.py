@@ -1,110 +1,100 @@
-import io
-from dataclasses import dataclass, field
+"""Importing KPI values from a filled template (.xlsx).
+
+:class:`KpiImport` reads the file with the one importer base: a student
+number column and one column per KPI of the programme, found by the KPI's
+code in brackets ("Sales [sales]", as the template writes it) or its name.
+:func:`import_kpi_values` matches the numbers to the user's students and
+writes every value or none.
+"""
+
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from programs.students.models import Enrolment
 from scoring import rules as kpi_rules
 from scoring.models import KpiValue, ScoringPeriod
 from scoring.selectors import Setup
 from scoring.services import upsert_values
-from trainingweek import spreadsheets
-
-NUMBER_HEADERS = {"学号", "student no.", "student number"}
+from trainingweek.imports import (
+    XLSX,
+    Column,
+    Formatted,
+    Importer,
+    ImportFileError,
+    ImportResult,
+    identifier,
+)
 
 
 def header(kpi) -> str:
+    """A KPI's column header in the template (and what the import looks for)."""
     return f"{kpi.name} [{kpi.code}]"
 
 
-@dataclass
-class ImportResult:
-    errors: list[tuple[int | None, str]] = field(default_factory=list)
-    written: int = 0
+def kpi_cleaner(kpi):
+    """A KPI cell as its value: a number cell shown as a percentage (Excel
+    keeps 62.52% as 0.6252) counts as 62.52 for a percent KPI; text goes
+    through :func:`scoring.rules.parse_value` as typed in the grid."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    def clean(cell: Formatted) -> Decimal | None:
+        value = cell.value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            if kpi.unit == kpi_rules.PERCENT and "%" in cell.number_format:
+                number *= 100
+            value = f"{number:f}"
+        return kpi_rules.parse_value(str(value), kpi.unit)
 
-
-def _celltext_cell(cell, unit: str) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if unit == kpi_rules.PERCENT and "%" in (cell.number_format or ""):
-            number *= 100  # Excel keeps 62.52% as 0.6252
-        return f"{number:f}"
-    return str(value)
+    return clean
 
 
-def _student_number(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
+class KpiImport(Importer):
+    """One row per student: the student number, then any of the KPIs."""
+
+    formats = (XLSX,)
+    unique = ("number",)
+
+    def __init__(self, setup: Setup, **limits):
+        super().__init__(**limits)
+        self.kpis = {f"kpi_{kpi.pk}": kpi for kpi in setup.student_kpis}
+        self.columns = (
+            Column("number", gettext_lazy("Student no."), ("学号", "student no.", "student number"), clean=identifier()),
+            *(Column(key, kpi.name, (f"[{kpi.code}]", kpi.name), required=False, number_format=True,
+                     clean=kpi_cleaner(kpi)) for key, kpi in self.kpis.items()),
+        )
+
+    def check_header(self, header) -> None:
+        if not any(key in header.columns for key in self.kpis):
+            raise ImportFileError(_("The header row names no KPI of this programme (headers look like “Sales [sales]”)."))
 
 
 def import_kpi_values(setup: Setup, period: ScoringPeriod, data: bytes, enrolments: list[Enrolment], user) -> ImportResult:
     """Import a filled template for ``period``: students matched by student
     no. among ``enrolments`` (those the user may enter values for); every
-    row checked first, all written in one upsert or none."""
-    result = ImportResult()
-    try:
-        wb = spreadsheets.open_xlsx(io.BytesIO(data), max_bytes=settings.IMPORT_MAX_BYTES)
-    except spreadsheets.WorkbookError as exc:
-        result.errors.append((None, str(exc)))
-        return result
-    rows = wb.worksheets[0].iter_rows()
-    head = next(rows, None)
-    names = [str(c.value).strip() if c.value is not None else "" for c in head or ()]
-    number_col = next((i for i, n in enumerate(names) if n.lower() in NUMBER_HEADERS | {_("Student no.").lower()}), None)
-    columns = {}
-    for kpi in setup.student_kpis:
-        col = next((i for i, n in enumerate(names) if f"[{kpi.code}]" in n or n == kpi.name), None)
-        if col is not None:
-            columns[col] = kpi
-    if number_col is None:
-        result.errors.append((1, _("The header row has no “Student no.” column.")))
-    if not columns:
-        result.errors.append((1, _("The header row names no KPI of this programme (headers look like “Sales [sales]”).")))
-    if result.errors:
+    row checked first, all written in one upsert or none
+    (``result.counts["written"]`` values)."""
+    importer = KpiImport(setup)
+    result = importer.read(data)
+    if result.file_error:
         return result
     by_number = {e.student.student_number: e for e in enrolments}
-    seen: dict[str, int] = {}
     values = []
-    for n, row in enumerate(rows, start=2):
-        if n - 1 > settings.IMPORT_MAX_ROWS:
-            result.errors.append((n, _("The file has more than %(n)s rows.") % {"n": settings.IMPORT_MAX_ROWS}))
-            break
-        cells = list(row)
-        if all(c.value in (None, "") for c in cells):
-            continue
-        number = _student_number(cells[number_col].value if number_col < len(cells) else None)
-        enrolment = by_number.get(number)
+    for row in result.rows:
+        enrolment = by_number.get(row["number"])
         if enrolment is None:
-            result.errors.append((n, _("Student no. “%(number)s” is not one of your students in this programme.") % {"number": number}))
+            result.add_error(row.number, "number", _("This is not one of your students in this programme."),
+                             row.raw.get("number"))
             continue
-        if number in seen:
-            result.errors.append((n, _("Student no. “%(number)s” is already on row %(row)s.") % {"number": number, "row": seen[number]}))
-            continue
-        seen[number] = n
-        for col, kpi in columns.items():
-            raw = _celltext_cell(cells[col], kpi.unit) if col < len(cells) else ""
-            try:
-                value = kpi_rules.parse_value(raw, kpi.unit)
-            except ValueError as exc:
-                result.errors.append((n, f"{kpi.name}: {exc}"))
-                continue
+        for key, kpi in importer.kpis.items():
+            value = row.get(key)
             if value is not None:
                 values.append(KpiValue(enrolment=enrolment, kpi=kpi, period=period, value=value, updated_by=user))
-    wb.close()
-    if result.errors:
+    if not result.ok:
         return result
     with transaction.atomic():
         upsert_values(values, [])
-    result.written = len(values)
+    result.counts["written"] = len(values)
     return result

@@ -14,10 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,12 +38,17 @@ from scoring.forms import (
     TableHelper,
 )
 from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
+from trainingweek.exports import (
+    PDF_CONTENT_TYPE,
+    file_response,
+    stored_file_response,
+    xlsx_response,
+)
 from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job, User
 from trainingweek.permissions import is_admin, is_mentor
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
 TEAM_CELL = re.compile(r"^t_(\d+)$")
 
@@ -66,12 +70,6 @@ def _context(programme, subtab, **extra) -> dict:
 
 def _period(request, setup) -> ScoringPeriod | None:
     return setup.period(request.GET.get("period")) or setup.sheet_period
-
-
-def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
 
 
 # --------------------------------------------------------------------------- dashboard and ranking
@@ -201,7 +199,7 @@ def kpi_template(request, pk):
     if period is None:
         raise Http404  # no scoring periods yet: nothing to fill in
     content = exports.template_workbook(setup, period, _import_enrolments(request.user, programme))
-    return _download(content, f"{_('KPI values')} {period.name}.xlsx", XLSX)
+    return xlsx_response(content, f"{_('KPI values')} {period.name}.xlsx")
 
 
 def kpi_import(request, pk):
@@ -217,7 +215,7 @@ def kpi_import(request, pk):
         result = imports.import_kpi_values(setup, period, form.cleaned_data["file"].read(),
                                          _import_enrolments(request.user, programme), request.user)
         if result.ok:
-            messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.written, "period": period.name})
+            messages.success(request, _("Imported %(n)s KPI values for “%(period)s”.") % {"n": result.counts["written"], "period": period.name})
             return redirect("scoring:kpi_index", pk=programme.pk)
     return render(request, "scoring/kpi_import.html", _context(
         programme, "kpi", form=form, result=result, **upload_limits()))
@@ -332,7 +330,7 @@ def student_pdf(request, pk, enrolment_pk):
     programme, enrolment = _student(request, pk, enrolment_pk)
     setup = selectors.load_setup(programme)
     (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
-    return _download(documents.student_pdf(programme, sheet), documents.filename(enrolment), "application/pdf")
+    return file_response(documents.student_pdf(programme, sheet), documents.filename(enrolment), PDF_CONTENT_TYPE)
 
 
 @require_POST
@@ -372,7 +370,7 @@ def class_pdf_download(request, pk, job_pk, kind):
         handle, name = default_storage.open(job.result["pdf"], "rb"), job.result["pdf"]
     else:
         raise Http404
-    return FileResponse(handle, as_attachment=True, filename=name.rsplit("/", 1)[-1])
+    return stored_file_response(handle, name.rsplit("/", 1)[-1])
 
 
 # --------------------------------------------------------------------------- incidents

@@ -42,7 +42,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
@@ -118,6 +118,10 @@ class ExportColumn:
     kind: str = TEXT
     number_format: str | None = None
     style: Mapping[str, Any] = field(default_factory=dict)
+    # The whole column's format in Excel, for cells people type into later
+    # (a template: "@" keeps typed ID numbers as text).
+    column_format: str | None = None
+    header_style: Mapping[str, Any] = field(default_factory=dict)  # this column's header cell (e.g. a red font)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -143,6 +147,9 @@ class Sheet:
     title_rows: Sequence[Sequence[Any]] = ()
     footer: Iterable[Sequence[Any]] = ()
     header_style: Mapping[str, Any] = field(default_factory=dict)
+    hidden: bool = False  # e.g. a template's list of choices
+    # openpyxl DataValidation objects (drop-down lists), with their ranges added.
+    validations: Sequence[Any] = ()
 
     @property
     def header_row(self) -> int:
@@ -158,12 +165,19 @@ class Sheet:
         # Widths and panes go before the first row: a write-only sheet
         # streams its XML, and <cols>/<sheetViews> come before the data.
         for index, column in enumerate(self.columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = column.width
+            dimension = ws.column_dimensions[get_column_letter(index)]
+            dimension.width = column.width
+            if column.column_format:
+                dimension.number_format = column.column_format
         ws.freeze_panes = f"A{self.first_data_row}"
+        if self.hidden:
+            ws.sheet_state = "hidden"
+        for validation in self.validations:
+            ws.data_validations.append(validation)
         for values in self.title_rows:
             ws.append([_cell(ws, v, None, None, {}, {}) for v in values])
-        ws.append([_cell(ws, Styled(str(c.label), bold=True, **self.header_style), TEXT, None, {}, {})
-                   for c in self.columns])
+        ws.append([_cell(ws, Styled(str(c.label), bold=True, **{**self.header_style, **c.header_style}), TEXT, None,
+                         {}, {}) for c in self.columns])
         number = self.header_row
         for values in self.rows:
             number += 1
@@ -289,3 +303,12 @@ def file_response(content: bytes, filename: str, content_type: str, *, as_attach
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     """A download of an .xlsx file made by :func:`workbook_bytes`."""
     return file_response(content, filename, XLSX_CONTENT_TYPE)
+
+
+def stored_file_response(handle, filename: str) -> FileResponse:
+    """A download of a stored file (a job's result), streamed from the open
+    binary ``handle``, with the same name handling and cache rules as
+    :func:`file_response`."""
+    response = FileResponse(handle, as_attachment=True, filename=safe_filename(filename))
+    patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -283,6 +283,22 @@ class ImportResult:
     warnings: list[RowError] = field(default_factory=list)
     header: Header | None = None
     columns: Sequence[Column] = ()
+    row_count: int = 0  # data rows read, good and bad (empty and skipped rows not counted)
+    # What the service did once it wrote the rows, e.g. {"written": 12} or
+    # {"paid": 30, "failed": 2}: empty while nothing was written.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def file_error(self) -> RowError | None:
+        """The first error of no row, if any (listed first). Straight after
+        :meth:`Importer.read` it is the reason the file could not be read;
+        a service may add others of no row (an item the file lacks)."""
+        return self.errors[0] if self.errors and self.errors[0].row is None else None
+
+    @property
+    def bad_rows(self) -> int:
+        """How many rows have at least one error."""
+        return len({e.row for e in self.errors if e.row is not None})
 
     @property
     def ok(self) -> bool:
@@ -296,7 +312,7 @@ class ImportResult:
     def add_warning(self, row: int | None, key: str, message: str, value: Any = None) -> RowError:
         return self._add(self.warnings, row, key, message, value)
 
-    def file_error(self, message: str) -> RowError:
+    def add_file_error(self, message: str) -> RowError:
         """An error about the file as a whole (it is listed first)."""
         return self._add(self.errors, None, "", message, None)
 
@@ -705,8 +721,8 @@ class Importer:
         except ImportFileError as exc:
             # One file-level error says it all; findings made before a limit
             # was hit would only be a partial list.
-            result.rows, result.errors, result.warnings = [], [], []
-            result.file_error(str(exc))
+            result.rows, result.errors, result.warnings, result.row_count = [], [], [], 0
+            result.add_file_error(str(exc))
             return result
 
     def _tables(self, data: bytes) -> Iterator[_Table]:
@@ -762,6 +778,7 @@ class Importer:
             if not raw or self.skip_row(raw):
                 continue  # an empty or decorated row, or a total row
             count += 1
+            result.row_count = count
             if count > self.max_rows:
                 raise ImportFileError(_("The file has more than %(n)s rows.") % {"n": self.max_rows})
             self._clean(number, raw, columns, result)
@@ -805,6 +822,9 @@ class Importer:
             result.rows.append(row)
 
     def _check_unique(self, result: ImportResult) -> None:
+        # Every key is checked over the same rows, so a row repeating two
+        # keys gets both errors and its partners in each get theirs.
+        repeated = set()
         for keys in self.unique:
             keys = (keys,) if isinstance(keys, str) else tuple(keys)
             seen: dict[tuple, list[Row]] = defaultdict(list)
@@ -812,7 +832,6 @@ class Importer:
                 value = tuple(row.values.get(k) for k in keys)
                 if all(v is not None and v != "" for v in value):
                     seen[value].append(row)
-            repeated = set()
             for same in seen.values():
                 if len(same) < 2:
                     continue
@@ -821,7 +840,7 @@ class Importer:
                     others = ", ".join(str(o.number) for o in same if o is not row)
                     result.add_error(row.number, keys[0], _("The same value is also on row(s) %(rows)s")
                                      % {"rows": others}, row.raw.get(keys[0]))
-            result.rows = [r for r in result.rows if r.number not in repeated]
+        result.rows = [r for r in result.rows if r.number not in repeated]
 
 
 class _Closest:

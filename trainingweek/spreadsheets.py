@@ -117,24 +117,3 @@ def open_xlsx(source, *, max_bytes: int, data_only: bool = True):
         return openpyxl.load_workbook(source, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds for broken files
         raise not_a_workbook() from exc
-
-
-def first_sheet_rows(source, *, max_bytes: int, max_rows: int, title_rows: int = 1) -> list[tuple]:
-    """The values of the first sheet's rows, for uploads read whole: at most
-    ``max_rows`` data rows below up to ``title_rows`` header and title rows."""
-    workbook = open_xlsx(source, max_bytes=max_bytes)
-    try:
-        rows = []
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # a wrong dimension record would hide rows
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(tuple(row))
-            if len(rows) > max_rows + title_rows:
-                raise WorkbookError(_("The file has more than %(n)s rows.") % {"n": max_rows})
-        return rows
-    except WorkbookError:
-        raise
-    except Exception as exc:  # a damaged part found while streaming
-        raise not_a_workbook() from exc
-    finally:
-        workbook.close()

@@ -1,8 +1,9 @@
 """Site-wide pages: the home page and the progress page of a background job."""
 
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from trainingweek.exports import stored_file_response
 from trainingweek.models import Job
 
 
@@ -41,4 +42,4 @@ def job_download(request, pk):
     job = _own_job(request, pk)
     if not job.result_file:
         raise Http404
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1])
+    return stored_file_response(job.result_file.open("rb"), job.result_file.name.rsplit("/", 1)[-1])

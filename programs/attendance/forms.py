@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from programs.students.models import Enrolment
-from trainingweek.forms import DATE_WIDGET, UploadField
+from trainingweek.forms import ACCEPT_TABLE, DATE_WIDGET, UploadField
 
 
 class LeaveRequestForm(forms.Form):
@@ -48,4 +48,4 @@ class DecisionForm(forms.Form):
 
 
 class OnlineHoursImportForm(forms.Form):
-    file = UploadField(label=_("CSV file from the customer-service platform"))
+    file = UploadField(label=_("Export from the customer-service platform (.csv or .xlsx)"), accept=ACCEPT_TABLE)

@@ -123,7 +123,7 @@ def online_hours_import(request, pk):
         team_ids = None if is_admin(request.user) else set(visible_teams(request.user, programme).values_list("pk", flat=True))
         result = imports.import_online_hours(programme, form.cleaned_data["file"].read(), request.user, team_ids)
         if result.ok:
-            messages.success(request, _("Imported the online hours of %(n)s rows.") % {"n": result.written})
+            messages.success(request, _("Imported the online hours of %(n)s rows.") % {"n": result.counts["written"]})
             return redirect("programs:attendance_index", pk=programme.pk)
     return render(request, "programs/attendance/import.html", {
         "programme": programme, "form": form, "result": result, "tab": "rosters", "subtab": "attendance",

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from programs.rosters.forms import (
 )
 from programs.students.permissions import require_team, visible_teams
 from programs.students.views import edit_programme_item
+from trainingweek.exports import xlsx_response
 from trainingweek.permissions import is_mentor
 
 
@@ -154,12 +154,7 @@ def roster_rules(request, pk):
 def roster_export(request, pk):
     """The roster as an Excel file shaped like the seeds' 排班表."""
     programme = get_programme(request.user, pk)
-    response = HttpResponse(
-        exports.export_roster_xlsx(programme),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="roster-{programme.pk}.xlsx"'
-    return response
+    return xlsx_response(exports.export_roster_xlsx(programme), f"roster-{programme.pk}.xlsx")
 
 
 # --------------------------------------------------------------------------- student schedules

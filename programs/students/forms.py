@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.agreements.models import Programme
-from programs.students import imports
 from programs.students import services as services_students
 from programs.students.models import Enrolment, SchoolClass, Team
 from trainingweek.forms import NoFormTagHelper, ProgrammeItemForm
@@ -55,10 +54,9 @@ class StudentImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        try:
-            self.sheet = services_students.read_upload(upload)
-        except imports.ImportFileError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        self.sheet = services_students.read_upload(upload)
+        if self.sheet.file_error:
+            raise forms.ValidationError(self.sheet.file_error.message)
         return upload
 
 

@@ -1,11 +1,12 @@
 """Student data: importing a list into a programme, and revealing a
 student's personal data to finance (logged).
 
-The import reads and checks rows with the pure module ``programs.imports``;
-this module gathers what the database already holds in three queries and
-writes the outcome in one transaction with bulk statements. A file above
-``settings.IMPORT_BACKGROUND_ROWS`` rows runs as a background job
-(kind ``student_import``, registered in ``tasks.py``) through the very same :func:`run_import`.
+The import reads and checks rows with :mod:`programs.students.imports`
+(the one importer base); this module gathers what the database already
+holds in three queries and writes the outcome in one transaction with bulk
+statements. A file above ``settings.IMPORT_BACKGROUND_ROWS`` rows runs as a
+background job (kind ``student_import``, registered in ``tasks.py``) through
+the very same :func:`run_import`.
 """
 
 import logging
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from programs.agreements.models import Programme
 from programs.students import imports
 from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
+from trainingweek.imports import ImportResult
 from trainingweek.jobs import start_job
 from trainingweek.models import Job, PersonalDataAccess
 
@@ -42,14 +44,11 @@ def _no_progress(done: int, total: int, message: str = "") -> None:
     pass
 
 
-def read_upload(upload, progress: Callable[[int], None] | None = None) -> imports.Sheet:
-    """Read an uploaded file within the configured limits (raises ImportFileError)."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > settings.IMPORT_MAX_BYTES:
-        raise imports.ImportFileError(_("The file is %(size)s MB; the limit is %(limit)s MB.") % {
-            "size": f"{size / 1048576:.1f}", "limit": f"{settings.IMPORT_MAX_BYTES / 1048576:.0f}"})
-    return imports.read_sheet(upload, max_rows=settings.IMPORT_MAX_ROWS, max_bytes=settings.IMPORT_MAX_BYTES,
-                              progress=progress)
+def read_upload(upload, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Read an uploaded student list within the stated limits
+    (``settings.IMPORT_MAX_BYTES``, ``IMPORT_MAX_ROWS``). A file that
+    cannot be read has one error of no row (``result.file_error``)."""
+    return imports.StudentListImport().read(upload, progress=progress)
 
 
 def load_records(programme: Programme) -> imports.Records:
@@ -75,7 +74,7 @@ def load_records(programme: Programme) -> imports.Records:
     return imports.Records(classes, students, enrolments)
 
 
-def start_import(programme: Programme, user, upload, sheet: imports.Sheet) -> tuple[StudentImport, Job | None]:
+def start_import(programme: Programme, user, upload, sheet: ImportResult) -> tuple[StudentImport, Job | None]:
     """Record an upload and import it now, or queue it if it is long.
 
     ``sheet`` is the upload already read (the form checks the file). Up to
@@ -84,9 +83,9 @@ def start_import(programme: Programme, user, upload, sheet: imports.Sheet) -> tu
     again from storage, so eager mode and a real worker run the same code.
     """
     record = StudentImport.objects.create(
-        programme=programme, created_by=user, file_name=upload.name[:255], row_count=len(sheet.rows)
+        programme=programme, created_by=user, file_name=upload.name[:255], row_count=sheet.row_count
     )
-    if len(sheet.rows) <= settings.IMPORT_BACKGROUND_ROWS:
+    if sheet.row_count <= settings.IMPORT_BACKGROUND_ROWS:
         run_import(record, sheet)
         return record, None
     with transaction.atomic():
@@ -114,9 +113,10 @@ def run_import_job(job: Job) -> dict:
             with job.input_file.open("rb") as stored:
                 sheet = read_upload(stored, progress=lambda n: job.report(n, 2 * record.row_count,
                                                                           _("Reading row %(n)d") % {"n": n}))
-            run_import(record, sheet, progress=job.report)
-        except imports.ImportFileError as exc:
-            _finish(record, StudentImport.Status.REJECTED, str(exc))
+            if sheet.file_error:
+                _finish(record, StudentImport.Status.REJECTED, sheet.file_error.message)
+            else:
+                run_import(record, sheet, progress=job.report)
         except Exception:
             _finish(record, StudentImport.Status.REJECTED, _("The import failed unexpectedly; nothing was imported."))
             raise
@@ -126,8 +126,12 @@ def run_import_job(job: Job) -> dict:
     return {"redirect": redirect, "message": record.message}
 
 
-def run_import(record: StudentImport, sheet: imports.Sheet, progress: Progress = _no_progress) -> StudentImport:
+def run_import(record: StudentImport, sheet: ImportResult, progress: Progress = _no_progress) -> StudentImport:
     """Check every row; write all of them in one transaction, or none.
+
+    ``sheet`` is the upload as :func:`read_upload` read it (its rows
+    cleaned, its cell errors found); the checks against the database add
+    theirs to it.
 
     Students are matched by student number within the school: a known one is
     updated (only the fields that changed), an unknown one created, and each
@@ -135,33 +139,32 @@ def run_import(record: StudentImport, sheet: imports.Sheet, progress: Progress =
     row) is stored on ``record``.
     """
     programme = record.programme
-    total = max(len(sheet.rows), 1)
+    total = max(sheet.row_count, 1)
     progress(total, 2 * total, _("Checking the rows"))
     try:
         with transaction.atomic():
             # Two imports into one programme wait for each other (PostgreSQL).
             list(Programme.objects.select_for_update().filter(pk=programme.pk).order_by().values_list("pk"))
-            outcome = imports.check(sheet, load_records(programme))
-            if outcome.ok:
+            changes = imports.check(sheet, load_records(programme))
+            if sheet.ok:
                 progress(3 * total // 2, 2 * total, _("Writing %(n)d students") % {"n": total})
-                _write(programme, outcome.changes)
+                _write(programme, changes)
     except IntegrityError:
         logger.warning("student import %s collided with a concurrent change", record.pk, exc_info=True)
         return _finish(record, StudentImport.Status.REJECTED, _(
             "Students of this school changed while the file was being imported (another import at the same time?). "
             "Nothing was imported; upload the file again."))
-    errors = [f.as_dict() for f in outcome.errors]
-    warnings = [f.as_dict() for f in outcome.warnings]
-    if not outcome.ok:
-        bad = len({f.row for f in outcome.errors})
+    errors = [f.as_dict() for f in sheet.errors]
+    warnings = [f.as_dict() for f in sheet.warnings]
+    if not sheet.ok:
         return _finish(record, StudentImport.Status.REJECTED, _(
             "%(bad)d of %(total)d rows have problems, so nothing was imported. Correct them and upload the file again.")
-            % {"bad": bad, "total": len(sheet.rows)}, errors=errors, warnings=warnings)
-    counts = outcome.counts()
+            % {"bad": sheet.bad_rows, "total": sheet.row_count}, errors=errors, warnings=warnings)
+    sheet.counts = imports.counts(changes)
     return _finish(record, StudentImport.Status.IMPORTED, _(
         "Imported %(total)d rows: %(created)d new, %(enrolled)d existing students enrolled, "
-        "%(updated)d updated, %(unchanged)d unchanged.") % {"total": len(sheet.rows), **counts},
-        warnings=warnings, counts=counts)
+        "%(updated)d updated, %(unchanged)d unchanged.") % {"total": sheet.row_count, **sheet.counts},
+        warnings=warnings, counts=sheet.counts)
 
 
 def _finish(record: StudentImport, status: str, message: str, *, errors=(), warnings=(), counts=None) -> StudentImport:

@@ -15,10 +15,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +31,7 @@ from programs.students import services as services_students
 from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
 from programs.students.models import Enrolment
 from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from trainingweek.exports import xlsx_response
 from trainingweek.forms import upload_limits
 
 # About one group leader per ten students (DESIGN.md): more is flagged.
@@ -167,9 +166,6 @@ WARNINGS_SHOWN = 500
 RECENT_IMPORTS = 10
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def student_import(request, pk):
     """Upload page: a short file is imported at once, a long one in the background."""
     programme = get_programme(request.user, pk)
@@ -193,9 +189,7 @@ def import_template(request, pk):
     programme = get_programme(request.user, pk)
     require_manage(request.user, programme)
     content = imports.template_workbook(list(programme.classes.values_list("name", flat=True)))
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, "学生导入模板.xlsx")
-    return response
+    return xlsx_response(content, "学生导入模板.xlsx")
 
 
 def import_result(request, pk, import_pk):

@@ -1,25 +1,31 @@
 """Payout documents: the bank's bulk-transfer sheet, the stipend register
-(津贴发放表) and the sign-off sheet (签收表) per class, as Excel (openpyxl,
-write-only) and the sign-off sheet as PDF.
+(津贴发放表) and the sign-off sheet (签收表) per class, as Excel (through the
+one exporter base, :mod:`trainingweek.exports`) and the sign-off sheet as PDF.
 
-Account and ID numbers are written as text cells (format '@'); text that
-starts with = + - @ is written as a string, never as a formula. The only
+Account and ID numbers are text cells (format '@'); text that starts with
+= + - @ is a string, never a formula; the header row is frozen. The only
 formulas are ours: the register's net = gross − tax and its totals.
 """
 
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from stipends.payouts.models import PayoutBatch, PayoutItem
+from trainingweek.exports import (
+    AMOUNT,
+    NUMBER,
+    ExportColumn,
+    Formula,
+    Sheet,
+    Styled,
+    workbook_bytes,
+)
 from trainingweek.money import ZERO
 from trainingweek.pdf import render_pdf
-from trainingweek.spreadsheets import amount_cell, text_cell
 
 # The bank's bulk-transfer format: fixed Chinese headers its importer reads.
 BANK_TITLE = "批量转账明细"
@@ -31,28 +37,16 @@ BANK_HEADERS = ("账号", "户名", "金额", "用途")
 BANK_PURPOSE = "劳务费"
 
 
-def _save(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def bank_file(items: Sequence[PayoutItem]) -> bytes:
     """账号 / 户名 / 金额 / 用途 (劳务费), one row per transfer, then the
     control total (number of transfers and their sum)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(BANK_TITLE)
-    for letter, width in zip("ABCD", (26, 14, 14, 10), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.append([text_cell(ws, BANK_TITLE, bold=True)])
-    ws.append([text_cell(ws, h, bold=True) for h in BANK_HEADERS])
-    total = ZERO
-    for item in items:
-        ws.append([text_cell(ws, item.account), text_cell(ws, item.account_name), amount_cell(ws, item.net),
-                   text_cell(ws, BANK_PURPOSE)])
-        total += item.net
-    ws.append([text_cell(ws, f"合计 {len(items)} 笔", bold=True), None, amount_cell(ws, total, bold=True), None])
-    return _save(wb)
+    total = sum((item.net for item in items), ZERO)
+    account, name, amount, purpose = BANK_HEADERS
+    return workbook_bytes([Sheet(BANK_TITLE, [
+        ExportColumn(account, 26), ExportColumn(name, 14), ExportColumn(amount, 14, AMOUNT), ExportColumn(purpose, 10),
+    ], rows=((item.account, item.account_name, item.net, BANK_PURPOSE) for item in items),
+        title_rows=[[Styled(BANK_TITLE, bold=True)]],
+        footer=[[Styled(f"合计 {len(items)} 笔", bold=True), None, Styled(total, bold=True), None]])])
 
 
 def _title(batch: PayoutBatch, school_class, what: str) -> str:
@@ -62,46 +56,29 @@ def _title(batch: PayoutBatch, school_class, what: str) -> str:
 def register(batch: PayoutBatch, school_class, items: Sequence[PayoutItem]) -> bytes:
     """津贴发放表: 姓名 / 身份证 / 手机号 / 应发 / 代扣个税 / 实发, with net as a
     live formula (gross − tax) and SUM totals."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Stipend register"))
-    for letter, width in zip("ABCDEF", (12, 22, 14, 12, 12, 12), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.append([text_cell(ws, _title(batch, school_class, _("Stipend register")), bold=True)])
-    ws.append([text_cell(ws, _("Payer: %(company)s") % {"company": batch.programme.agreement.company.name})])
-    ws.append([text_cell(ws, h, bold=True) for h in (
-        _("Name"), _("ID card"), _("Phone"), _("Gross amount"), _("Tax withheld"), _("Net amount"))])
-    first = 4
-    row = first
-    for item in items:
-        student = item.enrolment.student
-        ws.append([text_cell(ws, item.name), text_cell(ws, student.id_number), text_cell(ws, student.phone),
-                   amount_cell(ws, item.gross), amount_cell(ws, item.tax), amount_cell(ws, f"=D{row}-E{row}")])
-        row += 1
-    last = row - 1
-    if items:
-        ws.append([text_cell(ws, _("Total"), bold=True), None, None,
-                   amount_cell(ws, f"=SUM(D{first}:D{last})", bold=True),
-                   amount_cell(ws, f"=SUM(E{first}:E{last})", bold=True),
-                   amount_cell(ws, f"=SUM(F{first}:F{last})", bold=True)])
-    return _save(wb)
+    footer = [[Styled(_("Total"), bold=True), None, None,
+               *(Styled(Formula(f"=SUM({c}{{first}}:{c}{{last}})"), bold=True) for c in "DEF")]] if items else []
+    return workbook_bytes([Sheet(_("Stipend register"), [
+        ExportColumn(_("Name"), 12), ExportColumn(_("ID card"), 22), ExportColumn(_("Phone"), 14),
+        ExportColumn(_("Gross amount"), 12, AMOUNT), ExportColumn(_("Tax withheld"), 12, AMOUNT),
+        ExportColumn(_("Net amount"), 12, AMOUNT),
+    ], rows=((item.name, item.enrolment.student.id_number, item.enrolment.student.phone, item.gross, item.tax,
+              Formula("=D{row}-E{row}")) for item in items),
+        title_rows=[[Styled(_title(batch, school_class, _("Stipend register")), bold=True)],
+                    [_("Payer: %(company)s") % {"company": batch.programme.agreement.company.name}]],
+        footer=footer)])
 
 
 def signoff_xlsx(batch: PayoutBatch, school_class, items: Sequence[PayoutItem]) -> bytes:
     """签收表: 序号 / 姓名 / 身份证号码 / 银行卡号 / 发放金额 / 签名 (left blank)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Sign-off sheet"))
-    for letter, width in zip("ABCDEF", (6, 12, 22, 24, 12, 16), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.append([text_cell(ws, _title(batch, school_class, _("Sign-off sheet")), bold=True)])
-    ws.append([text_cell(ws, h, bold=True) for h in (
-        _("No."), _("Name"), _("ID card number"), _("Bank card"), _("Amount paid"), _("Signature"))])
-    total = ZERO
-    for n, item in enumerate(items, start=1):
-        ws.append([n, text_cell(ws, item.name), text_cell(ws, item.enrolment.student.id_number),
-                   text_cell(ws, item.account), amount_cell(ws, item.net), None])
-        total += item.net
-    ws.append([None, text_cell(ws, _("Total"), bold=True), None, None, amount_cell(ws, total, bold=True), None])
-    return _save(wb)
+    total = sum((item.net for item in items), ZERO)
+    return workbook_bytes([Sheet(_("Sign-off sheet"), [
+        ExportColumn(_("No."), 6, NUMBER), ExportColumn(_("Name"), 12), ExportColumn(_("ID card number"), 22),
+        ExportColumn(_("Bank card"), 24), ExportColumn(_("Amount paid"), 12, AMOUNT), ExportColumn(_("Signature"), 16),
+    ], rows=((n, item.name, item.enrolment.student.id_number, item.account, item.net, None)
+             for n, item in enumerate(items, start=1)),
+        title_rows=[[Styled(_title(batch, school_class, _("Sign-off sheet")), bold=True)]],
+        footer=[[None, Styled(_("Total"), bold=True), None, None, Styled(total, bold=True), None]])])
 
 
 def signoff_pdf(batch: PayoutBatch, school_class, items: Sequence[PayoutItem]) -> bytes:

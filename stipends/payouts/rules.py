@@ -40,15 +40,15 @@ Pure rules of payout batches: no ORM, plain values in and out.
 - :func:`internship_months` counts the months for the cumulative tax method.
 - :func:`batch_findings` lists what a second finance user checks before
   approving.
-- :func:`parse_bank_result` and :func:`match_bank_result` read the bank's
-  result rows and pair them with the batch's items, all or nothing.
+- :func:`match_bank_result` pairs the bank's result rows (read by
+  :mod:`stipends.payouts.imports`) with the batch's items, all or nothing.
 """
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from statistics import median
 
 from programs.agreements.rules import CUSTOMER_KINDS, TRAINING_KINDS
@@ -392,118 +392,16 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
 
 
 # --------------------------------------------------------------------------- the bank's result file
-RESULT_HEADERS = {
-    "account": ("账号", "收款账号", "账户", "收款人账号", "account"),
-    "name": ("户名", "收款户名", "收款人", "收款人户名", "name"),
-    "amount": ("金额", "交易金额", "amount"),
-    "result": ("处理结果", "结果", "交易状态", "result"),
-    "reason": ("失败原因", "备注", "reason"),
-}
-
-
-SUCCESS = ("成功", "success", "ok")
-
-
-FAILURE = ("失败", "failed", "failure")
-
-
 @dataclass(frozen=True)
 class ResultRow:
+    """One transfer in the bank's result file (its row number as Excel shows it)."""
+
     row: int
     account: str
     name: str
     amount: Decimal
     paid: bool
     reason: str
-
-
-@dataclass
-class ParsedResult:
-    rows: list[ResultRow] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason code)
-    missing_columns: list[str] = field(default_factory=list)
-
-
-def _clean(value) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def find_header(rows: Sequence[Sequence], look: int = 10) -> tuple[int, dict[str, int]] | None:
-    """The header row (index) and the column of each field, matched by name
-    in the first ``look`` rows; None when no row has both 账号 and 处理结果."""
-    for index, row in enumerate(rows[:look]):
-        names = [_clean(v).lower() for v in row]
-        columns = {}
-        for fieldname, candidates in RESULT_HEADERS.items():
-            for i, name in enumerate(names):
-                if name in candidates:
-                    columns[fieldname] = i
-                    break
-        if "account" in columns and "result" in columns:
-            return index, columns
-    return None
-
-
-def _account_text(value) -> str | None:
-    """Account numbers must arrive as text; an integer is accepted as its
-    digits, a float (the bank file lost digits to 6.2e+18) is not."""
-    if isinstance(value, bool) or isinstance(value, float):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return "".join(_clean(value).split())
-
-
-def parse_bank_result(rows: Sequence[Sequence]) -> ParsedResult:
-    """Read the result rows (first row number 1). Errors are (row, code)
-    with codes: no_header, no_account, account_number, amount, result; a
-    total row (合计) and blank rows are skipped."""
-    parsed = ParsedResult()
-    found = find_header(rows)
-    if found is None:
-        parsed.missing_columns = [RESULT_HEADERS["account"][0], RESULT_HEADERS["result"][0]]
-        return parsed
-    header_index, cols = found
-    parsed.missing_columns = [RESULT_HEADERS[f][0] for f in ("name", "amount") if f not in cols]
-    if parsed.missing_columns:
-        return parsed
-
-    def cell(row, fieldname):
-        i = cols.get(fieldname)
-        return row[i] if i is not None and i < len(row) else None
-
-    for index in range(header_index + 1, len(rows)):
-        row, number = rows[index], index + 1
-        if not any(_clean(v) for v in row):
-            continue
-        if any(_clean(v).startswith(("合计", "总计", "Total")) for v in row[:2]):
-            continue
-        account = _account_text(cell(row, "account"))
-        if account is None:
-            parsed.errors.append((number, "account_number"))
-            continue
-        if not account:
-            parsed.errors.append((number, "no_account"))
-            continue
-        raw_amount = cell(row, "amount")
-        try:
-            if isinstance(raw_amount, float):
-                raw_amount = repr(raw_amount)
-            amount = money(_clean(raw_amount).replace(",", ""))
-        except (InvalidOperation, ValueError, TypeError):
-            parsed.errors.append((number, "amount"))
-            continue
-        result = _clean(cell(row, "result")).lower()
-        if result in SUCCESS:
-            paid = True
-        elif result in FAILURE:
-            paid = False
-        else:
-            parsed.errors.append((number, "result"))
-            continue
-        parsed.rows.append(ResultRow(number, account, _clean(cell(row, "name")), amount, paid,
-                                     _clean(cell(row, "reason"))))
-    return parsed
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ transaction per step with bulk statements.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,9 +38,10 @@ from scoring.selectors import confirmed_incidents, prize_and_award_credits
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
 from stipends.payouts import selectors
+from stipends.payouts.imports import BankResultImport, result_rows
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import Credit, Day, Incident, Stipend, StudentPeriod, stipend_lines
-from trainingweek import spreadsheets
+from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobError, start_job
 from trainingweek.masking import mask_bank_card
 from trainingweek.money import ZERO, money
@@ -477,85 +477,56 @@ def mark_sent_to_bank(*, batch: PayoutBatch) -> PayoutBatch:
 
 
 # --------------------------------------------------------------------------- reconciliation
-@dataclass
-class ReconcileResult:
-    errors: list[str] = field(default_factory=list)
-    paid: int = 0
-    failed: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-RESULT_ERRORS = {
-    "account_number": gettext_lazy("the account number is a number, not text (digits may be lost)"),
-    "no_account": gettext_lazy("the account number is empty"),
-    "amount": gettext_lazy("the amount is not a number"),
-    "result": gettext_lazy("the result is neither 成功 nor 失败"),
-}
-
-
 MATCH_ERRORS = {
-    "unknown": gettext_lazy("no student of this batch has this account and name (%(detail)s)"),
-    "duplicate": gettext_lazy("a second result for the same student (%(detail)s)"),
-    "amount": gettext_lazy("the amount differs from the batch (%(detail)s)"),
+    "unknown": gettext_lazy("No student of this batch has this account and name (%(detail)s)."),
+    "duplicate": gettext_lazy("A second result for the same student (%(detail)s)."),
+    "amount": gettext_lazy("The amount differs from the batch (%(detail)s)."),
 }
+MATCH_COLUMN = {"unknown": "account", "duplicate": "account", "amount": "amount"}
 
 
-def read_rows(data: bytes) -> list[tuple]:
-    """The rows of the first sheet of an uploaded workbook (values only)."""
-    try:
-        return spreadsheets.first_sheet_rows(io.BytesIO(data), max_bytes=settings.IMPORT_MAX_BYTES,
-                                             max_rows=settings.IMPORT_MAX_ROWS, title_rows=10)
-    except spreadsheets.WorkbookError as exc:
-        raise PayoutError(str(exc)) from exc
-
-
-def reconcile(batch: PayoutBatch, data: bytes) -> ReconcileResult:
+def reconcile(batch: PayoutBatch, data: bytes) -> ImportResult:
     """Apply the bank's result file to an exported batch, all or nothing.
 
-    Every row is read and matched first (by header names, account as text,
-    account + name, amount checked); any bad row, any row of no item and any
-    item without a row refuses the whole file with each reason. Otherwise
-    each transferred item becomes paid or failed (with the bank's reason),
-    items with nothing to transfer are settled as paid, and the batch is
-    reconciled.
+    Every row is read (:class:`stipends.payouts.imports.BankResultImport`:
+    columns by header, account as text) and matched first (account + name,
+    amount checked); any bad row, any row of no item and any item without a
+    row refuses the whole file, each listed. Otherwise each transferred item
+    becomes paid or failed (with the bank's reason), items with nothing to
+    transfer are settled as paid, and the batch is reconciled
+    (``result.counts`` holds ``paid`` and ``failed``).
     """
-    result = ReconcileResult()
     if batch.state != PayoutBatch.State.EXPORTED:
-        result.errors.append(_("Only an exported batch can be reconciled."))
+        result = ImportResult()
+        result.add_file_error(_("Only an exported batch can be reconciled."))
         return result
-    parsed = payout_rules.parse_bank_result(read_rows(data))
-    if parsed.missing_columns:
-        result.errors.append(_("Columns not found: %(columns)s.") % {"columns": " / ".join(parsed.missing_columns)})
+    result = BankResultImport().read(data)
+    if result.file_error:
         return result
-    for row, code in parsed.errors:
-        result.errors.append(_("Row %(row)s: %(reason)s.") % {"row": row, "reason": RESULT_ERRORS[code]})
     items = payable_items(batch)
     matched = payout_rules.match_bank_result(
-        [payout_rules.PayableItem(i.pk, i.account, i.account_name, i.net) for i in items], parsed.rows)
+        [payout_rules.PayableItem(i.pk, i.account, i.account_name, i.net) for i in items], result_rows(result.rows))
     for row, code, detail in matched.errors:
         if code == "missing":
-            result.errors.append(_("%(name)s of the batch has no row in the file.") % {"name": detail})
+            result.add_error(None, "", _("%(name)s of the batch has no row in the file.") % {"name": detail})
         else:
-            result.errors.append(_("Row %(row)s: %(reason)s.") % {
-                "row": row, "reason": MATCH_ERRORS[code] % {"detail": detail}})
-    if result.errors:
+            result.add_error(row, MATCH_COLUMN[code], MATCH_ERRORS[code] % {"detail": detail})
+    if not result.ok:
         return result
     now = timezone.now()
     with transaction.atomic():
         locked = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.state != PayoutBatch.State.EXPORTED:
-            result.errors.append(_("Only an exported batch can be reconciled."))
+            result.add_file_error(_("Only an exported batch can be reconciled."))
             return result
+        counts = result.counts = {"paid": 0, "failed": 0}
         for item in items:
             paid, reason = matched.outcome[item.pk]
             item.status = PayoutItem.Status.PAID if paid else PayoutItem.Status.FAILED
             item.failure_reason = reason[:200]
             item.settled_at = now
-            result.paid += paid
-            result.failed += not paid
+            counts["paid"] += paid
+            counts["failed"] += not paid
         PayoutItem.objects.bulk_update(items, ["status", "failure_reason", "settled_at"], batch_size=500)
         batch.items.filter(status=PayoutItem.Status.PENDING, net=0).update(status=PayoutItem.Status.PAID, settled_at=now)
         PayoutBatch.objects.filter(pk=batch.pk).update(state=PayoutBatch.State.RECONCILED, reconciled_at=now)

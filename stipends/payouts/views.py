@@ -12,9 +12,8 @@ from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,11 +24,10 @@ from programs.students.permissions import visible_enrolments
 from stipends.payouts import documents, services
 from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
 from stipends.payouts.models import PayoutBatch, PayoutItem
+from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.forms import upload_limits
 from trainingweek.models import PersonalDataAccess, User
 from trainingweek.permissions import is_admin
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _context(programme, subtab, **extra) -> dict:
@@ -69,12 +67,6 @@ def _log_export(request, batch: PayoutBatch, what: str, fields: str, count: int)
         user=request.user, action=PersonalDataAccess.Action.EXPORT, subject=f"{batch} {what}"[:200],
         object_id=str(batch.pk), fields=fields, record_count=count,
         ip_address=get_client_ip_address(request) or None)
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 # --------------------------------------------------------------------------- overview, rate card, profiles
@@ -289,7 +281,7 @@ def bank_file(request, pk, batch_pk):
     content = documents.bank_file(items)
     _log_export(request, batch, _("bank file"), "bank_card", len(items))
     name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
-    return _download(content, f"{name}.xlsx", XLSX)
+    return xlsx_response(content, f"{name}.xlsx")
 
 
 @require_POST
@@ -324,25 +316,25 @@ def _class_document(request, pk, batch_pk, class_pk, *, render, subject, fields,
     school_class, items = _class_items(batch, class_pk)
     content = render(batch, school_class, items)
     _log_export(request, batch, f"{subject} {school_class.name}", fields, len(items))
-    return _download(content, _file_name(title, school_class, batch, ext), mime)
+    return file_response(content, _file_name(title, school_class, batch, ext), mime)
 
 
 def register(request, pk, batch_pk, class_pk):
     return _class_document(request, pk, batch_pk, class_pk, render=documents.register,
                            subject=_("stipend register"), fields="id_number,phone",
-                           title=_("Stipend register"), ext="xlsx", mime=XLSX)
+                           title=_("Stipend register"), ext="xlsx", mime=XLSX_CONTENT_TYPE)
 
 
 def signoff_xlsx(request, pk, batch_pk, class_pk):
     return _class_document(request, pk, batch_pk, class_pk, render=documents.signoff_xlsx,
                            subject=_("sign-off sheet"), fields="id_number,bank_card",
-                           title=_("Sign-off sheet"), ext="xlsx", mime=XLSX)
+                           title=_("Sign-off sheet"), ext="xlsx", mime=XLSX_CONTENT_TYPE)
 
 
 def signoff_pdf(request, pk, batch_pk, class_pk):
     return _class_document(request, pk, batch_pk, class_pk, render=documents.signoff_pdf,
                            subject=_("sign-off sheet"), fields="id_number,bank_card",
-                           title=_("Sign-off sheet"), ext="pdf", mime="application/pdf")
+                           title=_("Sign-off sheet"), ext="pdf", mime=PDF_CONTENT_TYPE)
 
 
 def result_upload(request, pk, batch_pk):
@@ -351,16 +343,11 @@ def result_upload(request, pk, batch_pk):
     form = ResultUploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        try:
-            result = services.reconcile(batch, form.cleaned_data["file"].read())
-        except services.PayoutError as exc:
-            errors = [str(exc)]
-        else:
-            if result.ok:
-                messages.success(request, _("Reconciled: %(paid)s paid, %(failed)s failed.") % {
-                    "paid": result.paid, "failed": result.failed})
-                return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
-            errors = result.errors
+        result = services.reconcile(batch, form.cleaned_data["file"].read())
+        if result.ok:
+            messages.success(request, _("Reconciled: %(paid)s paid, %(failed)s failed.") % result.counts)
+            return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+        errors = result.errors
     return render(request, "stipends/result_upload.html", _context(
         programme, "overview", batch=batch, form=form, errors=errors, **upload_limits()))
 

@@ -1,16 +1,14 @@
 """The settlement statement as documents: PDF (WeasyPrint, through
-:func:`trainingweek.pdf.render_pdf`) and Excel (openpyxl, write-only)."""
-
-import io
+:func:`trainingweek.pdf.render_pdf`) and Excel (through the one exporter
+base, :mod:`trainingweek.exports`)."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from stipends.settlement.selectors import ProgrammeMoney
+from trainingweek.exports import AMOUNT, DATE, ExportColumn, Sheet, Styled, workbook_bytes
 from trainingweek.pdf import render_pdf
-from trainingweek.spreadsheets import amount_cell, text_cell
 
 
 def filename(money: ProgrammeMoney, extension: str) -> str:
@@ -31,37 +29,32 @@ def statement_pdf(money: ProgrammeMoney) -> bytes:
 
 
 def statement_xlsx(money: ProgrammeMoney) -> bytes:
-    """The statement as a workbook (write-only): one sheet with the lines and
-    totals, one with the payments received."""
+    """The statement as a workbook (through the one exporter base): one
+    sheet with the parties, the lines and totals, one with the payments
+    received. Names and notes are text, never formulas."""
     programme, statement = money.programme, money.statement
     agreement = programme.agreement
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Statement"))
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 60
-    ws.column_dimensions["C"].width = 16
-    ws.append([text_cell(ws, _("Settlement statement"), bold=True), text_cell(ws, str(programme))])
-    ws.append([text_cell(ws, _("Party A (school)")), text_cell(ws, agreement.school.name)])
-    ws.append([text_cell(ws, _("Party B (company)")), text_cell(ws, agreement.company.name)])
-    ws.append([text_cell(ws, _("Agreement")), text_cell(ws, agreement.course_title)])
-    ws.append([])
-    ws.append([text_cell(ws, _("Item"), bold=True), text_cell(ws, _("Basis"), bold=True), text_cell(ws, _("Amount (CNY)"), bold=True)])
-    for line in statement.lines:
-        ws.append([text_cell(ws, line.label), text_cell(ws, line.basis), amount_cell(ws, line.amount)])
-    ws.append([text_cell(ws, _("Fees total"), bold=True), None, amount_cell(ws, statement.fees_total)])
+    bold = {"bold": True}
+    lines = [(line.label, line.basis, line.amount) for line in statement.lines]
     deposit = statement.deposit_line
-    ws.append([text_cell(ws, deposit.label), text_cell(ws, deposit.basis), amount_cell(ws, deposit.amount)])
-    ws.append([text_cell(ws, _("Due on settlement"), bold=True), None, amount_cell(ws, statement.amount_due)])
-    ws.append([text_cell(ws, _("Other payments received")), None, amount_cell(ws, -statement.other_paid)])
-    ws.append([text_cell(ws, _("Balance"), bold=True), None, amount_cell(ws, statement.balance)])
-    for warning in statement.warnings:
-        ws.append([text_cell(ws, _("Note")), text_cell(ws, warning)])
-
-    ps = wb.create_sheet(_("Payments received"))
-    ps.append([text_cell(ps, _("Date"), bold=True), text_cell(ps, _("Kind"), bold=True), text_cell(ps, _("Amount (CNY)"), bold=True), text_cell(ps, _("Note"), bold=True)])
-    for payment in money.payments:
-        ps.append([text_cell(ps, f"{payment.paid_on:%Y-%m-%d}"), text_cell(ps, payment.get_kind_display()),
-                   amount_cell(ps, payment.amount), text_cell(ps, payment.note)])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    totals = [
+        (Styled(_("Fees total"), **bold), None, statement.fees_total),
+        (deposit.label, deposit.basis, deposit.amount),
+        (Styled(_("Due on settlement"), **bold), None, statement.amount_due),
+        (_("Other payments received"), None, -statement.other_paid),
+        (Styled(_("Balance"), **bold), None, statement.balance),
+        *((_("Note"), warning) for warning in statement.warnings),
+    ]
+    return workbook_bytes([
+        Sheet(_("Statement"), [ExportColumn(_("Item"), 30), ExportColumn(_("Basis"), 60),
+                               ExportColumn(_("Amount (CNY)"), 16, AMOUNT)],
+              title_rows=[[Styled(_("Settlement statement"), **bold), str(programme)],
+                          [_("Party A (school)"), agreement.school.name],
+                          [_("Party B (company)"), agreement.company.name],
+                          [_("Agreement"), agreement.course_title],
+                          []],
+              rows=lines, footer=totals),
+        Sheet(_("Payments received"), [ExportColumn(_("Date"), 12, DATE), ExportColumn(_("Kind"), 16),
+                                       ExportColumn(_("Amount (CNY)"), 16, AMOUNT), ExportColumn(_("Note"), 40)],
+              rows=((p.paid_on, p.get_kind_display(), p.amount, p.note) for p in money.payments)),
+    ])

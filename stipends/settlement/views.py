@@ -11,10 +11,8 @@ record the school's rooms; finance records payments and the settlement facts
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,10 +36,9 @@ from stipends.settlement.forms import (
 )
 from stipends.settlement.models import HolidayCalendarYear, Room, SettlementRecord
 from stipends.settlement.rules import package_calendar
+from trainingweek.exports import PDF_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.models import User
 from trainingweek.permissions import is_admin
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _programme(request, pk) -> Programme:
@@ -175,20 +172,14 @@ def record_form(request, programme_pk):
     })
 
 
-def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
-
-
 def settlement_pdf(request, pk):
     money = selectors.programme_money(_programme(request, pk))
-    return _download(statement_pdf(money), filename(money, "pdf"), "application/pdf")
+    return file_response(statement_pdf(money), filename(money, "pdf"), PDF_CONTENT_TYPE)
 
 
 def settlement_xlsx(request, pk):
     money = selectors.programme_money(_programme(request, pk))
-    return _download(statement_xlsx(money), filename(money, "xlsx"), XLSX)
+    return xlsx_response(statement_xlsx(money), filename(money, "xlsx"))
 
 
 # --- holiday calendar (administrators) ---------------------------------------------

@@ -94,9 +94,9 @@ def test_import_of_the_sample_lists_each_row_after_the_last_day(world, rostered)
         e.save()
     student = dismissed(world)  # 小明, whose rows are 2–4 (11-09..11-11)
     result = imports.import_online_hours(world.programme, SAMPLE.read_bytes(), world.mentor_a, {world.team_a.pk})
-    assert not result.ok and [n for n, _ in result.errors] == [2, 3, 4]
-    assert all("after the last day" in text and "2020-10-30" in text for _, text in result.errors)
-    assert "2020-11-09" in result.errors[0][1]
+    assert not result.ok and [(e.row, e.key) for e in result.errors] == [(2, "day"), (3, "day"), (4, "day")]
+    assert all("after the last day" in e.message and "2020-10-30" in e.message for e in result.errors)
+    assert "2020-11-09" in result.errors[0].message
     assert not Attendance.objects.exists() and recorded_after(student) == []
 
 
@@ -109,10 +109,10 @@ def test_import_refuses_the_five_days_after_a_dismissal(world, rostered):
     body = "".join(f"bala:小明,{d:%Y-%m-%d},9.5\r\n" for d in DAYS)
     result = imports.import_online_hours(world.programme, ("\ufeff" + header + "\r\n" + body).encode("utf-8"),
                                          world.mentor_a, {world.team_a.pk})
-    assert [n for n, _ in result.errors] == [4, 5, 6, 7, 8]  # 10-31 .. 11-04
-    assert [d.isoformat() in text for (_, text), d in zip(result.errors, AFTER, strict=True)] == [True] * 5
+    assert [e.row for e in result.errors] == [4, 5, 6, 7, 8]  # 10-31 .. 11-04
+    assert [d.isoformat() in e.message for e, d in zip(result.errors, AFTER, strict=True)] == [True] * 5
     assert not Attendance.objects.exists()
     body = "".join(f"bala:小明,{d:%Y-%m-%d},9.5\r\n" for d in DAYS[:2])
     result = imports.import_online_hours(world.programme, ("\ufeff" + header + "\r\n" + body).encode("utf-8"),
                                          world.mentor_a, {world.team_a.pk})
-    assert result.ok and result.written == 2 and recorded_after(student) == []
+    assert result.ok and result.counts == {"written": 2} and recorded_after(student) == []

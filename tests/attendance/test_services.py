@@ -105,7 +105,7 @@ def test_import_the_sample_export(world, rostered):
     a0, a1, a2 = world.enrolments_a
     svc.record_attendance(programme=world.programme, enrolments=team_a(world), entries=[In(a0.pk, MON, "late", None)], user=world.mentor_a)
     result = imports.import_online_hours(world.programme, SAMPLE.read_bytes(), world.mentor_a, {world.team_a.pk})
-    assert result.ok and result.rows == 9 and result.written == 9
+    assert result.ok and result.row_count == 9 and result.counts == {"written": 9}
     rows = {(r.enrolment_id, r.day): r for r in Attendance.objects.all()}
     assert rows[(a0.pk, MON)].status == "late" and rows[(a0.pk, MON)].online_hours == D("8.5")  # kept the status
     assert rows[(a0.pk, date(2020, 11, 10))].status == "present" and rows[(a0.pk, date(2020, 11, 10))].online_hours == D("17")
@@ -118,13 +118,14 @@ def test_import_with_unmatched_rows_writes_nothing(world, rostered):
     world.enrolments_b[0].shop_account_id = "bala:张伟"
     world.enrolments_b[0].save()
     result = imports.import_online_hours(world.programme, SAMPLE.read_bytes(), world.mentor_a, {world.team_a.pk})
-    assert not result.ok and [n for n, _ in result.errors] == [8, 9, 10]
-    assert "outside your teams" in result.errors[0][1]
+    assert not result.ok and [(e.row, e.key, e.value) for e in result.errors] == [
+        (8, "account", "bala:张伟"), (9, "account", "bala:张伟"), (10, "account", "bala:张伟")]
+    assert "outside your teams" in result.errors[0].message
     assert not Attendance.objects.exists()
     world.enrolments_b[0].shop_account_id = ""
     world.enrolments_b[0].save()
     result = imports.import_online_hours(world.programme, SAMPLE.read_bytes(), world.coordinator, None)
-    assert "No student" in result.errors[0][1] and not Attendance.objects.exists()
+    assert "No student" in result.errors[0].message and not Attendance.objects.exists()
 
 
 def test_import_lists_every_bad_row_and_writes_nothing(world, rostered):
@@ -137,16 +138,19 @@ def test_import_lists_every_bad_row_and_writes_nothing(world, rostered):
            "bala:李华,2020年11月11日,30\r\n"
            "bala:小明,2020-11-09,7\r\n")
     result = imports.import_online_hours(world.programme, csv.encode("utf-8"), world.mentor_a, {world.team_a.pk})
-    assert [n for n, _ in result.errors] == [3, 4, 5, 6, 7]
-    assert "already in row 2" in result.errors[-1][1]
+    assert [(e.row, e.key) for e in result.errors] == [
+        (2, "account"), (3, "day"), (4, "hours"), (5, "account"), (6, "hours"), (7, "account")]
+    assert result.errors[-1].message == "The same value is also on row(s) 2"
+    assert "outside 0–24" in result.errors[4].message
     assert not Attendance.objects.exists()
 
 
 def test_import_rejects_files_that_are_not_csv(world, rostered):
     result = imports.import_online_hours(world.programme, b"PK\x03\x04\x00\x00binary", world.mentor_a, None)
-    assert not result.ok
+    assert not result.ok and result.file_error and "not an Excel workbook" in result.file_error.message
     result = imports.import_online_hours(world.programme, "名字,年龄\n甲,1\n".encode(), world.mentor_a, None)
-    assert result.errors[0][0] == 1
+    assert [(e.row, e.column) for e in result.errors] == [(None, "")]
+    assert "Shop account" in result.errors[0].message
 
 
 def test_import_accepts_gb18030(world, rostered):
@@ -154,6 +158,46 @@ def test_import_accepts_gb18030(world, rostered):
     csv = "客服账号,日期,在线时长(小时)\r\nbala:小明,2020/11/9,9\r\n".encode("gb18030")
     result = imports.import_online_hours(world.programme, csv, world.coordinator, None)
     assert result.ok and Attendance.objects.get().online_hours == D("9")
+
+
+# The platform's own exports (tests/attendance/data/README.md): 小美01–03 on three days,
+# with 接待时长 (time in conversations) beside 在线时长 (online time).
+ONLINE = {  # account -> 在线时长 per day 11-09, 11-10, 11-11
+    "示范童装旗舰店:小美01": ("8.4", "16.75", "16.27"),
+    "示范童装旗舰店:小美02": ("9.11", "17.94", "16.05"),
+    "示范童装旗舰店:小美03": ("8.58", "17.68", "15.15"),
+}
+
+
+@pytest.mark.parametrize("name", ["online_hours_gb18030_title.csv", "online_hours_utf8_bom.csv",
+                                  "online_hours_platform.xlsx"])
+def test_platform_exports_store_online_time_not_time_in_conversations(world, rostered, name):
+    with_accounts(world, *ONLINE)
+    data = (SAMPLE.parent / name).read_bytes()
+    result = imports.import_online_hours(world.programme, data, world.mentor_a, {world.team_a.pk})
+    assert result.ok, result.errors
+    assert result.counts == {"written": 9}
+    assert result.header.texts["hours"] in ("在线时长(小时)", "在线时长")
+    stored = {(r.enrolment.shop_account_id, r.day): r.online_hours
+              for r in Attendance.objects.select_related("enrolment")}
+    expected = {(account, date(2020, 11, 9 + i)): D(hours)
+                for account, days in ONLINE.items() for i, hours in enumerate(days)}
+    assert stored == expected
+
+
+def test_a_formula_without_a_value_in_an_export_is_an_error(world, rostered):
+    import io
+
+    import openpyxl
+    with_accounts(world, "bala:小明")
+    wb = openpyxl.Workbook()
+    wb.active.append(["旺旺子账号", "日期", "在线时长"])
+    wb.active.append(["bala:小明", "2020-11-09", "=4+4"])  # never calculated: no cached value
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    result = imports.import_online_hours(world.programme, buffer.getvalue(), world.coordinator, None)
+    assert [(e.row, e.key) for e in result.errors] == [(2, "hours")]
+    assert "never calculated" in result.errors[0].message and not Attendance.objects.exists()
 
 
 # ---------------------------------------------------------------- summary

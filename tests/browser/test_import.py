@@ -68,7 +68,7 @@ def test_a_bad_file_lists_the_bad_rows_and_imports_nothing(world, page, login):
     page.get_by_test_id("import-form").locator("button[type=submit]").click()
     bad = page.get_by_test_id("bad-rows")
     expect(bad.locator("tbody tr")).to_have_count(1)
-    expect(bad.locator("tbody tr").first).to_contain_text("E 手机号")
+    expect(bad.locator("tbody tr").first).to_contain_text("手机号 E4")
     expect(page.get_by_test_id("upload-again")).to_be_visible()
 
 

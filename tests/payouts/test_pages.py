@@ -133,6 +133,16 @@ def test_user_text_starting_with_formula_characters_is_written_as_text(worked, f
         assert "<f>HYPERLINK" not in xml and "<f>1+1" not in xml and "<f>SUM(A1)" not in xml
     bank = load_workbook(io.BytesIO(files["bank"])).active
     assert any(c.value == "@SUM(A1)" and c.data_type == "s" for row in bank.iter_rows() for c in row)
+    # Each sheet's header row is frozen, below its title rows, and every
+    # ID number and account is a text cell with every digit.
+    frozen = {kind: load_workbook(io.BytesIO(content)).active.freeze_panes for kind, content in files.items()}
+    assert frozen == {"bank": "A3", "register": "A4", "signoff": "A3"}
+    signoff = load_workbook(io.BytesIO(files["signoff"])).active
+    students = {e.student.name: e.student for e in (a0, a1, a2)}
+    for row in signoff.iter_rows(min_row=3, max_row=5):
+        number, name, id_number, card = row[:4]
+        assert number.data_type == "n" and (id_number.data_type, card.data_type) == ("s", "s")
+        assert (id_number.value, card.value) == (students[name.value].id_number, students[name.value].bank_card)
 
 
 def test_register_has_live_net_formulas_and_totals(worked, finance2, client_for):
@@ -192,7 +202,8 @@ def test_result_upload_page_reconciles_or_lists_every_bad_row(worked, finance2, 
     bad = [(*rows[0][:2], D("1.00"), *rows[0][3:])] + rows[1:]
     response = client.post(url("result_upload", worked, batch.pk),
                            {"file": SimpleUploadedFile("结果.xlsx", result_workbook(bad))})
-    assert response.status_code == 200 and "Row 3: the amount differs" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "<td>3</td><td>Amount" in html and "amount differs from the batch" in html
     assert not PayoutItem.objects.exclude(status="pending").exists()
     response = client.post(url("result_upload", worked, batch.pk),
                            {"file": SimpleUploadedFile("结果.xlsx", result_workbook(rows))})

@@ -7,9 +7,9 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from stipends.payouts import rules as payout_rules
+from stipends.payouts.imports import BankResultImport, result_rows
 from stipends.payouts.rules import (
     CheckItem,
     Credit,
@@ -25,7 +25,6 @@ from stipends.payouts.rules import (
     line_record,
     lines_total,
     match_bank_result,
-    parse_bank_result,
     stipend_lines,
 )
 
@@ -141,34 +140,44 @@ def test_no_outlier_in_a_class_of_fewer_than_three():
     assert found == []
 
 
-def _rows(path):
-    return [tuple(r) for r in load_workbook(path, read_only=True).active.iter_rows(values_only=True)]
-
-
 def test_the_sample_bank_result_is_read_by_its_headers():
-    parsed = parse_bank_result(_rows(SAMPLE))
-    assert not parsed.errors and not parsed.missing_columns and len(parsed.rows) == 10
-    first = parsed.rows[0]
+    result = BankResultImport().read(SAMPLE.read_bytes())
+    assert result.ok and len(result.rows) == 10
+    first = result_rows(result.rows)[0]
     assert (first.row, first.account, first.name, first.amount, first.paid) == (
         3, "6252601815908301661", "王小明", D("1992.00"), True)
-    failed = [(r.name, r.reason) for r in parsed.rows if not r.paid]
+    failed = [(r.name, r.reason) for r in result_rows(result.rows) if not r.paid]
     assert failed == [("刘洋", "户名不符"), ("黄敏", "账户已销户")]
 
 
-def test_parse_reports_each_bad_row_and_skips_totals_and_blanks():
+def _xlsx(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(list(row))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_bank_result_reports_each_bad_row_and_skips_totals_and_blanks():
     rows = [("处理结果", "账号", "金额", "户名"),
-            ("成功", 6222020000000000001, "1,200.50", "甲"),  # an integer account is kept as its digits
+            ("成功", 622202000000001, "1,200.50", "甲"),  # a number of 15 digits is kept as its digits
             ("成功", 6.2e18, "10", "乙"),
             ("处理中", "6222", "10", "丙"),
             ("成功", "6222", "十元", "丁"),
             ("成功", "", "10", "戊"),
             (None, None, None, None),
-            ("合计", None, "1,230.50", None)]
-    parsed = parse_bank_result(rows)
-    assert [(r.account, r.amount) for r in parsed.rows] == [("6222020000000000001", D("1200.50"))]
-    assert parsed.errors == [(3, "account_number"), (4, "result"), (5, "amount"), (6, "no_account")]
-    assert parse_bank_result([("账号", "处理结果")]).missing_columns == ["户名", "金额"]
-    assert parse_bank_result([("a", "b")]).missing_columns == ["账号", "处理结果"]
+            ("合计", None, "1,230.50", None),
+            (None, "合计", "1,230.50", None)]
+    result = BankResultImport().read(_xlsx(rows))
+    assert [(r["account"], r["amount"]) for r in result.rows] == [("622202000000001", D("1200.50"))]
+    assert [(e.row, e.key) for e in result.errors] == [(3, "account"), (4, "paid"), (5, "amount"), (6, "account")]
+    missing = BankResultImport().read(_xlsx([("账号", "处理结果"), ("6222", "成功")]))
+    assert "户名" in missing.file_error.message and "金额" in missing.file_error.message
+    assert BankResultImport().read(b"a,b\n1,2\n").file_error  # a CSV is not the bank's workbook
 
 
 def test_matching_pairs_rows_with_items_and_refuses_strays():

@@ -18,7 +18,7 @@ def test_a_result_file_marks_items_paid_and_failed(worked, finance2):
     failing = worked.enrolments_b[1]
     result = services.reconcile(batch, result_workbook(bank_rows(batch, fail={failing.pk})))
     assert result.ok, result.errors
-    assert (result.paid, result.failed) == (5, 1)
+    assert result.counts == {"paid": 5, "failed": 1}
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.RECONCILED and batch.reconciled_at
     item = batch.items.get(enrolment=failing)
@@ -42,12 +42,15 @@ def test_a_bad_file_records_nothing_and_lists_every_reason(worked, finance2):
     rows.append(("6222020000000000000", "不存在", D("1.00"), "劳务费", "成功", None))
     result = services.reconcile(batch, result_workbook(rows))
     assert not result.ok
-    text = " | ".join(result.errors)
-    assert "Row 3: the amount differs" in text
-    assert "Row 4: the account number is a number" in text
-    assert "Row 5: the result is neither" in text
-    assert "Row 9: no student of this batch" in text
-    assert "has no row in the file" in text  # the two rows refused for their format leave their items without one
+    found = [(e.row, e.key) for e in result.errors]
+    # The two items whose rows were refused for their format have no row:
+    # listed first, as errors of no row.
+    assert found == [(None, ""), (None, ""), (3, "amount"), (4, "account"), (5, "paid"), (9, "account")]
+    assert all("has no row in the file" in e.message for e in result.errors[:2])
+    assert "amount differs" in result.errors[2].message
+    assert "dropped the last digits" in result.errors[3].message and "*" in result.errors[3].value  # masked
+    assert "“处理中” is not one of" in result.errors[4].message
+    assert "No student of this batch" in result.errors[5].message
     assert not batch.items.exclude(status=PayoutItem.Status.PENDING).exists()
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.EXPORTED
@@ -56,14 +59,24 @@ def test_a_bad_file_records_nothing_and_lists_every_reason(worked, finance2):
 def test_a_file_missing_a_student_is_refused(worked, finance2):
     batch = approved_exported(worked, finance2)
     result = services.reconcile(batch, result_workbook(bank_rows(batch)[1:]))
-    assert not result.ok and any("has no row in the file" in e for e in result.errors)
+    assert not result.ok and any("has no row in the file" in e.message for e in result.errors)
 
 
 def test_only_an_exported_batch_is_reconciled(worked):
     batch = frozen_batch(worked)
     assert not services.reconcile(batch, result_workbook(bank_rows(batch))).ok
-    with pytest.raises(services.PayoutError):
-        services.reconcile(PayoutBatch(state="exported"), b"not a workbook")
+    result = services.reconcile(PayoutBatch(state="exported"), b"not a workbook")
+    assert "not an Excel workbook" in result.file_error.message
+
+
+def test_a_failure_reason_is_preferred_to_a_note_and_total_rows_are_skipped(worked, finance2):
+    batch = approved_exported(worked, finance2)
+    failing = worked.enrolments_b[1]
+    rows = [(*r[:4], r[4], "见附件", r[5]) for r in bank_rows(batch, fail={failing.pk})]
+    rows.append(("合计", None, sum(r[2] for r in rows), None, None, None, None))
+    data = result_workbook(rows, header=("账号", "户名", "金额", "用途", "处理结果", "备注", "失败原因"))
+    assert services.reconcile(batch, data).ok
+    assert batch.items.get(enrolment=failing).failure_reason == "账户已冻结"
 
 
 def _fail_one(worked, finance2):

@@ -108,6 +108,9 @@ def test_export_has_the_seed_shape_and_writes_text_safely(world, rostered):
     wb = openpyxl.load_workbook(io.BytesIO(data))
     cell = wb.active.cell(row=2, column=5)
     assert cell.data_type == "s"
+    assert wb.active.freeze_panes == "A3"  # the header, under the title, stays in view
+    assert wb.active.cell(row=3, column=2).number_format == 'm"月"d"日"'
+    assert wb.active.column_dimensions["A"].width == 10
 
 
 def test_overrides_and_rest_rotation(world, rostered):

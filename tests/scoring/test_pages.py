@@ -104,6 +104,7 @@ def test_template_lists_the_mentors_students_and_imports_back(world, setup, clie
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0][:4] == ["Student no.", "Name", "Team", "Sales [sales]"]
     assert {r[0] for r in rows[1:]} == {e.student.student_number for e in world.enrolments_a}  # own team only
+    assert ws.freeze_panes == "A2" and all(ws.cell(row=n, column=1).data_type == "s" for n in range(2, ws.max_row + 1))
     ws.cell(row=2, column=4, value=90000)
     ws.cell(row=2, column=5, value=0.6252).number_format = "0.00%"  # conversion as Excel keeps a percentage
     buffer = io.BytesIO()
@@ -134,14 +135,44 @@ def test_import_with_bad_rows_lists_them_and_writes_nothing(world, setup, client
                            {"period": period(setup).pk, "file": upload})
     assert response.status_code == 200 and not KpiValue.objects.exists()
     errors = response.context["result"].errors
-    assert [n for n, _r in errors] == [3, 3, 4, 5]
-    assert "not a number" in errors[0][1] and "whole number" in errors[1][1]
-    assert "not one of your students" in errors[2][1] and "already on row 2" in errors[3][1]
+    assert [(e.row, e.column) for e in errors] == [
+        (2, "Student no."), (3, "Sales"), (3, "Customers served"), (4, "Student no."), (5, "Student no.")]
+    assert "also on row(s) 5" in errors[0].message and "also on row(s) 2" in errors[4].message
+    assert "not a number" in errors[1].message and "whole number" in errors[2].message
+    assert "not one of your students" in errors[3].message
+    html = response.content.decode()
+    assert "<td>3</td><td>Sales <span" in html and "C3" in html  # row, column and its cell shown
     upload = io.BytesIO(b"not a workbook")
     upload.name = "kpi.xlsx"
     response = client.post(reverse("scoring:kpi_import", args=[world.programme.pk]),
                            {"period": period(setup).pk, "file": upload})
     assert "not an Excel workbook" in response.content.decode()
+
+
+def test_template_writes_names_like_formulas_as_text(world, setup):
+    from scoring import exports
+
+    student = world.enrolments_a[0].student
+    student.name = '=HYPERLINK("http://evil.example","点我")'
+    student.save()
+    enrolments = list(world.enrolments_a)
+    enrolments[0].student = student
+    ws = load_workbook(io.BytesIO(exports.template_workbook(setup, period(setup), enrolments))).worksheets[0]
+    assert (ws["B2"].value, ws["B2"].data_type) == (student.name, "s")
+    assert ws["A2"].number_format == "@" and ws.column_dimensions["A"].width == 16
+
+
+def test_kpi_import_refuses_uncalculated_formulas_and_files_without_kpis(world, setup):
+    from scoring import imports
+
+    a0 = world.enrolments_a[0]
+    content = _workbook([["学号", "Sales [sales]"], [a0.student.student_number, "=1+1"]])  # never calculated
+    result = imports.import_kpi_values(setup, period(setup), content, world.enrolments_a, world.mentor_a)
+    assert [(e.row, e.column, e.cell) for e in result.errors] == [(2, "Sales", "B2")]
+    assert "never calculated" in result.errors[0].message and not KpiValue.objects.exists()
+    content = _workbook([["学号", "姓名"], [a0.student.student_number, "x"]])
+    result = imports.import_kpi_values(setup, period(setup), content, world.enrolments_a, world.mentor_a)
+    assert [e.row for e in result.errors] == [None] and "names no KPI" in result.errors[0].message
 
 
 def test_coordinator_enters_school_items_for_a_class(world, setup, client_for):

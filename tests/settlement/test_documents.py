@@ -3,6 +3,7 @@
 import io
 import shutil
 import subprocess
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -75,4 +76,8 @@ def test_statement_xlsx(settled_world, client_for):
     assert formula_cells == []
     assert any(str(v).startswith("Room rent") or "=1+1" in str(v) for v in cells)
     payments = [[c.value for c in row] for row in wb.worksheets[1].iter_rows()]
-    assert payments[1][0] == "2018-08-17" and payments[1][2] == 10000
+    assert payments[1][0].date() == date(2018, 8, 17) and payments[1][2] == 10000  # a date cell, not text
+    sheet = wb.worksheets[0]
+    assert sheet.freeze_panes == "A7"  # below the header, under the parties
+    rent = [c for row in sheet.iter_rows() for c in row if c.value and "=1+1" in str(c.value)]
+    assert rent and all(c.data_type == "s" for c in rent)

@@ -8,7 +8,7 @@ import openpyxl
 from programs.students import demo as synthetic
 from programs.students.imports import COLUMNS
 
-HEADERS = [c.header for c in COLUMNS]
+HEADERS = [c.label for c in COLUMNS]
 
 
 def student_rows(n: int, class_name: str = "19电商1班", *, start: int = 1, seed: int = 7) -> list[dict]:

@@ -225,3 +225,24 @@ def test_upload_field_offers_the_accepted_files():
 
     assert UploadField(accept=ACCEPT_TABLE).widget.attrs["accept"] == ACCEPT_TABLE
     assert "accept" not in UploadField().widget.attrs
+
+
+def test_a_template_sheet_formats_its_columns_and_a_list_sheet_is_hidden():
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from trainingweek.exports import stored_file_response
+
+    choices = DataValidation(type="list", formula1="='Lists'!$A$2:$A$3")
+    choices.add("B2:B100")
+    form = Sheet("Form", [ExportColumn("ID", 22, column_format="@", header_style={"font": Font(bold=True, color="C00000")}),
+                          ExportColumn("Class")], validations=[choices])
+    lists = Sheet("Lists", [ExportColumn("Class")], rows=[("=1+1",), ("A班",)], hidden=True)
+    wb = _read(workbook_bytes([form, lists]))
+    assert wb["Form"].column_dimensions["A"].number_format == "@"
+    assert wb["Form"]["A1"].font.color.rgb.endswith("C00000") and wb["Form"]["B1"].font.b
+    assert wb["Form"].data_validations.dataValidation[0].formula1 == "='Lists'!$A$2:$A$3"
+    assert wb["Lists"].sheet_state == "hidden" and (wb["Lists"]["A2"].value, wb["Lists"]["A2"].data_type) == ("=1+1", "s")
+    response = stored_file_response(io.BytesIO(b"PK..."), "班级/名单.xlsx")
+    assert "no-store" in response["Cache-Control"] and "attachment" in response["Content-Disposition"]
+    assert "/" not in response["Content-Disposition"].split("filename", 1)[1]

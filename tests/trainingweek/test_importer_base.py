@@ -284,6 +284,21 @@ def test_a_repeated_key_lists_every_row_of_it():
     assert [r.number for r in result.rows] == [4]
 
 
+def test_every_unique_key_is_checked_over_the_same_rows():
+    class TwoKeys(HoursImport):
+        unique = ("account", "day")
+
+    rows = [["日期", "旺旺子账号", "在线时长"], ["2020-11-09", "a", "8"], ["2020-11-10", "a", "1"],
+            ["2020-11-10", "c", "1"], ["2020-11-12", "d", "x"]]
+    result = TwoKeys().read(_csv(rows))
+    # Row 3 repeats row 2's account and row 4's day: all three rows are
+    # listed, though row 3 already failed on its account.
+    assert [(e.row, e.key) for e in result.errors] == [
+        (2, "account"), (3, "account"), (3, "day"), (4, "day"), (5, "hours")]
+    assert result.rows == [] and result.row_count == 4 and result.bad_rows == 4
+    assert result.file_error is None
+
+
 def test_clean_row_cross_checks_warnings_and_skipped_rows():
     class Payments(BankResultImport):
         def clean_row(self, row: Row) -> Row:
