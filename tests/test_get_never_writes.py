@@ -64,15 +64,21 @@ def test_a_get_changes_nothing_for_any_role(world_with_job, client_for, name):  
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_a_get_of_a_programme_never_set_up_changes_nothing(world, client_for, name):
-    """The first read of a page (no KPIs, rate card, roster plan yet) creates nothing either."""
-    build, _expected = MATRIX[name]
-    try:
-        path = build(world)
-    except AttributeError:
-        pytest.skip("the page needs records the bare world does not have")
-    _walk(world, client_for, name, path)
+def test_a_get_of_a_programme_never_set_up_changes_nothing(world, client_for):
+    """The first read of a page (no KPIs, rate card, roster plan yet) creates nothing either.
+
+    Pages about records the bare world lacks (a batch, a job, an incident) have
+    no URL here; every other page is walked, and most pages are."""
+    walked = []
+    for name in sorted(MATRIX):
+        build, _expected = MATRIX[name]
+        try:
+            path = build(world)
+        except AttributeError:
+            continue
+        _walk(world, client_for, name, path)
+        walked.append(name)
+    assert len(walked) >= len(MATRIX) * 2 // 3, walked
 
 
 def test_the_write_detector_sees_writes():
