@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "out")  # the tests run them in a tmp dir
 
 
 def setup_django(name: str, *, fresh: bool = True, migrate: bool = False) -> str:

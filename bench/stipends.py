@@ -111,7 +111,7 @@ BARE_AGGREGATE = """
                      AND a.online_hours > %(threshold)s
                     THEN (a.online_hours - %(threshold)s) * %(overtime)s ELSE 0 END)
     FROM attendance_attendance a
-    LEFT JOIN stipends_stipendprofile p ON p.enrolment_id = a.enrolment_id
+    LEFT JOIN payouts_stipendprofile p ON p.enrolment_id = a.enrolment_id
     WHERE a.programme_id = %(programme)s
     GROUP BY a.enrolment_id
 """
