@@ -11,7 +11,6 @@ reads the dashboard, ranking, incidents and awards but not score sheets (403).
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.http import Http404
@@ -22,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.agreements.models import Programme
-from programs.agreements.permissions import can_manage, get_programme, require_manage
+from programs.agreements.selectors import get_programme
 from programs.students.models import Enrolment
-from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from programs.students.selectors import require_team, visible_enrolments, visible_teams
 from scoring import documents, exports, imports, selectors, services
 from scoring import rules as kpi_rules
 from scoring.forms import (
@@ -46,22 +45,11 @@ from trainingweek.exports import (
 )
 from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
-from trainingweek.models import Job, User
-from trainingweek.permissions import is_admin, is_mentor
+from trainingweek.models import Job
+from trainingweek.permissions import require_perm
 
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
 TEAM_CELL = re.compile(r"^t_(\d+)$")
-
-
-def _require_mentor(user) -> None:
-    if not is_mentor(user):
-        raise PermissionDenied
-
-
-def _no_finance(user) -> None:
-    """Score sheets are the school's and the mentors' business."""
-    if user.role == User.Role.FINANCE and not is_admin(user):
-        raise PermissionDenied
 
 
 def _context(programme, subtab, **extra) -> dict:
@@ -93,8 +81,7 @@ def dashboard(request, pk):
             for s in standings]
     return render(request, "scoring/dashboard.html", _context(
         programme, "dashboard", setup=setup, period=period, rows=rows, charts=charts,
-        composite_bars=zip(standings, kpi_rules.bar_widths([s.composite for s in standings]), strict=True),
-        can_manage=can_manage(request.user, programme)))
+        composite_bars=zip(standings, kpi_rules.bar_widths([s.composite for s in standings]), strict=True)))
 
 
 def ranking(request, pk):
@@ -106,14 +93,14 @@ def ranking(request, pk):
     fixed = list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
     return render(request, "scoring/ranking.html", _context(
         programme, "ranking", setup=setup, period=period, standings=standings, fixed=fixed,
-        prizes_text=" / ".join(f"{p:,}" for p in setup.settings.prizes()) or "—", can_manage=can_manage(request.user, programme)))
+        prizes_text=" / ".join(f"{p:,}" for p in setup.settings.prizes()) or "—"))
 
 
 @require_POST
 def award_prizes(request, pk):
     """The coordinator fixes the period's team prizes from the current ranking."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.award_prizes", programme)
     setup = selectors.load_setup(programme)
     period = setup.period(request.POST.get("period"))
     if period is None:
@@ -133,7 +120,7 @@ def kpi_index(request, pk):
     setup = selectors.load_setup(programme)
     teams = list(visible_teams(request.user, programme).annotate(n=Count("enrolments")))
     return render(request, "scoring/kpi_index.html", _context(
-        programme, "kpi", setup=setup, teams=teams, can_import=is_mentor(request.user)))
+        programme, "kpi", setup=setup, teams=teams))
 
 
 def _posted_cells(post) -> list[services.CellInput]:
@@ -155,11 +142,9 @@ def kpi_grid(request, pk, team_pk, period_pk):
     period = setup.period(period_pk)
     if period is None:
         raise Http404
-    editable = is_mentor(request.user)
     errors, result = [], None
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+        require_perm(request.user, "scoring.enter_kpis", team)
         result = services.save_kpi_grid(setup, team, period, _posted_cells(request.POST), request.user)
         if result.ok:
             messages.success(request, _("KPI values saved: %(saved)s values, %(cleared)s cleared.") % {
@@ -181,7 +166,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
             errors.append(f"{who} · {kpi_names.get(kpi_id, '?')}: {reason}")
     standings = selectors.team_standings(setup, programme, period)
     return render(request, "scoring/kpi_grid.html", _context(
-        programme, "kpi", setup=setup, team=team, period=period, grid=grid, editable=editable, errors=errors,
+        programme, "kpi", setup=setup, team=team, period=period, grid=grid, errors=errors,
         standings=standings, teams=visible_teams(request.user, programme)))
 
 
@@ -193,7 +178,7 @@ def _import_enrolments(user, programme) -> list[Enrolment]:
 def kpi_template(request, pk):
     """The Excel template of a period for the user's students, prefilled."""
     programme = get_programme(request.user, pk)
-    _require_mentor(request.user)
+    require_perm(request.user, "scoring.enter_kpis", programme)
     setup = selectors.load_setup(programme)
     period = _period(request, setup)
     if period is None:
@@ -205,7 +190,7 @@ def kpi_template(request, pk):
 def kpi_import(request, pk):
     """Upload a filled template: every row is checked, nothing is written unless all are good."""
     programme = get_programme(request.user, pk)
-    _require_mentor(request.user)
+    require_perm(request.user, "scoring.enter_kpis", programme)
     setup = selectors.load_setup(programme)
     form = KpiImportForm(request.POST or None, request.FILES or None, periods=programme.scoring_periods.all(),
                          initial={"period": setup.sheet_period})
@@ -227,8 +212,9 @@ def kpi_import(request, pk):
 def sheet_index(request, pk):
     """Coordinators: the classes; mentors: their teams."""
     programme = get_programme(request.user, pk)
-    _no_finance(request.user)
-    classes = programme.classes.annotate(n=Count("enrolments")) if can_manage(request.user, programme) else []
+    require_perm(request.user, "scoring.view_score_sheets", programme)
+    classes = (programme.classes.annotate(n=Count("enrolments"))
+               if request.user.has_perm("scoring.enter_school_scores", programme) else [])
     teams = visible_teams(request.user, programme).annotate(n=Count("enrolments"))
     return render(request, "scoring/sheet_index.html", _context(programme, "sheets", classes=classes, teams=teams))
 
@@ -257,7 +243,7 @@ def class_sheets(request, pk, class_pk):
     """A class's score sheets: the coordinator enters the school items here and
     sees every item, the total, and starts the class PDF."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.enter_school_scores", programme)
     school_class = get_object_or_404(programme.classes, pk=class_pk)
     enrolments = list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
                       .order_by("student__student_number"))
@@ -281,14 +267,12 @@ def class_sheets(request, pk, class_pk):
 def team_sheets(request, pk, team_pk):
     """A team's score sheets: the mentor enters their evaluation here."""
     programme = get_programme(request.user, pk)
-    _no_finance(request.user)
+    require_perm(request.user, "scoring.view_score_sheets", programme)
     team = require_team(request.user, programme, team_pk)
-    editable = is_mentor(request.user)
     enrolments = selectors.team_enrolments(team)
     errors = {}
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+        require_perm(request.user, "scoring.evaluate_team", team)
         posted = _posted_scores(request.POST, enrolments, services.TYPED_MENTOR_ITEMS)
         notes = {e.pk: request.POST.get(f"note_{e.pk}", "") for e in enrolments}
         errors = services.save_typed_scores(enrolments, services.TYPED_MENTOR_ITEMS, posted, notes)
@@ -303,13 +287,13 @@ def team_sheets(request, pk, team_pk):
         entry = notes.get(row["sheet"].enrolment.pk)
         row["note"] = request.POST.get(f"note_{row['sheet'].enrolment.pk}", "") if errors else (entry.mentor_note if entry else "")
     return render(request, "scoring/team_sheets.html", _context(
-        programme, "sheets", setup=setup, team=team, rows=rows, errors=errors, editable=editable,
+        programme, "sheets", setup=setup, team=team, rows=rows, errors=errors,
         period=setup.sheet_period))
 
 
 def _student(request, pk, enrolment_pk) -> tuple[Programme, Enrolment]:
     programme = get_programme(request.user, pk)
-    _no_finance(request.user)
+    require_perm(request.user, "scoring.view_score_sheets", programme)
     enrolment = get_object_or_404(
         visible_enrolments(request.user, programme).select_related("student", "team", "school_class"), pk=enrolment_pk)
     return programme, enrolment
@@ -337,7 +321,7 @@ def student_pdf(request, pk, enrolment_pk):
 def class_pdf(request, pk, class_pk):
     """Start the background job building the class's merged PDF and ZIP."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.enter_school_scores", programme)
     school_class = get_object_or_404(programme.classes, pk=class_pk)
     job = start_job(kind=documents.JOB_KIND, user=request.user, params={
         "programme": programme.pk, "school_class": school_class.pk, "language": get_language()})
@@ -347,7 +331,7 @@ def class_pdf(request, pk, class_pk):
 def _class_job(request, pk, job_pk) -> tuple[Programme, Job]:
     """A finished class-PDF job of this programme, for those who may see the class."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.enter_school_scores", programme)
     job = get_object_or_404(Job, pk=job_pk, kind=documents.JOB_KIND, params__programme=programme.pk,
                             status=Job.Status.SUCCEEDED)
     if not programme.classes.filter(pk=job.params.get("school_class")).exists():
@@ -381,14 +365,13 @@ def incident_list(request, pk):
     programme = get_programme(request.user, pk)
     incidents = selectors.incidents_for(programme, visible_enrolments(request.user, programme))
     return render(request, "scoring/incident_list.html", _context(
-        programme, "incidents", incidents=incidents, can_decide=can_manage(request.user, programme),
-        can_report=is_mentor(request.user), decision_form=DecisionForm()))
+        programme, "incidents", incidents=incidents, decision_form=DecisionForm()))
 
 
 def incident_create(request, pk):
     """A mentor reports an incident of one of their students."""
     programme = get_programme(request.user, pk)
-    _require_mentor(request.user)
+    require_perm(request.user, "scoring.report_incident", programme)
     enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE)
     form = IncidentForm(request.POST or None, enrolments=enrolments, instance=Incident(programme=programme,
                                                                                        reported_by=request.user))
@@ -404,7 +387,7 @@ def incident_create(request, pk):
 @require_POST
 def incident_decide(request, pk, incident_pk):
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.decide_incident", programme)
     incident = get_object_or_404(programme.incidents, pk=incident_pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -429,20 +412,18 @@ def award_list(request, pk):
     """Individual awards of the students the user sees; coordinators and mentors add them."""
     programme = get_programme(request.user, pk)
     enrolments = visible_enrolments(request.user, programme)
-    may_add = can_manage(request.user, programme) or is_mentor(request.user)
+    may_add = request.user.has_perm("scoring.add_award", programme)
     form = AwardForm(request.POST or None, enrolments=enrolments, periods=programme.scoring_periods.all(),
                      instance=Award(programme=programme, created_by=request.user)) if may_add else None
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
+        require_perm(request.user, "scoring.add_award", programme)
         if form.is_valid():
             form.save()
             messages.success(request, _("The award was added."))
             return redirect("scoring:award_list", pk=programme.pk)
     awards = list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
-                  .select_related("enrolment__student", "enrolment__team", "period", "created_by"))
-    return render(request, "scoring/award_list.html", _context(
-        programme, "awards", awards=awards, form=form, can_manage=can_manage(request.user, programme)))
+                  .select_related("enrolment__student", "enrolment__team", "period", "created_by", "programme__agreement"))
+    return render(request, "scoring/award_list.html", _context(programme, "awards", awards=awards, form=form))
 
 
 @require_POST
@@ -450,8 +431,7 @@ def award_delete(request, pk, award_pk):
     programme = get_programme(request.user, pk)
     award = get_object_or_404(Award.objects.filter(enrolment__in=visible_enrolments(request.user, programme)),
                               programme=programme, pk=award_pk)
-    if not (can_manage(request.user, programme) or award.created_by_id == request.user.pk):
-        raise PermissionDenied
+    require_perm(request.user, "scoring.delete_award", award)
     award.delete()
     messages.success(request, _("The award was removed."))
     return redirect("scoring:award_list", pk=programme.pk)
@@ -463,7 +443,7 @@ def award_delete(request, pk, award_pk):
 def settings_form(request, pk):
     """Weights of the score sheet (adding up to 100), team prizes and their split."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.manage_setup", programme)
     setup = selectors.load_setup(programme)
     form = ScoreSettingsForm(request.POST or None, instance=setup.settings)
     if request.method == "POST" and form.is_valid():
@@ -478,7 +458,7 @@ def setup_defaults(request, pk):
     """The coordinator's explicit action creating the default KPIs, periods and
     settings (pages only read: a programme's first visit creates nothing)."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.manage_setup", programme)
     setup = services.create_default_setup(programme=programme)
     messages.success(request, _("The default set-up was created: %(kpis)s KPIs and %(periods)s scoring periods.") % {
         "kpis": len(setup.kpis), "periods": len(setup.periods)})
@@ -501,7 +481,7 @@ def _formset_page(request, programme, formset_class, queryset, title, subtab, in
 def kpi_setup(request, pk):
     """The programme's KPIs: code, name, unit, direction, per student or team, target, weight."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.manage_setup", programme)
     return _formset_page(request, programme, KpiFormSet, KpiDefinition.objects.filter(programme=programme),
                          _("KPIs"), "settings", {"programme": programme})
 
@@ -509,6 +489,6 @@ def kpi_setup(request, pk):
 def period_setup(request, pk):
     """The scoring periods (pre-sale, Double-11 day, after-sale, whole programme…)."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "scoring.manage_setup", programme)
     return _formset_page(request, programme, PeriodFormSet, ScoringPeriod.objects.filter(programme=programme),
                          _("Scoring periods"), "settings", {"programme": programme})

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from trainingweek.exports import stored_file_response
 from trainingweek.models import Job
+from trainingweek.permissions import is_admin
 
 
 def home(request):
@@ -12,9 +13,9 @@ def home(request):
 
 
 def _own_job(request, pk) -> Job:
-    # A job (and the file it made) belongs to whoever started it.
+    # A job (and the file it made) belongs to whoever started it; admins see every job.
     qs = Job.objects.all()
-    if not request.user.is_superuser:
+    if not is_admin(request.user):
         qs = qs.filter(created_by=request.user)
     return get_object_or_404(qs, pk=pk)
 

@@ -6,6 +6,7 @@ from programs.agreements.models import Agreement, Phase, Programme
 from programs.agreements.rules import PhaseSpan, phase_problems
 from trainingweek.forms import DATE_WIDGET, NoFormTagHelper
 from trainingweek.models import Organisation, User
+from trainingweek.permissions import is_admin
 
 
 class AgreementForm(forms.ModelForm):
@@ -26,7 +27,7 @@ class AgreementForm(forms.ModelForm):
                    "notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user: User, **kwargs):
-        if kwargs.get("instance") is None and not user.is_superuser:
+        if kwargs.get("instance") is None and not is_admin(user):
             # A coordinator records agreements for their own school only.
             kwargs["instance"] = Agreement(school_id=user.organisation_id)
         super().__init__(*args, **kwargs)
@@ -34,7 +35,7 @@ class AgreementForm(forms.ModelForm):
         self.fields["company"].required = False
         self.fields["company"].queryset = Organisation.objects.filter(kind=Organisation.Kind.COMPANY)
         self.fields["school"].queryset = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL)
-        if not user.is_superuser:
+        if not is_admin(user):
             self.fields["school"].disabled = True
 
     def clean(self):

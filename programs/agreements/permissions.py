@@ -1,55 +1,64 @@
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+"""Programme and agreement scope: the coordinator of its school, the finance
+of its company, a mentor of one of its teams; and the named permissions of
+agreements and programmes.
+
+The object may be an Agreement, a Programme or anything with a ``programme``
+(a team, an enrolment, a leave request…). Without an object (``None``) a
+scope predicate holds: the check is then about the role alone ("may this
+user manage some programme?"), which menus and create pages ask; which
+programmes is the selectors' business (404 outside them).
+"""
+
+import rules
 
 from programs.agreements.models import Agreement, Programme
-from trainingweek.models import User
-from trainingweek.permissions import is_admin
+from trainingweek.permissions import is_admin, is_coordinator, is_finance, is_mentor
 
 
-def visible_agreements(user) -> QuerySet[Agreement]:
-    qs = Agreement.objects.select_related("school", "company")
-    if is_admin(user):
-        return qs
-    if user.role == User.Role.COORDINATOR:
-        return qs.filter(school=user.organisation_id)
-    if user.role == User.Role.FINANCE:
-        return qs.filter(company=user.organisation_id)
-    return qs.none()
+def agreement_of(obj) -> Agreement | None:
+    if isinstance(obj, Agreement):
+        return obj
+    if isinstance(obj, Programme):
+        return obj.agreement
+    programme = getattr(obj, "programme", None)
+    return programme.agreement if programme is not None else None
 
 
-def visible_programmes(user) -> QuerySet[Programme]:
-    qs = Programme.objects.select_related("agreement__school", "agreement__company")
-    if is_admin(user):
-        return qs
-    if user.role == User.Role.COORDINATOR:
-        return qs.filter(agreement__school=user.organisation_id)
-    if user.role == User.Role.FINANCE:
-        return qs.filter(agreement__company=user.organisation_id)
-    if user.role == User.Role.MENTOR:
-        return qs.filter(teams__mentors=user).distinct()
-    return qs.none()
+def programme_of(obj) -> Programme | None:
+    return obj if isinstance(obj, Programme) else getattr(obj, "programme", None)
 
 
-def get_programme(user, pk) -> Programme:
-    """The programme if the user may see it, else 404."""
-    return get_object_or_404(visible_programmes(user), pk=pk)
+@rules.predicate
+def of_school(user, obj) -> bool:
+    """The object belongs to the user's school (True without an object)."""
+    return obj is None or agreement_of(obj).school_id == user.organisation_id
 
 
-def can_manage(user, programme: Programme | None = None) -> bool:
-    """Coordinators of the programme's school (and admins) change its set-up."""
-    if is_admin(user):
-        return True
-    if user.role != User.Role.COORDINATOR:
-        return False
-    return programme is None or programme.agreement.school_id == user.organisation_id
+@rules.predicate
+def of_company(user, obj) -> bool:
+    """The object belongs to the user's company (True without an object)."""
+    return obj is None or agreement_of(obj).company_id == user.organisation_id
 
 
-def require_manage(user, programme: Programme | None = None) -> None:
-    if not can_manage(user, programme):
-        raise PermissionDenied
+def _mentor_ids(programme: Programme) -> set[int]:
+    """The mentors of the programme's teams, read once per programme object."""
+    if not hasattr(programme, "_mentor_ids"):
+        programme._mentor_ids = set(programme.teams.exclude(mentors=None).values_list("mentors", flat=True))
+    return programme._mentor_ids
 
 
-def require_role(user, *roles: str) -> None:
-    if not (is_admin(user) or user.role in roles):
-        raise PermissionDenied
+@rules.predicate
+def mentors_in_programme(user, obj) -> bool:
+    """The user mentors a team of the object's programme (True without an object)."""
+    return obj is None or user.pk in _mentor_ids(programme_of(obj))
+
+
+is_school_coordinator = is_coordinator & of_school
+is_company_finance = is_finance & of_company
+is_programme_mentor = is_mentor & mentors_in_programme
+
+# Agreements: coordinators read and record their school's, finance reads its company's.
+rules.add_perm("agreements.view_agreement", is_admin | is_school_coordinator | is_company_finance)
+rules.add_perm("agreements.manage_agreement", is_admin | is_school_coordinator)
+# A programme's set-up (the programme and its phases): the coordinators of its school.
+rules.add_perm("agreements.manage_programme", is_admin | is_school_coordinator)

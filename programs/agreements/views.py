@@ -11,35 +11,25 @@ from django.utils.translation import gettext as _
 
 from programs.agreements import services
 from programs.agreements.forms import AgreementForm, PhaseFormSet, ProgrammeForm
-from programs.agreements.permissions import (
-    can_manage,
-    get_programme,
-    require_manage,
-    require_role,
-    visible_agreements,
-)
-from trainingweek.models import User
+from programs.agreements.selectors import get_programme, visible_agreements
+from trainingweek.permissions import require_perm
 
 
 def agreement_list(request):
-    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    require_perm(request.user, "agreements.view_agreement")
     agreements = visible_agreements(request.user).order_by("-term_start")
-    return render(request, "programs/agreement_list.html", {
-        "agreements": agreements, "can_manage": can_manage(request.user),
-    })
+    return render(request, "programs/agreement_list.html", {"agreements": agreements})
 
 
 def agreement_detail(request, pk):
-    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    require_perm(request.user, "agreements.view_agreement")
     agreement = get_object_or_404(visible_agreements(request.user), pk=pk)
     programmes = agreement.programmes.all()
-    return render(request, "programs/agreement_detail.html", {
-        "agreement": agreement, "programmes": programmes, "can_manage": can_manage(request.user),
-    })
+    return render(request, "programs/agreement_detail.html", {"agreement": agreement, "programmes": programmes})
 
 
 def agreement_form(request, pk=None):
-    require_manage(request.user)
+    require_perm(request.user, "agreements.manage_agreement")
     agreement = get_object_or_404(visible_agreements(request.user), pk=pk) if pk else None
     form = AgreementForm(request.POST or None, instance=agreement, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +48,7 @@ def programme_form(request, agreement_pk=None, pk=None):
     else:
         programme = None
         agreement = get_object_or_404(visible_agreements(request.user), pk=agreement_pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "agreements.manage_programme", programme or agreement)
     data = request.POST or None
     form = ProgrammeForm(data, instance=programme)
     phases = PhaseFormSet(data, instance=programme, agreement=agreement, prefix="phases")

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.agreements.permissions import can_manage, get_programme
+from programs.agreements.selectors import get_programme
 from programs.attendance import imports, rules, selectors
 from programs.attendance import services as svc
 from programs.attendance.forms import (
@@ -27,14 +27,14 @@ from programs.rosters import rules as roster_rules
 from programs.rosters.selectors import get_plan
 from programs.rosters.views import chosen_week, grid_values, roster_weeks
 from programs.students.models import Enrolment
-from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from programs.students.selectors import (
+    require_team,
+    visible_enrolments,
+    visible_team_ids,
+    visible_teams,
+)
 from trainingweek.forms import upload_limits
-from trainingweek.permissions import is_admin, is_mentor
-
-
-def can_record(user) -> bool:
-    """Mentors (of a team already scoped by ``require_team``) and admins record attendance."""
-    return is_mentor(user)
+from trainingweek.permissions import require_perm
 
 
 def attendance_index(request, pk):
@@ -43,7 +43,7 @@ def attendance_index(request, pk):
     weeks = roster_weeks(programme)
     return render(request, "programs/attendance/index.html", {
         "programme": programme, "teams": visible_teams(request.user, programme), "weeks": weeks,
-        "monday": chosen_week(request, weeks), "can_import": is_mentor(request.user),
+        "monday": chosen_week(request, weeks),
         "tab": "rosters", "subtab": "attendance",
     })
 
@@ -74,14 +74,12 @@ def attendance_week(request, pk, team_pk):
     """A team × week grid of status and online hours, saved in one request, with overtime."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
-    editable = can_record(request.user)
     weeks = roster_weeks(programme)
     monday = chosen_week(request, weeks)
     days = roster_rules.week_days(monday)
     errors = []
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+        require_perm(request.user, "attendance.record_attendance", team)
         entries, bad = _entries(request.POST, days)
         if bad:
             errors = [_("“%(value)s” is not a number of hours.") % {"value": v} for v in bad]
@@ -106,7 +104,7 @@ def attendance_week(request, pk, team_pk):
     return render(request, "programs/attendance/week.html", {
         "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
         "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-        "statuses": Attendance.Status.choices, "editable": editable, "errors": errors,
+        "statuses": Attendance.Status.choices, "errors": errors,
         "threshold": get_plan(programme).overtime_threshold,
         "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "attendance",
     })
@@ -115,12 +113,11 @@ def attendance_week(request, pk, team_pk):
 def online_hours_import(request, pk):
     """Upload the platform's online-hours CSV; nothing is written unless every row is good."""
     programme = get_programme(request.user, pk)
-    if not is_mentor(request.user):
-        raise PermissionDenied
+    require_perm(request.user, "attendance.import_online_hours", programme)
     form = OnlineHoursImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        team_ids = None if is_admin(request.user) else set(visible_teams(request.user, programme).values_list("pk", flat=True))
+        team_ids = visible_team_ids(request.user, programme)
         result = imports.import_online_hours(programme, form.cleaned_data["file"].read(), request.user, team_ids)
         if result.ok:
             messages.success(request, _("Imported the online hours of %(n)s rows.") % {"n": result.counts["written"]})
@@ -134,7 +131,8 @@ def online_hours_import(request, pk):
 # --------------------------------------------------------------------------- leave
 def _leave_step(user, leave, programme) -> str | None:
     """Which decision the user may take on this leave now (``rules.leave_step``)."""
-    return rules.leave_step(leave.status, mentor=is_mentor(user), manager=can_manage(user, programme))
+    return rules.leave_step(leave.status, mentor=user.has_perm("attendance.decide_as_mentor", programme),
+                            manager=user.has_perm("attendance.decide_as_school", programme))
 
 
 def leave_list(request, pk):
@@ -142,11 +140,9 @@ def leave_list(request, pk):
     programme = get_programme(request.user, pk)
     enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE).select_related(
         "student", "school_class")
-    may_request = is_mentor(request.user) or can_manage(request.user, programme)
     form = LeaveRequestForm(request.POST or None, enrolments=enrolments)
     if request.method == "POST":
-        if not may_request:
-            raise PermissionDenied
+        require_perm(request.user, "attendance.request_leave", programme)
         if form.is_valid():
             d = form.cleaned_data
             svc.request_leave(programme=programme, enrolment=d["enrolment"], start=d["start"], end=d["end"],
@@ -157,7 +153,7 @@ def leave_list(request, pk):
     for leave in leaves:
         leave.step = _leave_step(request.user, leave, programme)
     return render(request, "programs/attendance/leave_list.html", {
-        "programme": programme, "leaves": leaves, "form": form, "may_request": may_request,
+        "programme": programme, "leaves": leaves, "form": form,
         "tab": "rosters", "subtab": "leave",
     })
 
@@ -168,7 +164,8 @@ def _departure_side(user, departure, programme) -> str | None:
     return rules.departure_side(
         departure.kind, departure.status, school_decided=departure.school_decided_at is not None,
         company_decided=departure.company_decided_at is not None,
-        mentor=is_mentor(user), manager=can_manage(user, programme))
+        mentor=user.has_perm("attendance.decide_as_mentor", programme),
+        manager=user.has_perm("attendance.decide_as_school", programme))
 
 
 def departure_list(request, pk):
@@ -176,11 +173,11 @@ def departure_list(request, pk):
     programme = get_programme(request.user, pk)
     enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE).select_related(
         "student", "school_class")
-    kinds = rules.departure_kinds(mentor=is_mentor(request.user), manager=can_manage(request.user, programme))
+    kinds = rules.departure_kinds(mentor=request.user.has_perm("attendance.dismiss", programme),
+                                  manager=request.user.has_perm("attendance.request_withdrawal", programme))
     form = DepartureForm(request.POST or None, enrolments=enrolments, kinds=kinds)
     if request.method == "POST":
-        if not kinds:
-            raise PermissionDenied
+        require_perm(request.user, "attendance.request_withdrawal", programme)
         if form.is_valid():
             d = form.cleaned_data
             action = svc.request_withdrawal if d["kind"] == rules.WITHDRAWAL else svc.dismiss

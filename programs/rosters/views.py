@@ -3,14 +3,13 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.agreements.permissions import can_manage, get_programme, require_manage
+from programs.agreements.selectors import get_programme
 from programs.rosters import exports, rules, selectors
 from programs.rosters import services as svc
 from programs.rosters.forms import (
@@ -19,10 +18,10 @@ from programs.rosters.forms import (
     SpecialDayFormSet,
     special_day_choices,
 )
-from programs.students.permissions import require_team, visible_teams
+from programs.students.selectors import require_team, visible_teams
 from programs.students.views import edit_programme_item
 from trainingweek.exports import xlsx_response
-from trainingweek.permissions import is_mentor
+from trainingweek.permissions import require_perm
 
 
 def parse_day_key(text: str) -> date | None:
@@ -76,15 +75,14 @@ def chosen_week(request, weeks: list[date]) -> date:
 def shift_list(request, pk):
     programme = get_programme(request.user, pk)
     return render(request, "programs/rosters/shift_list.html", {
-        "programme": programme, "shifts": programme.shift_templates.all(),
-        "can_manage": can_manage(request.user, programme), "tab": "rosters", "subtab": "shifts",
+        "programme": programme, "shifts": programme.shift_templates.all(), "tab": "rosters", "subtab": "shifts",
     })
 
 
 def shift_form(request, pk, shift_pk=None):
     return edit_programme_item(
         request, pk, shift_pk, items="shift_templates", form_class=ShiftTemplateForm,
-        saved=_("The shift was saved."), titles=(_("New shift"), _("Edit shift")),
+        saved=_("The shift was saved."), titles=(_("New shift"), _("Edit shift")), perm="rosters.manage_roster",
         next_url=lambda programme, _obj: reverse("programs:shift_list", args=[programme.pk]),
         template="programs/rosters/form.html", context={"tab": "rosters", "subtab": "shifts"},
     )
@@ -94,9 +92,8 @@ def shift_form(request, pk, shift_pk=None):
 def roster(request, pk):
     """The roster grid; coordinators change cells and save them all in one request."""
     programme = get_programme(request.user, pk)
-    manage = can_manage(request.user, programme)
     if request.method == "POST":
-        require_manage(request.user, programme)
+        require_perm(request.user, "rosters.manage_roster", programme)
         try:
             changed = svc.save_roster_cells(programme=programme, values=grid_values(request.POST, "r"))
         except svc.RosterError as exc:
@@ -105,7 +102,7 @@ def roster(request, pk):
             messages.success(request, _("Saved %(n)s changed cells.") % {"n": changed})
             return redirect("programs:roster", pk=programme.pk)
     return render(request, "programs/rosters/roster.html", {
-        "programme": programme, "grid": selectors.roster_grid(programme), "can_manage": manage,
+        "programme": programme, "grid": selectors.roster_grid(programme),
         "tab": "rosters", "subtab": "roster",
     })
 
@@ -113,7 +110,7 @@ def roster(request, pk):
 def roster_rules(request, pk):
     """The rotation rule, special days and thresholds the roster is generated from."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "rosters.manage_roster", programme)
     plan = selectors.get_plan(programme)
     shifts = list(programme.shift_templates.all())
     choices = special_day_choices(shifts)
@@ -158,21 +155,14 @@ def roster_export(request, pk):
 
 
 # --------------------------------------------------------------------------- student schedules
-def can_schedule(user, programme) -> bool:
-    """Coordinators and the team's mentors (the team is already scoped) change schedules."""
-    return can_manage(user, programme) or is_mentor(user)
-
-
 def team_schedule(request, pk, team_pk):
     """A team's students × a week: each student's own cell, changeable (rest rotation)."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
-    editable = can_schedule(request.user, programme)
     weeks = roster_weeks(programme)
     monday = chosen_week(request, weeks)
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+        require_perm(request.user, "rosters.edit_schedule", team)
         try:
             n = svc.save_overrides(programme=programme, team=team, values=grid_values(request.POST, "o"))
         except svc.RosterError as exc:
@@ -184,7 +174,7 @@ def team_schedule(request, pk, team_pk):
     rows, shifts = selectors.schedule_grid(programme, team, days)
     return render(request, "programs/rosters/schedule.html", {
         "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
-        "choices": selectors.cell_choices(shifts), "editable": editable,
+        "choices": selectors.cell_choices(shifts),
         "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "schedule",
     })
 
@@ -194,8 +184,7 @@ def spread_rest(request, pk, team_pk):
     """One rest day a week for every student of the team, over the practice weeks."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
-    if not can_schedule(request.user, programme):
-        raise PermissionDenied
+    require_perm(request.user, "rosters.edit_schedule", team)
     span = selectors.roster_span(selectors.get_plan(programme), selectors.phase_ranges(programme))
     if span is None:
         messages.error(request, _("The programme has no phases yet, so there is no roster period."))

@@ -12,7 +12,6 @@ from collections import Counter
 
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,19 +19,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.agreements.permissions import (
-    can_manage,
-    get_programme,
-    require_manage,
-    visible_programmes,
-)
+from programs.agreements.selectors import get_programme, visible_programmes
 from programs.students import imports, services
 from programs.students import services as services_students
 from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
 from programs.students.models import Enrolment
-from programs.students.permissions import require_team, visible_enrolments, visible_teams
+from programs.students.selectors import require_team, visible_enrolments, visible_teams
 from trainingweek.exports import xlsx_response
 from trainingweek.forms import upload_limits
+from trainingweek.permissions import require_perm
 
 # About one group leader per ten students (DESIGN.md): more is flagged.
 GROUP_SIZE_WARNING = 12
@@ -42,9 +37,7 @@ def programme_list(request):
     programmes = visible_programmes(request.user).annotate(
         enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE), distinct=True)
     )
-    return render(request, "programs/programme_list.html", {
-        "programmes": programmes, "can_manage": can_manage(request.user),
-    })
+    return render(request, "programs/programme_list.html", {"programmes": programmes})
 
 
 def programme_detail(request, pk):
@@ -60,12 +53,11 @@ def programme_detail(request, pk):
         "phases": programme.phases.all(),
         "classes": classes,
         "teams": teams,
-        "can_manage": can_manage(request.user, programme),
     })
 
 
 def edit_programme_item(request, programme_pk, pk, *, items: str, form_class, saved: str, titles: tuple,
-                        next_url, template="programs/simple_form.html", context=None):
+                        next_url, perm: str, template="programs/simple_form.html", context=None):
     """The coordinator's create/edit page for a class, team or shift of a programme.
 
     ``items`` names the programme's related manager (``classes``...);
@@ -73,7 +65,7 @@ def edit_programme_item(request, programme_pk, pk, *, items: str, form_class, sa
     (new, edit).
     """
     programme = get_programme(request.user, programme_pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, perm, programme)
     instance = get_object_or_404(getattr(programme, items), pk=pk) if pk else None
     form = form_class(request.POST or None, instance=instance, programme=programme)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +80,7 @@ def edit_programme_item(request, programme_pk, pk, *, items: str, form_class, sa
 def class_form(request, programme_pk, pk=None):
     return edit_programme_item(
         request, programme_pk, pk, items="classes", form_class=SchoolClassForm, saved=_("The class was saved."),
-        titles=(_("New class"), _("Edit class")),
+        titles=(_("New class"), _("Edit class")), perm="students.manage_teams",
         next_url=lambda programme, _obj: reverse("programs:programme_detail", args=[programme.pk]),
     )
 
@@ -96,7 +88,7 @@ def class_form(request, programme_pk, pk=None):
 def team_form(request, programme_pk, pk=None):
     return edit_programme_item(
         request, programme_pk, pk, items="teams", form_class=TeamForm, saved=_("The team was saved."),
-        titles=(_("New team"), _("Edit team")),
+        titles=(_("New team"), _("Edit team")), perm="students.manage_teams",
         next_url=lambda programme, team: reverse("programs:team_detail", args=[programme.pk, team.pk]),
     )
 
@@ -105,9 +97,8 @@ def team_detail(request, programme_pk, pk):
     """The team's members with their group leaders; coordinators assign them."""
     programme = get_programme(request.user, programme_pk)
     team = require_team(request.user, programme, pk)
-    manage = can_manage(request.user, programme)
     if request.method == "POST":
-        require_manage(request.user, programme)
+        require_perm(request.user, "students.manage_teams", team)
         leaders = {int(v) for v in request.POST.getlist("leader") if v.isdigit()}
         members = {}
         for key, value in request.POST.items():
@@ -131,7 +122,7 @@ def team_detail(request, programme_pk, pk):
     oversized = [leader for leader in leaders if leader.group_size > GROUP_SIZE_WARNING]
     return render(request, "programs/team_detail.html", {
         "programme": programme, "team": team, "members": members, "leaders": leaders,
-        "oversized": oversized, "can_manage": manage,
+        "oversized": oversized,
         "mentors": team.mentors.all(), "group_size_warning": GROUP_SIZE_WARNING,
         "unassigned": sum(1 for m in members if not m.is_group_leader and m.group_leader_id is None
                           and m.status == Enrolment.Status.ACTIVE),
@@ -153,7 +144,6 @@ def enrolment_list(request, pk):
     query.pop("page", None)
     return render(request, "programs/enrolment_list.html", {
         "programme": programme, "filter": filterset, "page": page, "query": query.urlencode(),
-        "can_manage": can_manage(request.user, programme),
     })
 
 
@@ -169,7 +159,7 @@ RECENT_IMPORTS = 10
 def student_import(request, pk):
     """Upload page: a short file is imported at once, a long one in the background."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "students.import_students", programme)
     form = StudentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         record, job = services_students.start_import(programme, request.user, form.cleaned_data["file"], form.sheet)
@@ -187,7 +177,7 @@ def student_import(request, pk):
 def import_template(request, pk):
     """The Excel template, with the programme's classes offered in the class column."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "students.import_students", programme)
     content = imports.template_workbook(list(programme.classes.values_list("name", flat=True)))
     return xlsx_response(content, "学生导入模板.xlsx")
 
@@ -195,7 +185,7 @@ def import_template(request, pk):
 def import_result(request, pk, import_pk):
     """The outcome of one import: counts and warnings, or every bad row."""
     programme = get_programme(request.user, pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "students.import_students", programme)
     record = get_object_or_404(programme.student_imports.select_related("created_by", "job"), pk=import_pk)
     errors = Paginator(record.errors, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
     # Thousands of rows may share one warning (no bank card yet): sum them up.
@@ -221,8 +211,7 @@ def _enrolment(request, pk, enrolment_pk):
 def _detail(request, programme, enrolment, revealed=None):
     response = render(request, "programs/enrolment_detail.html", {
         "programme": programme, "enrolment": enrolment, "student": enrolment.student,
-        "revealed": revealed, "may_reveal": request.user.may_see_personal_data,
-        "can_manage": can_manage(request.user, programme),
+        "revealed": revealed,
     })
     # Personal data must not linger in shared or browser caches.
     response["Cache-Control"] = "no-store, private"
@@ -239,7 +228,6 @@ def enrolment_detail(request, pk, enrolment_pk):
 def enrolment_reveal(request, pk, enrolment_pk):
     """Finance only: show the unmasked personal data and log the look."""
     programme, enrolment = _enrolment(request, pk, enrolment_pk)
-    if not request.user.may_see_personal_data:
-        raise PermissionDenied
+    require_perm(request.user, "students.reveal_personal_data", enrolment)
     revealed = services_students.reveal_personal_data(request.user, enrolment, get_client_ip_address(request))
     return _detail(request, programme, enrolment, revealed)

@@ -19,43 +19,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.agreements.models import Programme
-from programs.agreements.permissions import can_manage, get_programme
-from programs.students.permissions import visible_enrolments
+from programs.agreements.selectors import get_programme
+from programs.students.selectors import visible_enrolments
 from stipends.payouts import documents, services
 from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.forms import upload_limits
-from trainingweek.models import PersonalDataAccess, User
-from trainingweek.permissions import is_admin
+from trainingweek.models import PersonalDataAccess
+from trainingweek.permissions import require_perm
 
 
 def _context(programme, subtab, **extra) -> dict:
     return {"programme": programme, "tab": "stipends", "subtab": subtab, **extra}
 
 
-def _require_reader(user) -> None:
-    """Overview, rate card and profiles: the school's coordinator and finance."""
-    if not (is_admin(user) or user.role in (User.Role.COORDINATOR, User.Role.FINANCE)):
-        raise PermissionDenied
-
-
-def _is_finance(user) -> bool:
-    return user.is_active and user.role == User.Role.FINANCE
-
-
-def _require_finance(user) -> None:
-    """Money actions and unmasked downloads: finance only (not even an admin)."""
-    if not _is_finance(user):
-        raise PermissionDenied
-
-
-def _batch(request, pk, batch_pk, *, read=False) -> tuple[Programme, PayoutBatch]:
+def _batch(request, pk, batch_pk, *, perm: str) -> tuple[Programme, PayoutBatch]:
+    """The programme's batch, once the user has ``perm`` on the programme (money
+    actions and unmasked downloads: its company's finance only, not even an admin)."""
     programme = get_programme(request.user, pk)
-    if read and is_admin(request.user):
-        pass
-    else:
-        _require_finance(request.user)
+    require_perm(request.user, perm, programme)
     batch = get_object_or_404(PayoutBatch.objects.select_related(
         "programme__agreement__company", "school_class", "created_by", "approved_by", "follow_up_of"),
         programme=programme, pk=batch_pk)
@@ -73,22 +56,22 @@ def _log_export(request, batch: PayoutBatch, what: str, fields: str, count: int)
 def overview(request, pk):
     """Totals by class and state, and the batches."""
     programme = get_programme(request.user, pk)
-    _require_reader(request.user)
+    require_perm(request.user, "payouts.view_payouts", programme)
     classes, total, batches = services.payout_overview(programme)
     return render(request, "stipends/overview.html", _context(
-        programme, "overview", classes=classes, total=total, batches=batches,
-        is_finance=_is_finance(request.user)))
+        programme, "overview", classes=classes, total=total, batches=batches))
 
 
 def rate_card(request, pk):
     """The rate card; coordinators and finance edit it until a batch is approved."""
     programme = get_programme(request.user, pk)
-    _require_reader(request.user)
+    require_perm(request.user, "payouts.view_payouts", programme)
     card = services.rate_card(programme)
     locked = services.rate_card_locked(programme)
     form = RateCardForm(request.POST or None, instance=card, locked=locked)
     if request.method == "POST":
-        if locked:
+        require_perm(request.user, "payouts.edit_rate_card", programme)
+        if locked:  # an approved batch has frozen the rates
             raise PermissionDenied
         if form.is_valid():
             card = form.save(commit=False)
@@ -103,8 +86,7 @@ def profiles(request, pk):
     """Assessment date, support duty and account holder per student; the
     coordinator edits, finance reads."""
     programme = get_programme(request.user, pk)
-    _require_reader(request.user)
-    may_edit = can_manage(request.user, programme)
+    require_perm(request.user, "payouts.view_payouts", programme)
     classes = list(programme.classes.all())
     class_id = request.GET.get("class") or (str(classes[0].pk) if classes else "")
     school_class = next((c for c in classes if str(c.pk) == class_id), None)
@@ -113,8 +95,7 @@ def profiles(request, pk):
     existing = services.profiles_for(e.pk for e in enrolments)
     errors = []
     if request.method == "POST":
-        if not may_edit:
-            raise PermissionDenied
+        require_perm(request.user, "payouts.edit_profiles", programme)
         rows = []
         for e in enrolments:
             raw = request.POST.get(f"passed_{e.pk}", "").strip()
@@ -137,7 +118,7 @@ def profiles(request, pk):
             rows.append((e, p.assessment_passed_on.isoformat() if p and p.assessment_passed_on else "",
                          bool(p and p.support_duty), p.account_name if p else ""))
     return render(request, "stipends/profiles.html", _context(
-        programme, "profiles", classes=classes, school_class=school_class, rows=rows, may_edit=may_edit,
+        programme, "profiles", classes=classes, school_class=school_class, rows=rows,
         errors=errors))
 
 
@@ -171,14 +152,14 @@ def statement(request, pk, enrolment_pk):
                                   .select_related("student", "school_class", "team"), pk=enrolment_pk)
     view = services.student_statement(programme, enrolment)
     return render(request, "stipends/statement.html", _context(
-        programme, "statements", enrolment=enrolment, view=view, is_finance=_is_finance(request.user)))
+        programme, "statements", enrolment=enrolment, view=view))
 
 
 # --------------------------------------------------------------------------- batches
 def batch_create(request, pk):
     """Finance starts a batch; a background job computes and freezes it."""
     programme = get_programme(request.user, pk)
-    _require_finance(request.user)
+    require_perm(request.user, "payouts.make_batch", programme)
     from django.utils import timezone
 
     form = BatchForm(request.POST or None, programme=programme, initial={"pay_on": timezone.localdate()})
@@ -197,7 +178,7 @@ def _start_freeze(request, batch: PayoutBatch):
 @require_POST
 def batch_compute(request, pk, batch_pk):
     """Run the freezing job again (after a crash): it finishes what is missing."""
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     if batch.state != PayoutBatch.State.DRAFT or batch.is_follow_up:
         messages.error(request, _("Only a draft batch can be computed."))
         return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
@@ -206,7 +187,7 @@ def batch_compute(request, pk, batch_pk):
 
 def batch_detail(request, pk, batch_pk):
     """A batch: its state, the checks, the items by class, the next step."""
-    programme, batch = _batch(request, pk, batch_pk, read=True)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.view_batch")
     items = list(batch.items.select_related("school_class", "enrolment__team", "retry_of")
                  .order_by("school_class__name", "enrolment__student__student_number", "pk"))
     found = services.findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
@@ -220,14 +201,14 @@ def batch_detail(request, pk, batch_pk):
                       else ([], []))
     return render(request, "stipends/batch_detail.html", _context(
         programme, "overview", batch=batch, items=items, findings=found, flagged=flagged, totals=totals,
-        classes=classes, approve_form=ApproveForm(), is_finance=_is_finance(request.user),
+        classes=classes, approve_form=ApproveForm(),
         is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
         blocking=any(f.blocking for f in found)))
 
 
 @require_POST
 def batch_approve(request, pk, batch_pk):
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.approve_batch")
     form = ApproveForm(request.POST)
     form.is_valid()
     try:
@@ -244,7 +225,7 @@ def batch_approve(request, pk, batch_pk):
 
 @require_POST
 def batch_refresh(request, pk, batch_pk):
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     try:
         n = services.refresh_accounts(batch)
         messages.success(request, _("Bank details of %(n)s items refreshed.") % {"n": n})
@@ -255,7 +236,7 @@ def batch_refresh(request, pk, batch_pk):
 
 @require_POST
 def batch_delete(request, pk, batch_pk):
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     try:
         services.delete_draft(batch)
     except services.PayoutError as exc:
@@ -273,7 +254,7 @@ def _approved(batch: PayoutBatch) -> None:
 def bank_file(request, pk, batch_pk):
     """The bulk-transfer sheet. Downloading only logs the personal-data export;
     finance marks the batch as sent to the bank with its own button (a POST)."""
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
     items = services.payable_items(batch) if batch.state != PayoutBatch.State.RECONCILED else list(
         batch.items.filter(net__gt=0).select_related("school_class")
@@ -287,7 +268,7 @@ def bank_file(request, pk, batch_pk):
 @require_POST
 def batch_mark_sent(request, pk, batch_pk):
     """Finance records that the approved batch's bank file was sent to the bank."""
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.mark_batch_sent")
     try:
         services.mark_sent_to_bank(batch=batch)
     except services.PayoutError as exc:
@@ -311,7 +292,7 @@ def _class_items(batch: PayoutBatch, class_pk) -> tuple[object, list[PayoutItem]
 
 def _class_document(request, pk, batch_pk, class_pk, *, render, subject, fields, title, ext, mime):
     """A per-class document of an approved batch, logged as an unmasked export."""
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
     school_class, items = _class_items(batch, class_pk)
     content = render(batch, school_class, items)
@@ -339,7 +320,7 @@ def signoff_pdf(request, pk, batch_pk, class_pk):
 
 def result_upload(request, pk, batch_pk):
     """Upload the bank's result file: every item paid or failed, all or nothing."""
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.reconcile_batch")
     form = ResultUploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -354,7 +335,7 @@ def result_upload(request, pk, batch_pk):
 
 @require_POST
 def follow_up(request, pk, batch_pk):
-    programme, batch = _batch(request, pk, batch_pk)
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     try:
         new = services.create_follow_up(batch, request.user)
     except services.PayoutError as exc:

@@ -9,7 +9,6 @@ record the school's rooms; finance records payments and the settlement facts
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,13 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.agreements.models import Programme
-from programs.agreements.permissions import (
-    can_manage,
-    get_programme,
-    require_manage,
-    require_role,
-    visible_programmes,
-)
+from programs.agreements.selectors import get_programme, visible_programmes
 from stipends.settlement import rules as dl
 from stipends.settlement import selectors, services
 from stipends.settlement.documents import filename, statement_pdf, statement_xlsx
@@ -37,27 +30,15 @@ from stipends.settlement.forms import (
 from stipends.settlement.models import HolidayCalendarYear, Room, SettlementRecord
 from stipends.settlement.rules import package_calendar
 from trainingweek.exports import PDF_CONTENT_TYPE, file_response, xlsx_response
-from trainingweek.models import User
-from trainingweek.permissions import is_admin
+from trainingweek.permissions import require_perm
 
 
 def _programme(request, pk) -> Programme:
     """The programme if the user may see its settlement (404 outside their
     organisation, 403 for mentors)."""
     programme = get_programme(request.user, pk)
-    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    require_perm(request.user, "settlement.view_settlement", programme)
     return programme
-
-
-def can_record_money(user, programme: Programme) -> bool:
-    """Finance of the programme's company (and admins) record payments and
-    the settlement facts."""
-    return is_admin(user) or (user.role == User.Role.FINANCE and programme.agreement.company_id == user.organisation_id)
-
-
-def _require_money(user, programme: Programme) -> None:
-    if not can_record_money(user, programme):
-        raise PermissionDenied
 
 
 def _page(request, programme, template, extra=None):
@@ -66,7 +47,6 @@ def _page(request, programme, template, extra=None):
     context = {
         "programme": programme, "money": money, "statement": money.statement, "today": today,
         "rows": dl.with_status(money.deadlines, today),
-        "can_manage": can_manage(request.user, programme), "can_record": can_record_money(request.user, programme),
     }
     context.update(extra or {})
     return render(request, template, context)
@@ -85,7 +65,7 @@ def programme_deadlines(request, pk):
 def deadlines_overview(request):
     """Every deadline of the user's programmes of this year and last (all
     years with ?all=1), soonest first, overdue ones in red."""
-    require_role(request.user, User.Role.COORDINATOR, User.Role.FINANCE)
+    require_perm(request.user, "settlement.view_settlement")
     today = timezone.localdate()
     show_all = request.GET.get("all") == "1"
     programmes = visible_programmes(request.user)
@@ -106,7 +86,7 @@ def deadlines_overview(request):
 
 def room_form(request, programme_pk, pk=None):
     programme = _programme(request, programme_pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "settlement.manage_rooms", programme)
     room = get_object_or_404(programme.rooms, pk=pk) if pk else None
     data = request.POST or None
     form = RoomForm(data, instance=room, programme=programme)
@@ -129,7 +109,7 @@ def room_form(request, programme_pk, pk=None):
 @require_POST
 def room_delete(request, programme_pk, pk):
     programme = _programme(request, programme_pk)
-    require_manage(request.user, programme)
+    require_perm(request.user, "settlement.manage_rooms", programme)
     room = get_object_or_404(programme.rooms, pk=pk)
     room.delete()
     messages.success(request, _("The room “%(room)s” was removed.") % {"room": room.name})
@@ -138,7 +118,7 @@ def room_delete(request, programme_pk, pk):
 
 def payment_form(request, programme_pk):
     programme = _programme(request, programme_pk)
-    _require_money(request.user, programme)
+    require_perm(request.user, "settlement.record_money", programme)
     form = PaymentForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         services.record_payment(payment=form.save(commit=False), user=request.user)
@@ -152,7 +132,7 @@ def payment_form(request, programme_pk):
 @require_POST
 def payment_delete(request, programme_pk, pk):
     programme = _programme(request, programme_pk)
-    _require_money(request.user, programme)
+    require_perm(request.user, "settlement.record_money", programme)
     get_object_or_404(programme.settlement_payments, pk=pk).delete()
     messages.success(request, _("The payment was removed."))
     return redirect("settlement:settlement_detail", pk=programme.pk)
@@ -160,7 +140,7 @@ def payment_delete(request, programme_pk, pk):
 
 def record_form(request, programme_pk):
     programme = _programme(request, programme_pk)
-    _require_money(request.user, programme)
+    require_perm(request.user, "settlement.record_money", programme)
     record = SettlementRecord.objects.filter(programme=programme).first() or SettlementRecord(programme=programme)
     form = SettlementRecordForm(request.POST or None, instance=record)
     if request.method == "POST" and form.is_valid():
@@ -183,15 +163,10 @@ def settlement_xlsx(request, pk):
 
 
 # --- holiday calendar (administrators) ---------------------------------------------
-def _require_admin(user) -> None:
-    if not is_admin(user):
-        raise PermissionDenied
-
-
 def calendar_list(request):
     """The years the working-day arithmetic knows, and those still missing
     that programmes need."""
-    _require_admin(request.user)
+    require_perm(request.user, "settlement.manage_calendar")
     package_years = package_calendar().known_years
     entered = list(HolidayCalendarYear.objects.annotate(n_days=Count("days")).select_related("updated_by"))
     known = package_years | {e.year for e in entered}
@@ -206,7 +181,7 @@ def calendar_list(request):
 
 
 def calendar_year_form(request, year=None):
-    _require_admin(request.user)
+    require_perm(request.user, "settlement.manage_calendar")
     entry = get_object_or_404(HolidayCalendarYear.objects.prefetch_related("days"), year=year) if year else None
     initial = CalendarYearForm.initial_for(entry) if entry else {"year": request.GET.get("year")}
     form = CalendarYearForm(request.POST or None, initial=initial, fixed_year=entry.year if entry else None)

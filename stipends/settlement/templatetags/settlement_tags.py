@@ -6,8 +6,6 @@ from django.utils import timezone
 
 from stipends.settlement import rules as dl
 from stipends.settlement import selectors
-from trainingweek.models import User
-from trainingweek.permissions import is_admin
 
 register = template.Library()
 
@@ -15,7 +13,7 @@ register = template.Library()
 @register.inclusion_tag("programs/_deadlines_panel.html", takes_context=True)
 def deadlines_panel(context, programme):
     user = context["request"].user
-    if not (is_admin(user) or user.role in (User.Role.COORDINATOR, User.Role.FINANCE)):
+    if not user.has_perm("settlement.view_settlement", programme):
         return {"rows": []}
     today = timezone.localdate()
     rows = dl.with_status(selectors.programme_money(programme).deadlines, today)
