@@ -74,12 +74,13 @@ def attendance_week(request, pk, team_pk):
     """A team × week grid of status and online hours, saved in one request, with overtime."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
+    if request.method == "POST":  # before reading the roster, which may set up its plan
+        require_perm(request.user, "attendance.record_attendance", team)
     weeks = roster_weeks(programme)
     monday = chosen_week(request, weeks)
     days = roster_rules.week_days(monday)
     errors = []
     if request.method == "POST":
-        require_perm(request.user, "attendance.record_attendance", team)
         entries, bad = _entries(request.POST, days)
         if bad:
             errors = [_("“%(value)s” is not a number of hours.") % {"value": v} for v in bad]

@@ -159,10 +159,11 @@ def team_schedule(request, pk, team_pk):
     """A team's students × a week: each student's own cell, changeable (rest rotation)."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
+    if request.method == "POST":  # before reading the roster, which may set up its plan
+        require_perm(request.user, "rosters.edit_schedule", team)
     weeks = roster_weeks(programme)
     monday = chosen_week(request, weeks)
     if request.method == "POST":
-        require_perm(request.user, "rosters.edit_schedule", team)
         try:
             n = svc.save_overrides(programme=programme, team=team, values=grid_values(request.POST, "o"))
         except svc.RosterError as exc:
