@@ -2,7 +2,8 @@
 
 ``world`` is the small programme most permission and page tests run against:
 one school, one company, a programme with two classes and two teams, a mentor
-on each team, a coordinator, a finance user, and users of another school and
+on each team, a coordinator, a finance user, an admin (superuser) and a user
+with the admin role who is not a superuser, and users of another school and
 company who must see none of it.
 """
 
@@ -50,6 +51,7 @@ class World:
     other_mentor: User
     enrolments_a: list
     enrolments_b: list
+    admin_role: User  # the admin role without is_superuser
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +96,7 @@ def world(db) -> World:
         other_finance=UserFactory(username="other_fin", role=User.Role.FINANCE, organisation=other_company),
         other_mentor=UserFactory(username="other_mentor", role=User.Role.MENTOR, organisation=company),
         enrolments_a=enrolments_a, enrolments_b=enrolments_b,
+        admin_role=UserFactory(username="admin_role", role=User.Role.ADMIN, organisation=None),
     )
 
 

@@ -268,6 +268,7 @@ POSTS = {name: (_empty, READS) for name in [
     "scoring:team_sheets": (_empty, TEAM_MENTOR_POST),
     "scoring:incident_decide": (lambda w: {"decision": "confirm"}, MANAGE_POST),
     "scoring:award_list": (_empty, REQUEST_POST),
+    "scoring:setup_defaults": (_empty, MANAGE_POST),
     "scoring:award_delete": (_empty, _posted(coordinator=302, mentor_a=403, mentor_b=404, finance=403, admin=302)),
     # An approved batch has frozen the rate card: nobody changes it any more.
     "stipends:rate_card": (_empty, _posted(coordinator=403, mentor_a=403, mentor_b=403, finance=403, admin=403)),
@@ -277,6 +278,7 @@ POSTS = {name: (_empty, READS) for name in [
     "stipends:batch_refresh": (_empty, FINANCE_POST),
     "stipends:batch_delete": (_empty, FINANCE_POST),
     "stipends:follow_up": (_empty, FINANCE_POST),
+    "stipends:batch_mark_sent": (_empty, FINANCE_POST),
 }
 
 # url name -> the named permissions (rules) the page checks, besides the menus'.
@@ -355,6 +357,7 @@ PERMS = {
     "scoring:award_list": ("scoring.add_award", "scoring.delete_award"),
     "scoring:award_delete": ("scoring.delete_award",),
     "scoring:settings": ("scoring.manage_setup",),
+    "scoring:setup_defaults": ("scoring.manage_setup",),
     "scoring:kpi_setup": ("scoring.manage_setup",),
     "scoring:period_setup": ("scoring.manage_setup",),
     "stipends:overview": ("payouts.view_payouts", "payouts.make_batch", "payouts.view_batch"),
@@ -369,6 +372,7 @@ PERMS = {
     "stipends:batch_refresh": ("payouts.make_batch",),
     "stipends:batch_delete": ("payouts.make_batch",),
     "stipends:bank_file": ("payouts.export_bank_data",),
+    "stipends:batch_mark_sent": ("payouts.mark_batch_sent",),
     "stipends:register": ("payouts.export_bank_data",),
     "stipends:signoff_xlsx": ("payouts.export_bank_data",),
     "stipends:signoff_pdf": ("payouts.export_bank_data",),
@@ -444,8 +448,6 @@ def world_with_job(world, tmp_path):
     world.batch = stipend_services.create_batch(world.programme, maker, pay_on=date(2020, 12, 20))
     stipend_services.freeze_batch(world.batch.pk)
     stipend_services.approve_batch(world.batch, world.finance, confirmed=True)
-    # The 10th role: the admin role without is_superuser.
-    world.admin_role = UserFactory(username="admin_role", role=User.Role.ADMIN, organisation=None)
     # A programme of another school with another company (the other_* users' organisations).
     world.foreign_programme = ProgrammeFactory(agreement=AgreementFactory(
         school=world.other_coordinator.organisation, company=world.other_finance.organisation))
