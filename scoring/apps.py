@@ -8,4 +8,5 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from scoring import tasks  # noqa: F401  (registers the app's job kinds)
+        # Registers the app's named permissions and its job kinds.
+        from scoring import permissions, tasks  # noqa: F401

@@ -7,3 +7,6 @@ class AgreementsConfig(AppConfig):
     label = "agreements"
     verbose_name = _("Agreements and programmes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs.agreements import permissions  # noqa: F401  (registers the app's named permissions)

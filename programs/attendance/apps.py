@@ -7,3 +7,6 @@ class AttendanceConfig(AppConfig):
     label = "attendance"
     verbose_name = _("Attendance and leave")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs.attendance import permissions  # noqa: F401  (registers the app's named permissions)

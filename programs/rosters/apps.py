@@ -7,3 +7,6 @@ class RostersConfig(AppConfig):
     label = "rosters"
     verbose_name = _("Shifts and rosters")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs.rosters import permissions  # noqa: F401  (registers the app's named permissions)

@@ -9,4 +9,5 @@ class StudentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from programs.students import tasks  # noqa: F401  (registers the app's job kinds)
+        # Registers the app's named permissions and its job kinds.
+        from programs.students import permissions, tasks  # noqa: F401

@@ -9,4 +9,5 @@ class PayoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from stipends.payouts import tasks  # noqa: F401  (registers the app's job kinds)
+        # Registers the app's named permissions and its job kinds.
+        from stipends.payouts import permissions, tasks  # noqa: F401

@@ -7,3 +7,6 @@ class SettlementConfig(AppConfig):
     label = "settlement"
     verbose_name = _("Settlement")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from stipends.settlement import permissions  # noqa: F401  (registers the app's named permissions)
