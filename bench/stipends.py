@@ -127,16 +127,16 @@ def main() -> None:
     from django.db import connection
     from openpyxl import Workbook
 
-    from stipends.payouts import documents, services
+    from stipends.payouts import documents, selectors, services
 
     t0 = time.perf_counter()
     programme, finance, ids = build(args.scale, args.days)
     setup_s = time.perf_counter() - t0
-    card = services.rate_card(programme)
+    card = selectors.rate_card(programme)
 
     # 1. Our statements, every line with its sources.
     t0 = time.perf_counter()
-    found = services.statements(programme, ids)
+    found = selectors.statements(programme, ids)
     ours_statements = time.perf_counter() - t0
     assert len(found) == args.scale
 
@@ -153,14 +153,14 @@ def main() -> None:
     assert not mismatches, f"{len(mismatches)} students differ between the rules and the aggregate"
 
     # 2. Our batch: compute, tax, freeze into items.
-    batch = services.create_batch(programme, finance, pay_on=date(2020, 12, 20))
+    batch = services.create_batch(programme=programme, user=finance, pay_on=date(2020, 12, 20))
     t0 = time.perf_counter()
-    summary = services.freeze_batch(batch.pk)
+    summary = services.freeze_batch(batch_id=batch.pk)
     ours_freeze = time.perf_counter() - t0
     assert summary["items"] == args.scale
 
     # 3. Our bank file against a bare write-only sheet of the same rows.
-    items = services.payable_items(batch)
+    items = selectors.payable_items(batch)
     t0 = time.perf_counter()
     ours_file = documents.bank_file(items)
     ours_bank = time.perf_counter() - t0

@@ -54,7 +54,7 @@ def build(context: dict, log=print) -> None:
                            for k in setup.student_kpis]
             team_values += [TeamKpiValue(team=team, kpi=k, period=period, value=_value(rng, k, strength))
                             for k in setup.team_kpis]
-    services.upsert_values(values, team_values)
+    services.upsert_values(student_rows=values, team_rows=team_values)
     EnrolmentScore.objects.bulk_create([
         EnrolmentScore(enrolment=e, obedience=Decimal(rng.randint(75, 98)), learning=Decimal(rng.randint(70, 98)),
                        teamwork=Decimal(rng.randint(75, 98)), exam=Decimal(rng.randint(60, 96)),
@@ -68,7 +68,7 @@ def build(context: dict, log=print) -> None:
         confirmed = Incident.objects.create(
             programme=programme, enrolment=first_team[1], occurred_on=periods[0].start or programme.phases.first().start,
             level=Incident.Level.LEVEL_1, description="回复买家超时，未在规定时间内响应", reported_by=mentor)
-        services.decide_incident(confirmed, True, coordinator, "与带队老师核实无误")
+        services.decide_incident(incident=confirmed, confirm=True, user=coordinator, note="与带队老师核实无误")
         Incident.objects.create(
             programme=programme, enrolment=first_team[2], occurred_on=confirmed.occurred_on, level=Incident.Level.CASH,
             cash_amount=Decimal("35.00"), description="误操作退款，需现金赔偿差额", reported_by=mentor)
@@ -87,5 +87,5 @@ def build(context: dict, log=print) -> None:
                   amount=Decimal("200.00"), created_by=coordinator)
             for v in best.values()
         )
-        services.award_team_prizes(setup, programme, setup.sheet_period, coordinator)
+        services.award_team_prizes(setup=setup, programme=programme, period=setup.sheet_period, user=coordinator)
     log(f"已创建演示评分数据：{len(values) + len(team_values)} 个关键指标数值，2 条差错，{len(teams)} 个奖项，团队奖金已确定")

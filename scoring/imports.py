@@ -95,6 +95,6 @@ def import_kpi_values(setup: Setup, period: ScoringPeriod, data: bytes, enrolmen
     if not result.ok:
         return result
     with transaction.atomic():
-        upsert_values(values, [])
+        upsert_values(student_rows=values, team_rows=[])
     result.counts["written"] = len(values)
     return result

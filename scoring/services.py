@@ -90,7 +90,7 @@ class SaveResult:
         return not self.errors
 
 
-def save_kpi_grid(setup: Setup, team: Team, period: ScoringPeriod, cells: Iterable[CellInput], user) -> SaveResult:
+def save_kpi_grid(*, setup: Setup, team: Team, period: ScoringPeriod, cells: Iterable[CellInput], user) -> SaveResult:
     """Save a team's grid of a period in one transaction, or nothing at all.
 
     Every cell is read first (``kpis.parse_value``); a bad cell, a student not
@@ -135,12 +135,12 @@ def save_kpi_grid(setup: Setup, team: Team, period: ScoringPeriod, cells: Iterab
             result.cleared += KpiValue.objects.filter(period=period, kpi_id=kpi_id, enrolment_id__in=enrolment_ids).delete()[0]
         if clear_team:
             result.cleared += TeamKpiValue.objects.filter(period=period, team=team, kpi_id__in=clear_team).delete()[0]
-        upsert_values(student_rows, team_rows)
+        upsert_values(student_rows=student_rows, team_rows=team_rows)
     result.saved = len(student_rows) + len(team_rows)
     return result
 
 
-def upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
+def upsert_values(*, student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
     """Write student and team KPI values, each row inserted or updated in place (one statement per 500 rows)."""
     if student_rows:
         KpiValue.objects.bulk_create(student_rows, batch_size=500, update_conflicts=True,
@@ -155,7 +155,7 @@ def upsert_values(student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -
 # --------------------------------------------------------------------------- teams, ranking, prizes
 
 
-def award_team_prizes(setup: Setup, programme: Programme, period: ScoringPeriod, user) -> list[TeamPrize]:
+def award_team_prizes(*, setup: Setup, programme: Programme, period: ScoringPeriod, user) -> list[TeamPrize]:
     """Fix the team prizes of a period from its current ranking: replaces the
     period's earlier prizes and their shares, in one transaction."""
     standings = [s for s in team_standings(setup, programme, period) if s.rank is not None and s.prize > 0]
@@ -179,7 +179,7 @@ def award_team_prizes(setup: Setup, programme: Programme, period: ScoringPeriod,
 # --------------------------------------------------------------------------- typed items
 
 
-def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], posted: dict[tuple[int, str], str],
+def save_typed_scores(*, enrolments: Sequence[Enrolment], items: Sequence[str], posted: dict[tuple[int, str], str],
                       notes: dict[int, str] | None = None) -> dict[tuple[int, str], str]:
     """Save typed score-sheet items (0–100; empty clears) of these students in
     one upsert, or nothing: returns the bad cells with their reason.
@@ -213,7 +213,7 @@ def save_typed_scores(enrolments: Sequence[Enrolment], items: Sequence[str], pos
 # --------------------------------------------------------------------------- incidents
 
 
-def decide_incident(incident: Incident, confirm: bool, user, note: str = "") -> Incident:
+def decide_incident(*, incident: Incident, confirm: bool, user, note: str = "") -> Incident:
     """The school confirms or disputes a reported incident. A confirmed
     level-4 incident takes the student off customer duty (recorded on the
     student's ``EnrolmentScore``)."""

@@ -105,7 +105,7 @@ def award_prizes(request, pk):
     period = setup.period(request.POST.get("period"))
     if period is None:
         raise Http404
-    prizes = services.award_team_prizes(setup, programme, period, request.user)
+    prizes = services.award_team_prizes(setup=setup, programme=programme, period=period, user=request.user)
     messages.success(request, _("The team prizes of “%(period)s” were fixed for %(n)s teams.") % {
         "period": period.name, "n": len(prizes)})
     return redirect(f"{reverse('scoring:ranking', args=[programme.pk])}?period={period.pk}")
@@ -145,7 +145,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
     errors, result = [], None
     if request.method == "POST":
         require_perm(request.user, "scoring.enter_kpis", team)
-        result = services.save_kpi_grid(setup, team, period, _posted_cells(request.POST), request.user)
+        result = services.save_kpi_grid(setup=setup, team=team, period=period, cells=_posted_cells(request.POST), user=request.user)
         if result.ok:
             messages.success(request, _("KPI values saved: %(saved)s values, %(cleared)s cleared.") % {
                 "saved": result.saved, "cleared": result.cleared})
@@ -249,8 +249,8 @@ def class_sheets(request, pk, class_pk):
                       .order_by("student__student_number"))
     errors = {}
     if request.method == "POST":
-        errors = services.save_typed_scores(enrolments, services.TYPED_SCHOOL_ITEMS,
-                                            _posted_scores(request.POST, enrolments, services.TYPED_SCHOOL_ITEMS))
+        errors = services.save_typed_scores(enrolments=enrolments, items=services.TYPED_SCHOOL_ITEMS,
+                                            posted=_posted_scores(request.POST, enrolments, services.TYPED_SCHOOL_ITEMS))
         if not errors:
             messages.success(request, _("The school's scores were saved."))
             return redirect("scoring:class_sheets", pk=programme.pk, class_pk=school_class.pk)
@@ -275,7 +275,7 @@ def team_sheets(request, pk, team_pk):
         require_perm(request.user, "scoring.evaluate_team", team)
         posted = _posted_scores(request.POST, enrolments, services.TYPED_MENTOR_ITEMS)
         notes = {e.pk: request.POST.get(f"note_{e.pk}", "") for e in enrolments}
-        errors = services.save_typed_scores(enrolments, services.TYPED_MENTOR_ITEMS, posted, notes)
+        errors = services.save_typed_scores(enrolments=enrolments, items=services.TYPED_MENTOR_ITEMS, posted=posted, notes=notes)
         if not errors:
             messages.success(request, _("Your evaluations were saved."))
             return redirect("scoring:team_sheets", pk=programme.pk, team_pk=team.pk)
@@ -394,8 +394,8 @@ def incident_decide(request, pk, incident_pk):
         messages.error(request, _("Choose to confirm or to dispute."))
     else:
         try:
-            services.decide_incident(incident, form.cleaned_data["decision"] == "confirm", request.user,
-                                     form.cleaned_data["note"])
+            services.decide_incident(incident=incident, confirm=form.cleaned_data["decision"] == "confirm", user=request.user,
+                                     note=form.cleaned_data["note"])
         except ValueError as exc:
             messages.error(request, str(exc))
         else:

@@ -445,9 +445,9 @@ def world_with_job(world, tmp_path):
     world.sheet_job = sheet_job
     # Stipends: an approved batch made by a second finance user (zero amounts: no attendance).
     maker = UserFactory(username="finance_maker", role=User.Role.FINANCE, organisation=world.company)
-    world.batch = stipend_services.create_batch(world.programme, maker, pay_on=date(2020, 12, 20))
-    stipend_services.freeze_batch(world.batch.pk)
-    stipend_services.approve_batch(world.batch, world.finance, confirmed=True)
+    world.batch = stipend_services.create_batch(programme=world.programme, user=maker, pay_on=date(2020, 12, 20))
+    stipend_services.freeze_batch(batch_id=world.batch.pk)
+    stipend_services.approve_batch(batch=world.batch, user=world.finance, confirmed=True)
     # A programme of another school with another company (the other_* users' organisations).
     world.foreign_programme = ProgrammeFactory(agreement=AgreementFactory(
         school=world.other_coordinator.organisation, company=world.other_finance.organisation))

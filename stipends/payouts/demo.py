@@ -40,6 +40,6 @@ def build(context: dict, log=print) -> None:
         elif rng.random() < 0.9:
             profiles.append(StipendProfile(enrolment_id=e, assessment_passed_on=PASSED_ON + timedelta(rng.choice([0, 0, 0, 3, 7]))))
     StipendProfile.objects.bulk_create(profiles, ignore_conflicts=True)
-    batch = services.create_batch(programme, maker, pay_on=PAY_ON)
-    summary = services.freeze_batch(batch.pk)
+    batch = services.create_batch(programme=programme, user=maker, pay_on=PAY_ON)
+    summary = services.freeze_batch(batch_id=batch.pk)
     log(f"演示发放批次 #{batch.pk}：{summary['items']} 名学生，待 finance2 审核")

@@ -14,43 +14,45 @@ transaction per step with bulk statements.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from programs.agreements import rules as day_kinds
 from programs.agreements.models import Programme
-from programs.attendance.models import Attendance
-from programs.attendance.selectors import last_days
 from programs.students.models import Enrolment
-from programs.students.rules import check_bank_card
-from scoring.selectors import confirmed_incidents, prize_and_award_credits
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
-from stipends.payouts import selectors
 from stipends.payouts.imports import BankResultImport, result_rows
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
-from stipends.payouts.rules import Credit, Day, Incident, Stipend, StudentPeriod, stipend_lines
+from stipends.payouts.rules import stipend_lines
+from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by both)
+    PayoutError,
+    Sources,
+    _prior_items,
+    _tax_history,
+    account_fields,
+    findings,
+    payable_items,
+    profiles_for,
+    programme_months,
+    rate_card,
+    retry_candidates,
+    scope_ids,
+    student_periods,
+    tax_table,
+    withhold,
+)
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobError, start_job
-from trainingweek.masking import mask_bank_card
 from trainingweek.money import ZERO, money
 
 CHUNK = 500
-
-
-# Attendance's day kinds in the rules' words ("other": outside every phase, pays nothing).
-DAY_KINDS = {**{k: k for k in day_kinds.DAY_KINDS}, day_kinds.DAY_OTHER: "tbd"}
 
 
 LINE_LABELS = {
@@ -65,17 +67,6 @@ LINE_LABELS = {
 }
 
 
-class PayoutError(Exception):
-    """A refusal whose message is meant for the user (already translated)."""
-
-
-# --------------------------------------------------------------------------- rate card and profiles
-def rate_card(programme: Programme) -> RateCard:
-    """The programme's rate card as saved, else the defaults (unsaved). Reads only:
-    the card is saved by its form, or by :func:`ensure_rate_card` when a batch is built."""
-    return RateCard.objects.filter(programme=programme).first() or RateCard(programme=programme)
-
-
 def ensure_rate_card(*, programme: Programme) -> RateCard:
     """The programme's rate card row, saved with the defaults if there was none
     (a batch locks and records the card it was computed with)."""
@@ -83,18 +74,8 @@ def ensure_rate_card(*, programme: Programme) -> RateCard:
     return card
 
 
-def rate_card_locked(programme: Programme) -> bool:
-    """A rate card is fixed once any batch of its programme was approved."""
-    return PayoutBatch.objects.filter(programme=programme, approved_at__isnull=False).exists()
-
-
-def profiles_for(enrolment_ids: Iterable[int]) -> dict[int, StipendProfile]:
-    """The stipend profiles of these enrolments, by enrolment id (one query)."""
-    return {p.enrolment_id: p for p in StipendProfile.objects.filter(enrolment_id__in=list(enrolment_ids))}
-
-
 @transaction.atomic
-def save_profiles(rows: Sequence[tuple[int, date | None, bool, str]], user) -> int:
+def save_profiles(*, rows: Sequence[tuple[int, date | None, bool, str]], user) -> int:
     """Write (enrolment id, assessment passed on, support duty, account name)
     rows: one upsert for all. Returns how many rows changed."""
     existing = profiles_for(r[0] for r in rows)
@@ -111,168 +92,6 @@ def save_profiles(rows: Sequence[tuple[int, date | None, bool, str]], user) -> i
         changed, update_conflicts=True, unique_fields=["enrolment"],
         update_fields=["assessment_passed_on", "support_duty", "account_name", "updated_by", "updated_at"])
     return len(changed)
-
-
-# --------------------------------------------------------------------------- statements
-@dataclass
-class Sources:
-    """Programme-wide plain values from scoring, loaded once per batch or page."""
-
-    credits: dict[int, list[tuple[str, str, Decimal]]]
-    incidents: dict[int, list[tuple[int, date, str, Decimal | None]]]
-
-    @classmethod
-    def load(cls, programme: Programme) -> Sources:
-        return cls(prize_and_award_credits(programme), confirmed_incidents(programme))
-
-
-def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None,
-                    sources: Sources, profiles: dict[int, StipendProfile]) -> dict[int, StudentPeriod]:
-    """Each student's days (attendance records up to ``up_to``), last day if
-    they left, assessment date, support duty, awards, prize shares and
-    confirmed incidents, as the pure rules take them. One attendance query
-    and one departure query for all the students."""
-    qs = Attendance.objects.filter(programme=programme, enrolment_id__in=list(enrolment_ids))
-    if up_to is not None:
-        qs = qs.filter(day__lte=up_to)
-    days: dict[int, list[Day]] = defaultdict(list)
-    for pk, enrolment_id, day, kind, status, hours in qs.order_by("enrolment_id", "day").values_list(
-            "pk", "enrolment_id", "day", "day_kind", "status", "online_hours"):
-        days[enrolment_id].append(Day(day, DAY_KINDS.get(kind, "tbd"), status, hours or ZERO, pk))
-    left = last_days(enrolment_ids)
-    result = {}
-    for e in enrolment_ids:
-        profile = profiles.get(e)
-        credits = sources.credits.get(e, [])
-        result[e] = StudentPeriod(
-            days=days.get(e, []),
-            last_day=left.get(e),
-            assessment_passed_on=profile.assessment_passed_on if profile else None,
-            support_duty=bool(profile and profile.support_duty),
-            awards=[Credit(cid, label, amount) for cid, label, amount in credits if cid.startswith("award:")],
-            prize_shares=[Credit(cid, label, amount) for cid, label, amount in credits if cid.startswith("prize:")],
-            incidents=[Incident(i, d, level, cash) for i, d, level, cash in sources.incidents.get(e, [])
-                       if up_to is None or d <= up_to],
-        )
-    return result
-
-
-def statements(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None = None,
-               sources: Sources | None = None) -> dict[int, Stipend]:
-    """The statement to date of each student (pure rules over loaded records)."""
-    card = rate_card(programme).to_rules()
-    sources = sources or Sources.load(programme)
-    periods = student_periods(programme, enrolment_ids, up_to, sources, profiles_for(enrolment_ids))
-    return {e: stipend_lines(p, card) for e, p in periods.items()}
-
-
-def tax_table(method: str, on: date) -> tax.TaxTable:
-    """The tax table of ``method`` in force on ``on``, or a PayoutError saying none is."""
-    try:
-        return selectors.table_for(method, on)
-    except LookupError:
-        raise PayoutError(_("No %(method)s tax table is in force on %(day)s.") % {
-            "method": TaxMethod(method).label, "day": on.isoformat()}) from None
-
-
-def withhold(table: tax.TaxTable, gross: Decimal, *, paid_before: Decimal = ZERO,
-             withheld_before: Decimal = ZERO, months: int = 1) -> tuple[Decimal, dict]:
-    """Tax on one payment by the table's method, never more than the payment,
-    with the figures that led to it (kept on the item)."""
-    if table.method == TaxMethod.LABOUR_PER_PAYMENT:
-        result = tax.labour_per_payment_tax(table, pay=gross)
-        detail = {}
-    else:
-        result = tax.intern_cumulative_tax(table, pay=gross, paid_before=paid_before,
-                                           withheld_before=withheld_before, months=months)
-        detail = {"paid_before": str(money(paid_before)), "withheld_before": str(money(withheld_before)),
-                  "months": months}
-    amount = min(result.tax, gross)
-    return amount, {"table": table.key, "method": table.method, "taxable": str(result.taxable),
-                    "rate": str(result.rate), "quick_deduction": str(result.quick_deduction), **detail}
-
-
-def programme_months(programme: Programme, pay_on: date) -> int:
-    """Internship months with this payer in the payment's tax year (for the cumulative tax method)."""
-    return payout_rules.internship_months(programme.phases.values_list("start", "end"), pay_on)
-
-
-@dataclass
-class StatementView:
-    """A student's statement to date for the statement page."""
-
-    stipend: Stipend
-    lines: list[dict]
-    tax: Decimal
-    tax_detail: dict
-    net: Decimal
-    items: list[PayoutItem]
-
-
-def student_statement(programme: Programme, enrolment: Enrolment) -> StatementView:
-    """Statement to date with an estimate of the tax if paid at once today,
-    and the payout items already frozen for the student."""
-    stipend = statements(programme, [enrolment.pk])[enrolment.pk]
-    card = rate_card(programme)
-    today = timezone.localdate()
-    try:
-        amount, detail = withhold(tax_table(card.tax_method, today), stipend.gross,
-                                  months=programme_months(programme, today))
-    except PayoutError:
-        amount, detail = ZERO, {}
-    items = list(PayoutItem.objects.filter(enrolment=enrolment).select_related("batch").order_by("batch__created_at", "pk"))
-    return StatementView(stipend, [payout_rules.line_record(x) for x in stipend.lines], amount, detail,
-                         stipend.gross - amount, items)
-
-
-def frozen_totals(enrolment_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Gross already frozen per student (once per payment key). One query."""
-    seen: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for e, key, gross in PayoutItem.objects.filter(enrolment_id__in=list(enrolment_ids)).values_list(
-            "enrolment_id", "payment_key", "gross"):
-        seen[e].setdefault(key, gross)
-    return {e: sum(keys.values(), ZERO) for e, keys in seen.items()}
-
-
-# --------------------------------------------------------------------------- freezing a batch
-def _prior_items(enrolment_ids: Sequence[int], batch: PayoutBatch) -> dict[int, dict[str, tuple[Decimal, list]]]:
-    """Every statement already frozen for these students in other batches,
-    once per payment key (a failed item and its retry are one statement)."""
-    prior: dict[int, dict[str, tuple[Decimal, list]]] = defaultdict(dict)
-    for e, key, gross, lines in PayoutItem.objects.filter(enrolment_id__in=enrolment_ids).exclude(batch=batch) \
-            .order_by("pk").values_list("enrolment_id", "payment_key", "gross", "lines"):
-        prior[e].setdefault(key, (gross, lines))
-    return prior
-
-
-def _tax_history(student_ids: Sequence[int], batch: PayoutBatch) -> dict[int, tuple[Decimal, Decimal]]:
-    """This payer's earlier payments and withholdings this tax year per
-    student (any of the company's programmes), once per payment key."""
-    seen: dict[int, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
-    for student, key, gross, withheld in PayoutItem.objects.filter(
-            enrolment__student_id__in=student_ids,
-            batch__programme__agreement__company_id=batch.programme.agreement.company_id,
-            batch__pay_on__year=batch.pay_on.year).exclude(batch=batch).values_list(
-            "enrolment__student_id", "payment_key", "gross", "tax"):
-        seen[student].setdefault(key, (gross, withheld))
-    return {s: (sum((g for g, _t in keys.values()), ZERO), sum((t for _g, t in keys.values()), ZERO))
-            for s, keys in seen.items()}
-
-
-def account_fields(student, profile: StipendProfile | None) -> dict:
-    """The account a payout item freezes: the card (encrypted by the model), its digest and mask, and the holder's name on file."""
-    card = student.bank_card or ""
-    return {"account": card, "account_digest": student.bank_card_digest if card else "",
-            "account_masked": mask_bank_card(card),
-            "account_name": (profile.account_name if profile and profile.account_name else student.name)}
-
-
-def scope_ids(batch: PayoutBatch) -> list[int]:
-    """The enrolments a batch covers (the programme, or one class of it), in a stable order."""
-    qs = Enrolment.objects.filter(programme_id=batch.programme_id)
-    if batch.school_class_id:
-        qs = qs.filter(school_class_id=batch.school_class_id)
-    return list(qs.order_by("pk").values_list("pk", flat=True))
 
 
 def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table: tax.TaxTable, months: int,
@@ -313,7 +132,7 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
     return len(items)
 
 
-def freeze_batch(batch_id: int, report: Callable[[int, int], None] | None = None, chunk: int = CHUNK) -> dict:
+def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = None, chunk: int = CHUNK) -> dict:
     """Compute and freeze every statement of a draft batch.
 
     Each chunk of students is one transaction that first locks the
@@ -361,7 +180,7 @@ def freeze_batch_job(job) -> dict:
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         batch_id = job.params["batch"]
         try:
-            summary = freeze_batch(batch_id, report=job.report, chunk=int(job.params.get("chunk") or CHUNK))
+            summary = freeze_batch(batch_id=batch_id, report=job.report, chunk=int(job.params.get("chunk") or CHUNK))
         except PayoutError as exc:
             raise JobError(str(exc)) from exc
         programme_id = PayoutBatch.objects.values_list("programme_id", flat=True).get(pk=batch_id)
@@ -373,7 +192,7 @@ def freeze_batch_job(job) -> dict:
 JOB_KIND = "stipends.freeze_batch"
 
 
-def start_freeze(batch: PayoutBatch, user, *, language: str | None = None, chunk: int | None = None):
+def start_freeze(*, batch: PayoutBatch, user, language: str | None = None, chunk: int | None = None):
     """Queue the freezing job of a batch (after commit) and remember it on the batch."""
     params = {"batch": batch.pk, "programme": batch.programme_id, "language": language or settings.LANGUAGE_CODE}
     if chunk:
@@ -384,7 +203,7 @@ def start_freeze(batch: PayoutBatch, user, *, language: str | None = None, chunk
 
 
 @transaction.atomic
-def create_batch(programme: Programme, user, *, school_class=None, up_to: date | None = None,
+def create_batch(*, programme: Programme, user, school_class=None, up_to: date | None = None,
                  pay_on: date | None = None) -> PayoutBatch:
     """A new draft batch (computed by the job the caller starts)."""
     card = rate_card(programme)
@@ -393,7 +212,7 @@ def create_batch(programme: Programme, user, *, school_class=None, up_to: date |
                                       created_by=user)
 
 
-def delete_draft(batch: PayoutBatch) -> None:
+def delete_draft(*, batch: PayoutBatch) -> None:
     """Drop a draft batch, unless a later batch of the programme was built on it."""
     if batch.state != PayoutBatch.State.DRAFT:
         raise PayoutError(_("Only a draft batch can be deleted."))
@@ -402,20 +221,7 @@ def delete_draft(batch: PayoutBatch) -> None:
     batch.delete()
 
 
-# --------------------------------------------------------------------------- checks and approval
-def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
-    """A batch's items as plain values for the pre-approval checks."""
-    return [payout_rules.CheckItem(i.pk, i.name, i.school_class.name, i.account or "", i.account_digest,
-                                   i.account_name, i.gross, i.net, i.at_cap)
-            for i in batch.items.select_related("school_class")]
-
-
-def findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
-    """The pre-approval checks of a batch (see :func:`payout_rules.batch_findings`)."""
-    return payout_rules.batch_findings(check_items(batch))
-
-
-def approve_batch(batch: PayoutBatch, user, *, confirmed: bool) -> PayoutBatch:
+def approve_batch(*, batch: PayoutBatch, user, confirmed: bool) -> PayoutBatch:
     """The second finance user's approval. The maker may not approve
     (PermissionDenied with the reason); blocking findings refuse; warnings
     must be confirmed as reviewed."""
@@ -443,7 +249,7 @@ def approve_batch(batch: PayoutBatch, user, *, confirmed: bool) -> PayoutBatch:
 
 
 @transaction.atomic
-def refresh_accounts(batch: PayoutBatch) -> int:
+def refresh_accounts(*, batch: PayoutBatch) -> int:
     """Read the students' current bank details into a draft batch's items
     (the money stays frozen; only where it goes is refreshed)."""
     if batch.state != PayoutBatch.State.DRAFT:
@@ -455,12 +261,6 @@ def refresh_accounts(batch: PayoutBatch) -> int:
             setattr(item, name, value)
     PayoutItem.objects.bulk_update(items, ["account", "account_digest", "account_masked", "account_name"], batch_size=500)
     return len(items)
-
-
-def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
-    """What the bank file transfers: pending items with money, by class and student."""
-    return list(batch.items.filter(status=PayoutItem.Status.PENDING, net__gt=0).select_related("school_class")
-                .order_by("school_class__name", "enrolment__student__student_number", "pk"))
 
 
 @transaction.atomic
@@ -485,7 +285,7 @@ MATCH_ERRORS = {
 MATCH_COLUMN = {"unknown": "account", "duplicate": "account", "amount": "amount"}
 
 
-def reconcile(batch: PayoutBatch, data: bytes) -> ImportResult:
+def reconcile(*, batch: PayoutBatch, data: bytes) -> ImportResult:
     """Apply the bank's result file to an exported batch, all or nothing.
 
     Every row is read (:class:`stipends.payouts.imports.BankResultImport`:
@@ -534,26 +334,8 @@ def reconcile(batch: PayoutBatch, data: bytes) -> ImportResult:
     return result
 
 
-# --------------------------------------------------------------------------- follow-up batches
-def retry_candidates(batch: PayoutBatch) -> tuple[list[PayoutItem], list[PayoutItem]]:
-    """The batch's failed items not retried yet: (bank details corrected
-    since — another valid card, or another account holder on file — and
-    those still the same or invalid)."""
-    ready, waiting = [], []
-    failed = list(batch.items.filter(status=PayoutItem.Status.FAILED, retries__isnull=True)
-                  .select_related("enrolment__student"))
-    profiles = profiles_for(i.enrolment_id for i in failed)
-    for item in failed:
-        student = item.enrolment.student
-        now = account_fields(student, profiles.get(item.enrolment_id))
-        changed = now["account_digest"] != item.account_digest or now["account_name"] != item.account_name
-        corrected = bool(student.bank_card) and check_bank_card(student.bank_card).ok and changed
-        (ready if corrected else waiting).append(item)
-    return ready, waiting
-
-
 @transaction.atomic
-def create_follow_up(batch: PayoutBatch, user) -> PayoutBatch:
+def create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
     """A new draft batch holding only the failed items of ``batch`` whose
     bank details were corrected: the same frozen money and payment key, the
     new account. The database refuses a second live item of a key."""
@@ -577,55 +359,3 @@ def create_follow_up(batch: PayoutBatch, user) -> PayoutBatch:
     return follow_up
 
 
-# --------------------------------------------------------------------------- overview
-@dataclass
-class ClassTotals:
-    name: str
-    draft: Decimal = ZERO
-    approved: Decimal = ZERO
-    paid: Decimal = ZERO
-    failed: Decimal = ZERO
-    students: set = field(default_factory=set)
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.draft + self.approved + self.failed
-
-
-def payout_overview(programme: Programme) -> tuple[list[ClassTotals], ClassTotals, list[PayoutBatch]]:
-    """Net amounts per class: in draft batches, approved or exported and not
-    yet settled, paid, failed and not yet paid by a retry; and the batches
-    with their item counts and totals. Two queries."""
-    rows = list(PayoutItem.objects.filter(batch__programme=programme).values_list(
-        "school_class__name", "batch__state", "status", "net", "payment_key", "pk", "enrolment_id"))
-    keys_paid_later = {key for _c, _s, status, _n, key, _pk, _e in rows if status != PayoutItem.Status.FAILED}
-    by_class: dict[str, ClassTotals] = {}
-    for class_name, state, status, net, key, _pk, enrolment in rows:
-        totals = by_class.setdefault(class_name, ClassTotals(class_name))
-        totals.students.add(enrolment)
-        if status == PayoutItem.Status.PAID:
-            totals.paid += net
-        elif status == PayoutItem.Status.FAILED:
-            if key not in keys_paid_later:
-                totals.failed += net
-        elif state == PayoutBatch.State.DRAFT:
-            totals.draft += net
-        else:
-            totals.approved += net
-    classes = [by_class[k] for k in sorted(by_class)]
-    total = ClassTotals(_("Total"))
-    for c in classes:
-        total.draft += c.draft
-        total.approved += c.approved
-        total.paid += c.paid
-        total.failed += c.failed
-        total.students |= c.students
-    batches = list(PayoutBatch.objects.filter(programme=programme).select_related(
-        "school_class", "created_by", "approved_by", "follow_up_of").annotate(
-        item_count=Count("items"), failed_count=Count("items", filter=Q(items__status=PayoutItem.Status.FAILED)))
-        .order_by("-created_at", "-pk"))
-    net_totals = dict(PayoutItem.objects.filter(batch__programme=programme).values_list("batch").order_by()
-                      .annotate(total=Sum("net")).values_list("batch", "total"))
-    for b in batches:
-        b.net_total = net_totals.get(b.pk) or ZERO
-    return classes, total, batches

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from programs.agreements.models import Programme
 from programs.agreements.selectors import get_programme
 from programs.students.selectors import visible_enrolments
-from stipends.payouts import documents, services
+from stipends.payouts import documents, selectors, services
 from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
@@ -57,7 +57,7 @@ def overview(request, pk):
     """Totals by class and state, and the batches."""
     programme = get_programme(request.user, pk)
     require_perm(request.user, "payouts.view_payouts", programme)
-    classes, total, batches = services.payout_overview(programme)
+    classes, total, batches = selectors.payout_overview(programme)
     return render(request, "stipends/overview.html", _context(
         programme, "overview", classes=classes, total=total, batches=batches))
 
@@ -66,8 +66,8 @@ def rate_card(request, pk):
     """The rate card; coordinators and finance edit it until a batch is approved."""
     programme = get_programme(request.user, pk)
     require_perm(request.user, "payouts.view_payouts", programme)
-    card = services.rate_card(programme)
-    locked = services.rate_card_locked(programme)
+    card = selectors.rate_card(programme)
+    locked = selectors.rate_card_locked(programme)
     form = RateCardForm(request.POST or None, instance=card, locked=locked)
     if request.method == "POST":
         require_perm(request.user, "payouts.edit_rate_card", programme)
@@ -92,7 +92,7 @@ def profiles(request, pk):
     school_class = next((c for c in classes if str(c.pk) == class_id), None)
     enrolments = list(visible_enrolments(request.user, programme).filter(school_class=school_class)
                       .select_related("student", "team").order_by("student__student_number")) if school_class else []
-    existing = services.profiles_for(e.pk for e in enrolments)
+    existing = selectors.profiles_for(e.pk for e in enrolments)
     errors = []
     if request.method == "POST":
         require_perm(request.user, "payouts.edit_profiles", programme)
@@ -105,7 +105,7 @@ def profiles(request, pk):
             rows.append((e.pk, passed, request.POST.get(f"support_{e.pk}") == "on",
                          request.POST.get(f"account_{e.pk}", "").strip()[:50]))
         if not errors:
-            n = services.save_profiles(rows, request.user)
+            n = services.save_profiles(rows=rows, user=request.user)
             messages.success(request, _("%(n)s students updated.") % {"n": n})
             return redirect(f"{request.path}?class={school_class.pk}")
     rows = []
@@ -139,8 +139,8 @@ def statement_list(request, pk):
     enrolments = list(visible_enrolments(request.user, programme).select_related("student", "school_class", "team")
                       .order_by("school_class__name", "student__student_number"))
     ids = [e.pk for e in enrolments]
-    found = services.statements(programme, ids)
-    frozen = services.frozen_totals(ids)
+    found = selectors.statements(programme, ids)
+    frozen = selectors.frozen_totals(ids)
     rows = [(e, found[e.pk], frozen.get(e.pk)) for e in enrolments]
     return render(request, "stipends/statement_list.html", _context(programme, "statements", rows=rows))
 
@@ -150,7 +150,7 @@ def statement(request, pk, enrolment_pk):
     programme = get_programme(request.user, pk)
     enrolment = get_object_or_404(visible_enrolments(request.user, programme)
                                   .select_related("student", "school_class", "team"), pk=enrolment_pk)
-    view = services.student_statement(programme, enrolment)
+    view = selectors.student_statement(programme, enrolment)
     return render(request, "stipends/statement.html", _context(
         programme, "statements", enrolment=enrolment, view=view))
 
@@ -164,14 +164,14 @@ def batch_create(request, pk):
 
     form = BatchForm(request.POST or None, programme=programme, initial={"pay_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        batch = services.create_batch(programme, request.user, school_class=form.cleaned_data["school_class"],
+        batch = services.create_batch(programme=programme, user=request.user, school_class=form.cleaned_data["school_class"],
                                       up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])
         return _start_freeze(request, batch)
     return render(request, "stipends/batch_form.html", _context(programme, "overview", form=form))
 
 
 def _start_freeze(request, batch: PayoutBatch):
-    job = services.start_freeze(batch, request.user, language=get_language())
+    job = services.start_freeze(batch=batch, user=request.user, language=get_language())
     return redirect("job_detail", pk=job.pk)
 
 
@@ -190,14 +190,14 @@ def batch_detail(request, pk, batch_pk):
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.view_batch")
     items = list(batch.items.select_related("school_class", "enrolment__team", "retry_of")
                  .order_by("school_class__name", "enrolment__student__student_number", "pk"))
-    found = services.findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
+    found = selectors.findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
     flagged = {}
     for f in found:
         for i in f.item_ids:
             flagged.setdefault(i, []).append(f.kind)
     totals = batch.items.aggregate(gross=Sum("gross"), tax=Sum("tax"), net=Sum("net"))
     classes = sorted({(i.school_class_id, i.school_class.name) for i in items}, key=lambda c: c[1])
-    ready, waiting = (services.retry_candidates(batch) if batch.state == PayoutBatch.State.RECONCILED
+    ready, waiting = (selectors.retry_candidates(batch) if batch.state == PayoutBatch.State.RECONCILED
                       else ([], []))
     return render(request, "stipends/batch_detail.html", _context(
         programme, "overview", batch=batch, items=items, findings=found, flagged=flagged, totals=totals,
@@ -212,7 +212,7 @@ def batch_approve(request, pk, batch_pk):
     form = ApproveForm(request.POST)
     form.is_valid()
     try:
-        services.approve_batch(batch, request.user, confirmed=bool(form.cleaned_data.get("confirmed")))
+        services.approve_batch(batch=batch, user=request.user, confirmed=bool(form.cleaned_data.get("confirmed")))
     except PermissionDenied as exc:
         return render(request, "stipends/refused.html", _context(
             programme, "overview", batch=batch, message=str(exc)), status=403)
@@ -227,7 +227,7 @@ def batch_approve(request, pk, batch_pk):
 def batch_refresh(request, pk, batch_pk):
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     try:
-        n = services.refresh_accounts(batch)
+        n = services.refresh_accounts(batch=batch)
         messages.success(request, _("Bank details of %(n)s items refreshed.") % {"n": n})
     except services.PayoutError as exc:
         messages.error(request, str(exc))
@@ -238,7 +238,7 @@ def batch_refresh(request, pk, batch_pk):
 def batch_delete(request, pk, batch_pk):
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     try:
-        services.delete_draft(batch)
+        services.delete_draft(batch=batch)
     except services.PayoutError as exc:
         messages.error(request, str(exc))
         return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
@@ -256,7 +256,7 @@ def bank_file(request, pk, batch_pk):
     finance marks the batch as sent to the bank with its own button (a POST)."""
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
-    items = services.payable_items(batch) if batch.state != PayoutBatch.State.RECONCILED else list(
+    items = selectors.payable_items(batch) if batch.state != PayoutBatch.State.RECONCILED else list(
         batch.items.filter(net__gt=0).select_related("school_class")
         .order_by("school_class__name", "enrolment__student__student_number", "pk"))
     content = documents.bank_file(items)
@@ -324,7 +324,7 @@ def result_upload(request, pk, batch_pk):
     form = ResultUploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        result = services.reconcile(batch, form.cleaned_data["file"].read())
+        result = services.reconcile(batch=batch, data=form.cleaned_data["file"].read())
         if result.ok:
             messages.success(request, _("Reconciled: %(paid)s paid, %(failed)s failed.") % result.counts)
             return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
@@ -337,7 +337,7 @@ def result_upload(request, pk, batch_pk):
 def follow_up(request, pk, batch_pk):
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     try:
-        new = services.create_follow_up(batch, request.user)
+        new = services.create_follow_up(batch=batch, user=request.user)
     except services.PayoutError as exc:
         messages.error(request, str(exc))
         return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)

@@ -16,7 +16,7 @@ def test_mentor_enters_kpi_values_and_the_ranking_updates(world, page, login):
     conversion = next(k for k in setup.kpis if k.code == "conversion")
     # Team B already has its values: it leads until team A enters theirs.
     cells = [services.CellInput(e.pk, sales.pk, "50000") for e in world.enrolments_b]
-    assert services.save_kpi_grid(setup, world.team_b, whole, cells, world.mentor_b).ok
+    assert services.save_kpi_grid(setup=setup, team=world.team_b, period=whole, cells=cells, user=world.mentor_b).ok
 
     login(world.mentor_a)
     page.goto(f"/programs/{world.programme.pk}/")

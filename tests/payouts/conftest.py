@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from programs.attendance.models import Attendance
-from stipends.payouts import services
+from stipends.payouts import selectors, services
 from stipends.payouts.models import PayoutBatch, StipendProfile
 from tests.factories import UserFactory
 from trainingweek.models import User
@@ -63,8 +63,8 @@ def worked(world):
 
 def frozen_batch(world, user=None, **kwargs) -> PayoutBatch:
     """A batch created and frozen synchronously (no job)."""
-    batch = services.create_batch(world.programme, user or world.finance, pay_on=kwargs.pop("pay_on", PAY_ON), **kwargs)
-    services.freeze_batch(batch.pk)
+    batch = services.create_batch(programme=world.programme, user=user or world.finance, pay_on=kwargs.pop("pay_on", PAY_ON), **kwargs)
+    services.freeze_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     return batch
 
@@ -91,11 +91,11 @@ def result_workbook(rows, *, header=("账号", "户名", "金额", "用途", "�
 def bank_rows(batch, fail=(), reason="账户已冻结"):
     """Result rows for every payable item: 成功, or 失败 for the enrolments in ``fail``."""
     return [(i.account, i.account_name, i.net, "劳务费", "失败" if i.enrolment_id in fail else "成功",
-             reason if i.enrolment_id in fail else None) for i in services.payable_items(batch)]
+             reason if i.enrolment_id in fail else None) for i in selectors.payable_items(batch)]
 
 
 def approved_exported(world, finance2):
     batch = frozen_batch(world)
-    services.approve_batch(batch, finance2, confirmed=True)
+    services.approve_batch(batch=batch, user=finance2, confirmed=True)
     services.mark_sent_to_bank(batch=batch)
     return batch

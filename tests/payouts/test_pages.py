@@ -29,7 +29,7 @@ def url(name, world, *args):
 
 def _approved(worked, finance2):
     batch = frozen_batch(worked)
-    services.approve_batch(batch, finance2, confirmed=True)
+    services.approve_batch(batch=batch, user=finance2, confirmed=True)
     return batch
 
 
@@ -238,7 +238,7 @@ def test_rate_card_is_editable_until_the_first_approval(worked, finance2, client
     assert response.status_code == 200 and "Amounts cannot be negative." in response.content.decode()
     batch = frozen_batch(worked)
     assert batch.items.get(enrolment=worked.enrolments_b[0]).gross == D("850.00")
-    services.approve_batch(batch, finance2, confirmed=True)
+    services.approve_batch(batch=batch, user=finance2, confirmed=True)
     data["practice_day"] = "90.00"
     assert client.post(url("rate_card", worked), data).status_code == 403
     assert 'data-testid="rate-card-locked"' in client.get(url("rate_card", worked)).content.decode()

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from programs.attendance.models import Attendance
 from scoring.models import Award, Incident
-from stipends.payouts import services
+from stipends.payouts import selectors, services
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 
 from .conftest import PAY_ON, attend, frozen_batch
@@ -44,31 +44,31 @@ def test_freezing_computes_every_statement_with_its_lines_and_sources(worked):
 def test_running_the_freeze_twice_pays_nobody_twice(worked):
     batch = frozen_batch(worked)
     before = sorted(batch.items.values_list("enrolment_id", "net"))
-    again = services.freeze_batch(batch.pk)
+    again = services.freeze_batch(batch_id=batch.pk)
     assert again["created"] == 0
     assert sorted(batch.items.values_list("enrolment_id", "net")) == before
 
 
 def test_a_freeze_that_dies_midway_finishes_on_the_next_run(worked):
-    batch = services.create_batch(worked.programme, worked.finance, pay_on=PAY_ON)
+    batch = services.create_batch(programme=worked.programme, user=worked.finance, pay_on=PAY_ON)
 
     def crash(done, total):
         if done >= 2:
             raise RuntimeError("worker killed")
 
     with pytest.raises(RuntimeError):
-        services.freeze_batch(batch.pk, report=crash, chunk=2)
+        services.freeze_batch(batch_id=batch.pk, report=crash, chunk=2)
     assert batch.items.count() == 2  # the first chunk was committed on its own
     batch.refresh_from_db()
     assert batch.computed_at is None
-    result = services.freeze_batch(batch.pk, chunk=2)
+    result = services.freeze_batch(batch_id=batch.pk, chunk=2)
     assert result["created"] == 4 and batch.items.count() == 6
     assert PayoutItem.objects.values("enrolment").distinct().count() == 6
 
 
 def test_a_later_batch_pays_only_the_difference_as_adjustment_lines(worked, finance2):
     first = frozen_batch(worked)
-    services.approve_batch(first, finance2, confirmed=True)
+    services.approve_batch(batch=first, user=finance2, confirmed=True)
     e = worked.enrolments_a[1]
     attend(e, date(2020, 11, 5), 2)  # two more practice days
     Incident.objects.create(programme=worked.programme, enrolment=e, occurred_on=date(2020, 11, 6), level="1",
@@ -128,15 +128,15 @@ def test_money_must_add_up_in_the_database(worked):
 def test_the_maker_cannot_approve_and_a_second_finance_user_can(worked, finance2):
     batch = frozen_batch(worked)
     with pytest.raises(PermissionDenied, match="second finance user"):
-        services.approve_batch(batch, worked.finance, confirmed=True)
+        services.approve_batch(batch=batch, user=worked.finance, confirmed=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         PayoutBatch.objects.filter(pk=batch.pk).update(state="approved", approved_by=worked.finance,
                                                         approved_at=batch.created_at)
-    services.approve_batch(batch, finance2, confirmed=True)
+    services.approve_batch(batch=batch, user=finance2, confirmed=True)
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.APPROVED and batch.approved_by == finance2
     with pytest.raises(services.PayoutError):
-        services.approve_batch(batch, finance2, confirmed=True)
+        services.approve_batch(batch=batch, user=finance2, confirmed=True)
 
 
 def test_findings_list_what_to_check_and_block_on_missing_cards(worked, finance2):
@@ -148,20 +148,20 @@ def test_findings_list_what_to_check_and_block_on_missing_cards(worked, finance2
     Incident.objects.create(programme=worked.programme, enrolment=b0, occurred_on=date(2020, 11, 1), level="cash",
                             cash_amount=D("1000.00"), description="赔偿顾客", status=Incident.Status.CONFIRMED, reported_by=worked.mentor_b)
     batch = frozen_batch(worked)
-    kinds = {f.kind: f for f in services.findings(batch)}
+    kinds = {f.kind: f for f in selectors.findings(batch)}
     assert set(kinds) >= {"shared_account", "name_differs", "at_cap", "zero_net", "outlier"}
     item = batch.items.get(enrolment=b0)
     assert item.gross == 0 and item.at_cap and item.account_name == "某家长"
     assert set(kinds["shared_account"].item_ids) == {batch.items.get(enrolment=a1).pk, batch.items.get(enrolment=a2).pk}
     assert not any(f.blocking for f in kinds.values())
     with pytest.raises(services.PayoutError, match="reviewed"):
-        services.approve_batch(batch, finance2, confirmed=False)
+        services.approve_batch(batch=batch, user=finance2, confirmed=False)
     a0.student.bank_card = ""
     a0.student.save()
-    services.refresh_accounts(batch)
-    assert any(f.kind == "no_account" and f.blocking for f in services.findings(batch))
+    services.refresh_accounts(batch=batch)
+    assert any(f.kind == "no_account" and f.blocking for f in selectors.findings(batch))
     with pytest.raises(services.PayoutError, match="no valid bank card"):
-        services.approve_batch(batch, finance2, confirmed=True)
+        services.approve_batch(batch=batch, user=finance2, confirmed=True)
 
 
 def test_tax_by_the_labour_method_is_withheld_per_payment(worked):
@@ -192,13 +192,13 @@ def test_cumulative_tax_counts_what_this_payer_paid_before_this_year(worked, fin
 
 
 def test_rate_card_is_created_from_defaults_and_locked_after_the_first_approval(worked, finance2):
-    card = services.rate_card(worked.programme)
+    card = selectors.rate_card(worked.programme)
     assert (card.training_day, card.practice_day, card.penalty("1").total) == (
         D("40.00"), D("80.00"), D("100.00"))
     batch = frozen_batch(worked)
-    assert not services.rate_card_locked(worked.programme)
-    services.approve_batch(batch, finance2, confirmed=True)
-    assert services.rate_card_locked(worked.programme)
+    assert not selectors.rate_card_locked(worked.programme)
+    services.approve_batch(batch=batch, user=finance2, confirmed=True)
+    assert selectors.rate_card_locked(worked.programme)
 
 
 def test_statement_pays_no_day_after_the_last_day(world):
@@ -207,10 +207,10 @@ def test_statement_pays_no_day_after_the_last_day(world):
 
     student = world.enrolments_a[0]
     attend(student, date(2020, 10, 26), 10)  # 10-26 .. 11-04, practice, present
-    assert services.statements(world.programme, [student.pk])[student.pk].gross == D("800.00")
+    assert selectors.statements(world.programme, [student.pk])[student.pk].gross == D("800.00")
     attendance.dismiss(programme=world.programme, enrolment=student, last_day=date(2020, 10, 30), reason="x",
                        user=world.mentor_a)
-    stipend = services.statements(world.programme, [student.pk])[student.pk]
+    stipend = selectors.statements(world.programme, [student.pk])[student.pk]
     practice = next(x for x in stipend.lines if x.code == "practice_days")
     assert practice.quantity == 5 and max(day for day, _id in practice.sources) == date(2020, 10, 30)
     assert stipend.gross == D("400.00")

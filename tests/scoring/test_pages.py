@@ -74,7 +74,7 @@ def test_kpi_grid_queries_do_not_grow_with_students(world, setup, client_for, dj
         enrolments = [EnrolmentFactory(programme=world.programme, school_class=world.class_a, team=world.team_a)
                       for _ in range(n)]
         cells = [services.CellInput(e.pk, k.pk, "50") for e in enrolments for k in setup.student_kpis]
-        assert services.save_kpi_grid(setup, world.team_a, period(setup), cells, world.mentor_a).ok
+        assert services.save_kpi_grid(setup=setup, team=world.team_a, period=period(setup), cells=cells, user=world.mentor_a).ok
 
     fill(2)
     with django_assert_max_num_queries(30) as small:

@@ -101,14 +101,14 @@ def _cells(setup, world, sales, conversion="60", qc="90"):
 def test_save_grid_writes_everything_in_bulk(world, setup, django_assert_max_num_queries):
     whole = period(setup)
     with django_assert_max_num_queries(8):
-        result = services.save_kpi_grid(setup, world.team_a, whole, _cells(setup, world, ["80000", "96,166", "40000"]),
-                                        world.mentor_a)
+        result = services.save_kpi_grid(setup=setup, team=world.team_a, period=whole, cells=_cells(setup, world, ["80000", "96,166", "40000"]),
+                                        user=world.mentor_a)
     assert result.ok and result.saved == 7
     assert KpiValue.objects.get(enrolment=world.enrolments_a[1], kpi=kpi(setup, "sales")).value == D("96166")
     assert TeamKpiValue.objects.get(team=world.team_a).value == D("90")
     # Saving again updates in place; an emptied cell clears the value.
-    result = services.save_kpi_grid(setup, world.team_a, whole, _cells(setup, world, ["81000", "", "40000"], qc=""),
-                                    world.mentor_a)
+    result = services.save_kpi_grid(setup=setup, team=world.team_a, period=whole, cells=_cells(setup, world, ["81000", "", "40000"], qc=""),
+                                    user=world.mentor_a)
     assert result.ok and result.cleared == 2
     assert KpiValue.objects.filter(kpi=kpi(setup, "sales")).count() == 2
     assert KpiValue.objects.get(enrolment=world.enrolments_a[0], kpi=kpi(setup, "sales")).value == D("81000")
@@ -120,7 +120,7 @@ def test_save_grid_with_one_bad_cell_saves_nothing(world, setup):
     cells = _cells(setup, world, ["80000", "lots", "40000"])
     cells.append(services.CellInput(world.enrolments_b[0].pk, kpi(setup, "sales").pk, "1"))  # not in team A
     cells.append(services.CellInput(world.enrolments_a[0].pk, kpi(setup, "qc").pk, "1"))  # a team KPI per student
-    result = services.save_kpi_grid(setup, world.team_a, whole, cells, world.mentor_a)
+    result = services.save_kpi_grid(setup=setup, team=world.team_a, period=whole, cells=cells, user=world.mentor_a)
     assert not result.ok
     assert "not a number" in result.errors[(world.enrolments_a[1].pk, kpi(setup, "sales").pk)]
     assert "not in the team" in result.errors[(world.enrolments_b[0].pk, kpi(setup, "sales").pk)]
@@ -131,7 +131,7 @@ def test_save_grid_with_one_bad_cell_saves_nothing(world, setup):
 def _values(setup, world, period_, team_sales: dict):
     for team, enrolments in ((world.team_a, world.enrolments_a), (world.team_b, world.enrolments_b)):
         cells = [services.CellInput(e.pk, kpi(setup, "sales").pk, str(v)) for e, v in zip(enrolments, team_sales[team.pk], strict=True)]
-        assert services.save_kpi_grid(setup, team, period_, cells, world.admin).ok
+        assert services.save_kpi_grid(setup=setup, team=team, period=period_, cells=cells, user=world.admin).ok
 
 
 def test_ranking_prizes_and_the_cent_exact_split(world, setup):
@@ -171,8 +171,8 @@ def test_tied_teams_share_their_places_and_unscored_teams_are_unranked(world, se
 def test_award_team_prizes_fixes_them_and_again_replaces_them(world, setup):
     whole = period(setup)
     _values(setup, world, whole, {world.team_a.pk: [80000] * 3, world.team_b.pk: [40000] * 3})
-    services.award_team_prizes(setup, world.programme, whole, world.coordinator)
-    services.award_team_prizes(setup, world.programme, whole, world.coordinator)
+    services.award_team_prizes(setup=setup, programme=world.programme, period=whole, user=world.coordinator)
+    services.award_team_prizes(setup=setup, programme=world.programme, period=whole, user=world.coordinator)
     assert TeamPrize.objects.count() == 2 and PrizeShare.objects.count() == 6
     credits = selectors.prize_and_award_credits(world.programme)
     ((ident, label, amount),) = credits[world.enrolments_b[0].pk]
@@ -199,7 +199,7 @@ def test_score_sheet_computes_attendance_and_kpi_and_says_how(world, setup):
     cells = [services.CellInput(student.pk, kpi(setup, "sales").pk, "96166"),
              services.CellInput(student.pk, kpi(setup, "response_time").pk, "84"),
              services.CellInput(None, kpi(setup, "qc").pk, "93.21")]
-    assert services.save_kpi_grid(setup, world.team_a, whole, cells, world.mentor_a).ok
+    assert services.save_kpi_grid(setup=setup, team=world.team_a, period=whole, cells=cells, user=world.mentor_a).ok
     EnrolmentScore.objects.create(enrolment=student, obedience=D(90), learning=D(80), teamwork=D(85), exam=D(70), mentor=D(88))
     (sheet,) = selectors.score_sheets(setup, world.programme, [student])
     items = {i.key: i for i in sheet.items}
@@ -235,11 +235,11 @@ def test_confirmed_level_4_takes_the_student_off_duty_and_counts_against_the_bon
     minor = Incident.objects.create(programme=world.programme, enrolment=world.enrolments_a[1], occurred_on=date(2020, 11, 12),
                                     level="1", description="late reply", reported_by=world.mentor_a)
     assert selectors.confirmed_incidents(world.programme) == {}
-    services.decide_incident(serious, True, world.coordinator)
-    services.decide_incident(cash, True, world.coordinator, "agreed with the class teacher")
-    services.decide_incident(minor, False, world.coordinator, "the customer was answered in time")
+    services.decide_incident(incident=serious, confirm=True, user=world.coordinator)
+    services.decide_incident(incident=cash, confirm=True, user=world.coordinator, note="agreed with the class teacher")
+    services.decide_incident(incident=minor, confirm=False, user=world.coordinator, note="the customer was answered in time")
     with pytest.raises(ValueError):
-        services.decide_incident(minor, True, world.coordinator)
+        services.decide_incident(incident=minor, confirm=True, user=world.coordinator)
     score = EnrolmentScore.objects.get(enrolment=student)
     assert score.off_duty and score.off_duty_since == date(2020, 11, 11) and score.off_duty_incident == serious
     assert not EnrolmentScore.objects.filter(enrolment=world.enrolments_a[1]).exists()
@@ -252,10 +252,10 @@ def test_confirmed_level_4_takes_the_student_off_duty_and_counts_against_the_bon
 def test_typed_scores_are_checked_and_saved_together(world):
     enrolments = world.enrolments_a
     posted = {(enrolments[0].pk, "exam"): "85", (enrolments[1].pk, "exam"): "120", (enrolments[2].pk, "exam"): ""}
-    errors = services.save_typed_scores(enrolments, ["exam"], posted)
+    errors = services.save_typed_scores(enrolments=enrolments, items=["exam"], posted=posted)
     assert list(errors) == [(enrolments[1].pk, "exam")] and not EnrolmentScore.objects.exists()
     posted[(enrolments[1].pk, "exam")] = "90.5"
-    assert services.save_typed_scores(enrolments, ["exam"], posted) == {}
+    assert services.save_typed_scores(enrolments=enrolments, items=["exam"], posted=posted) == {}
     assert EnrolmentScore.objects.get(enrolment=enrolments[1]).exam == D("90.50")
     assert EnrolmentScore.objects.get(enrolment=enrolments[2]).exam is None
 

@@ -54,10 +54,10 @@ def _each_once(batch, ids):
 
 def test_two_jobs_for_the_same_batch_at_once_freeze_each_student_once(real_worker, world):
     ids = many_students(world, 120)
-    batch = services.create_batch(world.programme, world.finance, pay_on=date(2020, 12, 20))
+    batch = services.create_batch(programme=world.programme, user=world.finance, pay_on=date(2020, 12, 20))
     real_worker()
     real_worker()
-    jobs = [services.start_freeze(batch, world.finance, chunk=10) for _ in range(2)]
+    jobs = [services.start_freeze(batch=batch, user=world.finance, chunk=10) for _ in range(2)]
     for job in jobs:
         wait_for(lambda job=job: _finished(job), timeout=120)
         assert job.status == Job.Status.SUCCEEDED, job.message
@@ -68,9 +68,9 @@ def test_two_jobs_for_the_same_batch_at_once_freeze_each_student_once(real_worke
 
 def test_a_worker_killed_midway_then_run_again_pays_nobody_twice(real_worker, world, client_for):
     ids = many_students(world, 400)
-    batch = services.create_batch(world.programme, world.finance, pay_on=date(2020, 12, 20))
+    batch = services.create_batch(programme=world.programme, user=world.finance, pay_on=date(2020, 12, 20))
     worker = real_worker()
-    first = services.start_freeze(batch, world.finance, chunk=2)  # 200 transactions: a wide window to die in
+    first = services.start_freeze(batch=batch, user=world.finance, chunk=2)  # 200 transactions: a wide window to die in
     wait_for(lambda: batch.items.exists(), timeout=60, interval=0.02)
     worker.kill()
     frozen_at_kill = batch.items.count()
@@ -92,9 +92,9 @@ def test_a_worker_killed_midway_then_run_again_pays_nobody_twice(real_worker, wo
     assert batch.computed_at is not None
     # A second finance user approves; a further batch then finds nothing new to pay.
     approver = UserFactory(username="approver", role=User.Role.FINANCE, organisation=world.company)
-    services.approve_batch(batch, approver, confirmed=True)
-    again = services.create_batch(world.programme, world.finance, pay_on=date(2020, 12, 21))
-    third = services.start_freeze(again, world.finance)
+    services.approve_batch(batch=batch, user=approver, confirmed=True)
+    again = services.create_batch(programme=world.programme, user=world.finance, pay_on=date(2020, 12, 21))
+    third = services.start_freeze(batch=again, user=world.finance)
     wait_for(lambda: _finished(third), timeout=120)
     assert third.status == Job.Status.SUCCEEDED and again.items.count() == 0
     _each_once(batch, ids)
