@@ -71,7 +71,24 @@ class Attendance(models.Model):
         return f"{self.enrolment_id} {self.day} {self.status}"
 
 
-class LeaveRequest(models.Model):
+class DecidedRequest(models.Model):
+    """What a request decided in steps has: who asked and when, the school's
+    decision and when, and why it was refused. The other side's step (the
+    mentor's for leave, the company's for a departure) is named on each model."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    school_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    school_decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(_("Reason for refusal"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class LeaveRequest(DecidedRequest):
     """请假: the mentor approves first, then the school's coordinator; either may refuse."""
 
     class Status(models.TextChoices):
@@ -88,17 +105,10 @@ class LeaveRequest(models.Model):
     end = models.DateField(_("To"))
     reason = models.CharField(_("Reason"), max_length=300)
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.PENDING_MENTOR)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
     mentor_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     mentor_decided_at = models.DateTimeField(null=True, blank=True)
-    school_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    school_decided_at = models.DateTimeField(null=True, blank=True)
-    refusal_reason = models.CharField(_("Reason for refusal"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("Leave request")
@@ -115,7 +125,7 @@ class LeaveRequest(models.Model):
         return (self.end - self.start).days + 1
 
 
-class Departure(models.Model):
+class Departure(DecidedRequest):
     """A student leaving a programme before its end.
 
     A withdrawal (退出) is asked for by the student and takes effect once
@@ -141,17 +151,10 @@ class Departure(models.Model):
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     last_day = models.DateField(_("Last day"))
     reason = models.CharField(_("Reason"), max_length=300)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
-    school_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    school_decided_at = models.DateTimeField(null=True, blank=True)
     company_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     company_decided_at = models.DateTimeField(null=True, blank=True)
-    refusal_reason = models.CharField(_("Reason for refusal"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("Withdrawal or dismissal")
