@@ -105,7 +105,7 @@ def ours(programme, user, content: bytes) -> tuple[float, float, object]:
     read = time.perf_counter() - started
     record = StudentImport.objects.create(programme=programme, created_by=user, file_name="bench.xlsx",
                                           row_count=sheet.row_count)
-    services_students.run_import(record, sheet)
+    services_students.run_import(record=record, sheet=sheet)
     return read, time.perf_counter() - started, record
 
 

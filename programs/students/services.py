@@ -74,7 +74,7 @@ def load_records(programme: Programme) -> imports.Records:
     return imports.Records(classes, students, enrolments)
 
 
-def start_import(programme: Programme, user, upload, sheet: ImportResult) -> tuple[StudentImport, Job | None]:
+def start_import(*, programme: Programme, user, upload, sheet: ImportResult) -> tuple[StudentImport, Job | None]:
     """Record an upload and import it now, or queue it if it is long.
 
     ``sheet`` is the upload already read (the form checks the file). Up to
@@ -86,7 +86,7 @@ def start_import(programme: Programme, user, upload, sheet: ImportResult) -> tup
         programme=programme, created_by=user, file_name=upload.name[:255], row_count=sheet.row_count
     )
     if sheet.row_count <= settings.IMPORT_BACKGROUND_ROWS:
-        run_import(record, sheet)
+        run_import(record=record, sheet=sheet)
         return record, None
     with transaction.atomic():
         job = start_job(kind=JOB_KIND, user=user, input_file=upload, params={
@@ -116,7 +116,7 @@ def run_import_job(job: Job) -> dict:
             if sheet.file_error:
                 _finish(record, StudentImport.Status.REJECTED, sheet.file_error.message)
             else:
-                run_import(record, sheet, progress=job.report)
+                run_import(record=record, sheet=sheet, progress=job.report)
         except Exception:
             _finish(record, StudentImport.Status.REJECTED, _("The import failed unexpectedly; nothing was imported."))
             raise
@@ -126,7 +126,7 @@ def run_import_job(job: Job) -> dict:
     return {"redirect": redirect, "message": record.message}
 
 
-def run_import(record: StudentImport, sheet: ImportResult, progress: Progress = _no_progress) -> StudentImport:
+def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress = _no_progress) -> StudentImport:
     """Check every row; write all of them in one transaction, or none.
 
     ``sheet`` is the upload as :func:`read_upload` read it (its rows
@@ -263,7 +263,7 @@ def _release_held_values(changes: list[imports.RowChange]) -> None:
 
 # --------------------------------------------------------------------------
 # Revealing personal data
-def reveal_personal_data(user, enrolment: Enrolment, ip_address: str | None) -> dict[str, str]:
+def reveal_personal_data(*, user, enrolment: Enrolment, ip_address: str | None) -> dict[str, str]:
     """The student's unmasked ID number, phone and bank card, logged.
 
     The caller has checked that the user may reveal (finance only); every
@@ -278,7 +278,7 @@ def reveal_personal_data(user, enrolment: Enrolment, ip_address: str | None) -> 
 
 
 @transaction.atomic
-def assign_group_leaders(team: Team, leaders: set[int], members: dict[int, int | None]) -> int:
+def assign_group_leaders(*, team: Team, leaders: set[int], members: dict[int, int | None]) -> int:
     """Mark the team's group leaders and attach each member to one leader.
 
     ``leaders`` holds enrolment ids to mark as leaders; ``members`` maps an

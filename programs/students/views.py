@@ -104,7 +104,7 @@ def team_detail(request, programme_pk, pk):
         for key, value in request.POST.items():
             if key.startswith("group_") and key[6:].isdigit():
                 members[int(key[6:])] = int(value) if value.isdigit() else None
-        changed = services.assign_group_leaders(team, leaders, members)
+        changed = services.assign_group_leaders(team=team, leaders=leaders, members=members)
         messages.success(request, _("Updated the group of %(n)d students.") % {"n": changed})
         return redirect("programs:team_detail", programme_pk=programme.pk, pk=team.pk)
     members = list(
@@ -162,7 +162,7 @@ def student_import(request, pk):
     require_perm(request.user, "students.import_students", programme)
     form = StudentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        record, job = services_students.start_import(programme, request.user, form.cleaned_data["file"], form.sheet)
+        record, job = services_students.start_import(programme=programme, user=request.user, upload=form.cleaned_data["file"], sheet=form.sheet)
         if job is not None:
             return redirect("job_detail", pk=job.pk)
         return redirect("programs:student_import_result", pk=programme.pk, import_pk=record.pk)
@@ -229,5 +229,5 @@ def enrolment_reveal(request, pk, enrolment_pk):
     """Finance only: show the unmasked personal data and log the look."""
     programme, enrolment = _enrolment(request, pk, enrolment_pk)
     require_perm(request.user, "students.reveal_personal_data", enrolment)
-    revealed = services_students.reveal_personal_data(request.user, enrolment, get_client_ip_address(request))
+    revealed = services_students.reveal_personal_data(user=request.user, enrolment=enrolment, ip_address=get_client_ip_address(request))
     return _detail(request, programme, enrolment, revealed)

@@ -24,7 +24,7 @@ def english():
 def do_import(world, rows, user=None) -> StudentImport:
     upload = SimpleUploadedFile("名单.xlsx", xlsx_bytes(rows))
     sheet = services_students.read_upload(upload)
-    record, job = services_students.start_import(world.programme, user or world.coordinator, upload, sheet)
+    record, job = services_students.start_import(programme=world.programme, user=user or world.coordinator, upload=upload, sheet=sheet)
     assert job is None
     record.refresh_from_db()
     return record
@@ -161,8 +161,8 @@ def test_existing_student_of_the_school_is_enrolled_not_copied(world):
     row = {**student_rows(1)[0], "学号": student.student_number, "身份证号": student.id_number,
            "姓名": student.name, "手机号": student.phone, "银行卡号": student.bank_card, "开户行": student.bank_name}
     upload = SimpleUploadedFile("x.xlsx", xlsx_bytes([row]))
-    record, _ = services_students.start_import(other_programme, world.coordinator, upload,
-                                               services_students.read_upload(upload))
+    record, _ = services_students.start_import(programme=other_programme, user=world.coordinator, upload=upload,
+                                               sheet=services_students.read_upload(upload))
     assert record.status == StudentImport.Status.IMPORTED, record.errors
     assert (record.created_count, record.enrolled_count) == (0, 1)
     assert Enrolment.objects.filter(student=student).count() == 2
@@ -197,7 +197,7 @@ def test_write_query_count_does_not_grow_with_rows(world):
         upload = SimpleUploadedFile("x.xlsx", xlsx_bytes(rows))
         sheet = services_students.read_upload(upload)
         with CaptureQueriesContext(connection) as captured:
-            record, _ = services_students.start_import(world.programme, world.coordinator, upload, sheet)
+            record, _ = services_students.start_import(programme=world.programme, user=world.coordinator, upload=upload, sheet=sheet)
         assert record.status == StudentImport.Status.IMPORTED, record.errors
         return [q["sql"] for q in captured.captured_queries]
 
