@@ -27,6 +27,7 @@ from programs.students.models import Enrolment, SchoolClass, Student, StudentImp
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import start_job
 from trainingweek.models import Job, PersonalDataAccess
+from trainingweek.services import log_personal_data_access
 
 logger = logging.getLogger(__name__)
 
@@ -270,10 +271,8 @@ def reveal_personal_data(*, user, enrolment: Enrolment, ip_address: str | None) 
     reveal writes one :class:`PersonalDataAccess` row.
     """
     student = enrolment.student
-    PersonalDataAccess.objects.create(
-        user=user, action=PersonalDataAccess.Action.REVEAL, subject=str(student), object_id=str(student.pk),
-        fields=",".join(PERSONAL_FIELDS), record_count=1, ip_address=ip_address or None,
-    )
+    log_personal_data_access(user=user, action=PersonalDataAccess.Action.REVEAL, subject=student,
+                             object_id=student.pk, fields=",".join(PERSONAL_FIELDS), ip_address=ip_address)
     return {name: getattr(student, name) for name in PERSONAL_FIELDS}
 
 

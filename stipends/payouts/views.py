@@ -28,6 +28,7 @@ from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_respo
 from trainingweek.forms import upload_limits
 from trainingweek.models import PersonalDataAccess
 from trainingweek.permissions import require_perm
+from trainingweek.services import log_personal_data_access
 
 
 def _context(programme, subtab, **extra) -> dict:
@@ -46,10 +47,9 @@ def _batch(request, pk, batch_pk, *, perm: str) -> tuple[Programme, PayoutBatch]
 
 
 def _log_export(request, batch: PayoutBatch, what: str, fields: str, count: int) -> None:
-    PersonalDataAccess.objects.create(
-        user=request.user, action=PersonalDataAccess.Action.EXPORT, subject=f"{batch} {what}"[:200],
-        object_id=str(batch.pk), fields=fields, record_count=count,
-        ip_address=get_client_ip_address(request) or None)
+    log_personal_data_access(user=request.user, action=PersonalDataAccess.Action.EXPORT, subject=f"{batch} {what}",
+                             object_id=batch.pk, fields=fields, record_count=count,
+                             ip_address=get_client_ip_address(request))
 
 
 # --------------------------------------------------------------------------- overview, rate card, profiles
