@@ -30,8 +30,10 @@ from scoring.models import (
     ScoreSettings,
     ScoringPeriod,
     TeamKpiValue,
+    TeamPrize,
 )
 from scoring.rules import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
+from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 
 ITEM_LABELS = {
@@ -401,3 +403,25 @@ def off_duty_ids(programme: Programme) -> set[int]:
     return set(EnrolmentScore.objects.filter(enrolment__programme=programme, off_duty=True)
                .values_list("enrolment_id", flat=True))
 
+
+def fixed_team_prizes(*, programme, period) -> list[TeamPrize]:
+    """The team prizes already fixed for a period, with who fixed them (one query)."""
+    return list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
+
+
+def class_enrolments(*, school_class) -> list[Enrolment]:
+    """A class's enrolments by student number, with what a score sheet shows (one query)."""
+    return list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
+                .order_by("student__student_number"))
+
+
+def recent_class_pdf_jobs(*, programme, school_class, kind: str, limit: int = 3) -> list[Job]:
+    """The latest PDF-set jobs of a class, newest first."""
+    return list(Job.objects.filter(kind=kind, params__programme=programme.pk, params__school_class=school_class.pk)
+                .order_by("-created_at")[:limit])
+
+
+def awards_for(*, programme, enrolments) -> list[Award]:
+    """The awards of the given enrolments (a queryset), with what the list shows (one query)."""
+    return list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
+                .select_related("enrolment__student", "enrolment__team", "period", "created_by", "programme__agreement"))

@@ -36,7 +36,7 @@ from scoring.forms import (
     ScoreSettingsForm,
     TableHelper,
 )
-from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod, TeamPrize
+from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod
 from trainingweek.exports import (
     PDF_CONTENT_TYPE,
     file_response,
@@ -90,7 +90,7 @@ def ranking(request, pk):
     setup = selectors.load_setup(programme)
     period = _period(request, setup)
     standings = selectors.team_standings(setup, programme, period)
-    fixed = list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
+    fixed = selectors.fixed_team_prizes(programme=programme, period=period)
     return render(request, "scoring/ranking.html", _context(
         programme, "ranking", setup=setup, period=period, standings=standings, fixed=fixed,
         prizes_text=" / ".join(f"{p:,}" for p in setup.settings.prizes()) or "—"))
@@ -245,8 +245,7 @@ def class_sheets(request, pk, class_pk):
     programme = get_programme(request.user, pk)
     require_perm(request.user, "scoring.enter_school_scores", programme)
     school_class = get_object_or_404(programme.classes, pk=class_pk)
-    enrolments = list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
-                      .order_by("student__student_number"))
+    enrolments = selectors.class_enrolments(school_class=school_class)
     errors = {}
     if request.method == "POST":
         errors = services.save_typed_scores(enrolments=enrolments, items=services.TYPED_SCHOOL_ITEMS,
@@ -257,8 +256,7 @@ def class_sheets(request, pk, class_pk):
     setup = selectors.load_setup(programme)
     sheets = selectors.score_sheets(setup, programme, enrolments)
     rows = _sheet_rows(sheets, services.TYPED_SCHOOL_ITEMS, request.POST if errors else None, errors)
-    jobs = Job.objects.filter(kind=documents.JOB_KIND, params__programme=programme.pk,
-                              params__school_class=school_class.pk).order_by("-created_at")[:3]
+    jobs = selectors.recent_class_pdf_jobs(programme=programme, school_class=school_class, kind=documents.JOB_KIND)
     return render(request, "scoring/class_sheets.html", _context(
         programme, "sheets", setup=setup, school_class=school_class, rows=rows, errors=errors, jobs=jobs,
         typed=[selectors.ITEM_LABELS[i] for i in services.TYPED_SCHOOL_ITEMS], period=setup.sheet_period))
@@ -421,8 +419,7 @@ def award_list(request, pk):
             form.save()
             messages.success(request, _("The award was added."))
             return redirect("scoring:award_list", pk=programme.pk)
-    awards = list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
-                  .select_related("enrolment__student", "enrolment__team", "period", "created_by", "programme__agreement"))
+    awards = selectors.awards_for(programme=programme, enrolments=enrolments)
     return render(request, "scoring/award_list.html", _context(programme, "awards", awards=awards, form=form))
 
 
