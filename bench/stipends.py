@@ -6,12 +6,12 @@ Sets up its own database: a fresh SQLite file under bench/out/ by default,
 or PostgreSQL when DATABASE_URL is set (use your own database: it is
 flushed). In the same run it measures
 
-1. our statements: ``stipends.services.statements`` for every student (the
+1. our statements: ``stipends.payouts.selectors.statements`` for every student (the
    attendance rows loaded once, then the pure rules line by line with their
    sources), against the bare SQL aggregate that computes the same gross per
    student (training days after the assessment × rate, practice days × rate,
    overtime hours × rate) in one GROUP BY;
-2. our batch: ``stipends.services.freeze_batch`` (statements, tax, adjustment
+2. our batch: ``stipends.payouts.services.freeze_batch`` (statements, tax, adjustment
    against earlier batches, encrypted accounts, bulk insert of the items, in
    chunks of 500) — printed for scale, there is no bare equivalent;
 3. our bank file: ``stipends.documents.bank_file`` over the batch's items,

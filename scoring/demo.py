@@ -1,4 +1,4 @@
-"""Demo scoring data for the demo programme (``programs.demo``): the default
+"""Demo scoring data for the demo programme (``programs.students.demo``): the default
 KPIs and periods, synthetic KPI values of every team for the Double-11 day
 and the whole programme (teams of different strength, so the ranking means
 something), school items and mentor evaluations, two incidents (one

@@ -177,7 +177,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # Settlement deadlines: reminders a few working days ahead (beat service).
     "settlement-deadline-reminders": {
-        "task": "programs.tasks.send_deadline_reminders",
+        "task": "settlement.send_deadline_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
 }

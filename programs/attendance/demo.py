@@ -1,4 +1,4 @@
-"""Demo shifts, roster and attendance for the demo programme (``programs.demo``).
+"""Demo shifts, roster and attendance for the demo programme (``programs.students.demo``).
 
 The roster reproduces the 2020 schedule of the seeds: 10-24/25 intensive
 training, then classes 1 and 3 on mornings and 2 and 4 on evenings, swapping

@@ -22,7 +22,7 @@ D = date.fromisoformat
 
 def test_beat_schedule_runs_the_job_daily():
     entry = settings.CELERY_BEAT_SCHEDULE["settlement-deadline-reminders"]
-    assert entry["task"] == "programs.tasks.send_deadline_reminders"
+    assert entry["task"] == "settlement.send_deadline_reminders"
     assert isinstance(entry["schedule"], crontab)
     assert entry["schedule"].hour == {7} and entry["schedule"].minute == {30}
     assert app.conf.beat_schedule["settlement-deadline-reminders"]["task"] in app.tasks

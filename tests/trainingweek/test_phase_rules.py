@@ -1,4 +1,4 @@
-"""programs.rules.phase_problems: worked examples from the 2020 programme."""
+"""programs.agreements.rules.phase_problems: worked examples from the 2020 programme."""
 
 from datetime import date
 
