@@ -66,6 +66,13 @@ class SpecialDayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["value"].choices = choices
 
+    def has_changed(self):
+        # A browser sends a select's first option even for a row nobody used:
+        # a spare row without a date is empty, not an incomplete special day.
+        if self.empty_permitted and not (self.data.get(self.add_prefix("day")) or "").strip():
+            return False
+        return super().has_changed()
+
 
 SpecialDayFormSet = formset_factory(SpecialDayForm, extra=3, can_delete=True)
 

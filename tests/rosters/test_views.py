@@ -12,8 +12,9 @@ from django.urls import reverse
 from programs.attendance import selectors
 from programs.attendance import services as services_attendance
 from programs.attendance.models import Attendance
-from programs.rosters.models import ScheduleOverride
+from programs.rosters.models import RosterPlan, ScheduleOverride
 from tests.attendance.test_services import SAMPLE
+from tests.browser_forms import form_as_sent
 
 from .conftest import add_students
 
@@ -240,3 +241,29 @@ def test_shift_form_refuses_paid_hours_beyond_the_length(world, shifts, client_f
     assert 'value="夜班"' in response.content.decode()
     data["paid_hours"] = "4"
     assert client_for(world.coordinator).post(url, data).status_code == 302
+
+
+def test_rules_page_saves_as_a_browser_sends_it(world, shifts, client_for):
+    """Unused special-day rows still send their select's first option; they are empty, not incomplete."""
+    url = reverse("programs:roster_rules", kwargs={"pk": world.programme.pk})
+    client = client_for(world.coordinator)
+    data = form_as_sent(client.get(url).content.decode(), containing="special-TOTAL_FORMS")
+    spare = int(data["special-INITIAL_FORMS"])  # the first row nobody has used
+    assert int(data["special-TOTAL_FORMS"]) > spare and data.get(f"special-{spare}-value")  # its first option is sent
+    data.update({
+        "first_day": "2020-10-24", "last_day": "2020-11-22", "rotation_start": "2020-10-26", "rotation_days": "7",
+        "first_shift": str(shifts.morning.pk), "second_shift": str(shifts.evening.pk), "min_day_hours": "7",
+        "min_week_hours": "42", "training_day_hours": "8", "overtime_threshold": "8", "attrition_promise": "5",
+    })
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"].endswith(url)
+    plan = RosterPlan.objects.get(programme=world.programme)
+    assert plan.special_days.count() == spare
+    # A spare row given a date is still checked as a whole and saved.
+    taken = set(plan.special_days.values_list("day", flat=True))
+    free_day = next(d for d in (date(2020, 11, n) for n in range(1, 23)) if d not in taken)
+    data[f"special-{spare}-day"] = free_day.isoformat()
+    response = client.post(url, data)
+    assert response.status_code == 302, [e for e in response.content.decode().split("invalid-feedback")[1:]]
+    assert plan.special_days.count() == spare + 1 and plan.special_days.filter(day=free_day).exists()
