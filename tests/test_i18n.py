@@ -12,6 +12,9 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "trainingweek" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -65,3 +68,15 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, cl
     client = client_for(world.coordinator)
     page = client.get("/programs/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "实训项目" in page
+
+
+def test_a_status_and_a_column_with_one_english_word_read_differently(world, client_for):
+    """'Active' is a student's status (在训) and, on the programme list, a headcount (在训人数)."""
+    from programs.students.models import Enrolment
+
+    with translation.override("zh-hans"):
+        assert str(Enrolment.Status.ACTIVE.label) == "在训"
+        assert pgettext("headcount", "Active") == "在训人数"
+        assert gettext("Attendance") != gettext("Present")
+    html = client_for(world.coordinator).get(reverse("programs:programme_list")).content.decode()
+    assert "在训人数" in html

@@ -1,8 +1,8 @@
 """Refresh the Chinese catalogue from the source and compile it (developers).
 
 Runs makemessages for zh_Hans over the project, fills empty translations from
-``trainingweek/locale/seed/*.tsv`` (lines ``English msgid<TAB>中文``) when
-given ``--fill``, compiles, and lists what is still untranslated. The UI is
+``trainingweek/locale/seed/*.tsv`` (lines ``English msgid<TAB>中文``, or
+``context<TAB>English msgid<TAB>中文`` for a ``pgettext`` string) when given ``--fill``, compiles, and lists what is still untranslated. The UI is
 Chinese by default, so an untranslated string shows in English: the test
 suite fails on any (tests/test_i18n.py).
 """
@@ -19,13 +19,16 @@ PO = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
 IGNORE = [".venv", "bench", "tests", "var", "node_modules", "*/migrations/*"]
 
 
-def read_seeds(folder: Path) -> dict[str, str]:
+def read_seeds(folder: Path) -> dict[tuple[str | None, str], str]:
+    """Seed translations keyed by (msgctxt or None, msgid)."""
     pairs = {}
     for tsv in sorted(folder.glob("*.tsv")):
         for line in tsv.read_text(encoding="utf-8").splitlines():
-            if "\t" in line:
-                msgid, msgstr = line.split("\t", 1)
-                pairs[msgid] = msgstr
+            fields = line.split("\t")
+            if len(fields) == 2:
+                pairs[(None, fields[0])] = fields[1]
+            elif len(fields) == 3:
+                pairs[(fields[0], fields[1])] = fields[2]
     return pairs
 
 
@@ -49,10 +52,12 @@ class Command(BaseCommand):
                 entry.flags.remove("fuzzy")
                 entry.previous_msgid = entry.previous_msgid_plural = None
                 entry.msgstr, entry.msgstr_plural = "", ({0: ""} if entry.msgid_plural else {})
-            text = seeds.get(entry.msgid)
+            context = entry.msgctxt or None
+            text = seeds.get((context, entry.msgid))
             if entry.msgid_plural:
-                if not entry.msgstr_plural.get(0) and (seeds.get(entry.msgid_plural) or text):
-                    entry.msgstr_plural = {0: seeds.get(entry.msgid_plural) or text}
+                plural = seeds.get((context, entry.msgid_plural))
+                if not entry.msgstr_plural.get(0) and (plural or text):
+                    entry.msgstr_plural = {0: plural or text}
             elif text and not entry.msgstr:
                 entry.msgstr = text
         po.save()
