@@ -203,3 +203,32 @@ def programme_money(programme: Programme) -> ProgrammeMoney:
     """:func:`gather` for one programme."""
     return gather([programme])[programme.pk]
 
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    programme: Programme
+    deadline: dl.Deadline
+    status: str
+
+
+_OVERVIEW_ORDER = {dl.OVERDUE: 0, dl.DUE_SOON: 1, dl.UPCOMING: 2, dl.UNDATED: 3, dl.DONE: 4}
+_STILL_OPEN = {dl.OVERDUE, dl.DUE_SOON}
+
+
+def deadlines_overview(programmes: Iterable[Programme], *, today: date, all_years: bool) -> list[OverviewRow]:
+    """Every deadline of these programmes, overdue first, then soonest.
+
+    Without ``all_years`` the overview keeps this year's and last year's
+    programmes, but an overdue or nearly due deadline is shown whatever the
+    programme's year: money still owed from an old programme must not drop
+    off the list because the year turned."""
+    rows = []
+    for money in gather(programmes).values():
+        recent = money.programme.year >= today.year - 1
+        for deadline in money.deadlines:
+            status = deadline.status(today)
+            if all_years or recent or status in _STILL_OPEN:
+                rows.append(OverviewRow(money.programme, deadline, status))
+    rows.sort(key=lambda r: (_OVERVIEW_ORDER[r.status], r.deadline.due or today, r.programme.name))
+    return rows

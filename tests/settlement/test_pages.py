@@ -356,3 +356,22 @@ def test_the_deadlines_page_shows_the_stipends_done_on_the_reconciliation_day(se
     assert 'data-status="done"' in row and "2018-12-20" in row
     record_form = client_for(w.finance).get(reverse("settlement:settlement_record", args=[w.programme.pk]))
     assert 'name="stipends_paid_on"' not in record_form.content.decode()
+
+
+def test_deadlines_overview_keeps_old_years_overdue_items(world, client_for):
+    """A programme three or more years old still shows what is overdue; only what is done or far off is hidden."""
+    from django.utils import timezone
+
+    from stipends.settlement import rules as dl
+    from stipends.settlement.selectors import deadlines_overview
+
+    today = timezone.localdate()
+    assert world.programme.year < today.year - 1
+    every = deadlines_overview([world.programme], today=today, all_years=True)
+    overdue = [r for r in every if r.status == dl.OVERDUE]
+    assert overdue, "the fixture programme has overdue deadlines"
+    html = client_for(world.coordinator).get(reverse("settlement:deadlines_overview")).content.decode()
+    assert html.count('data-status="overdue"') == len(overdue)
+    assert world.programme.name in html
+    shown = deadlines_overview([world.programme], today=today, all_years=False)
+    assert {r.status for r in shown} <= {dl.OVERDUE, dl.DUE_SOON}
