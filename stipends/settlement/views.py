@@ -63,24 +63,15 @@ def programme_deadlines(request, pk):
 
 
 def deadlines_overview(request):
-    """Every deadline of the user's programmes of this year and last (all
-    years with ?all=1), soonest first, overdue ones in red."""
+    """Every deadline of the user's programmes of this year and last, and
+    overdue ones of any year (all years with ?all=1), overdue first in red."""
     require_perm(request.user, "settlement.view_settlement")
     today = timezone.localdate()
     show_all = request.GET.get("all") == "1"
-    programmes = visible_programmes(request.user)
-    if not show_all:
-        programmes = programmes.filter(year__gte=today.year - 1)
-    gathered = selectors.gather(programmes)
-    rows = []
-    for money in gathered.values():
-        for deadline in money.deadlines:
-            rows.append({"programme": money.programme, "deadline": deadline, "status": deadline.status(today)})
-    order = {dl.OVERDUE: 0, dl.DUE_SOON: 1, dl.UPCOMING: 2, dl.UNDATED: 3, dl.DONE: 4}
-    rows.sort(key=lambda r: (order[r["status"]], r["deadline"].due or today, r["programme"].name))
+    rows = selectors.deadlines_overview(visible_programmes(request.user), today=today, all_years=show_all)
     return render(request, "programs/deadlines_overview.html", {
         "rows": rows, "today": today, "show_all": show_all,
-        "provisional": any(r["deadline"].provisional and r["status"] != dl.DONE for r in rows),
+        "provisional": any(r.deadline.provisional and r.status != dl.DONE for r in rows),
     })
 
 
