@@ -54,16 +54,17 @@ def _title(batch: PayoutBatch, school_class, what: str) -> str:
 
 
 def register(batch: PayoutBatch, school_class, items: Sequence[PayoutItem]) -> bytes:
-    """津贴发放表: 姓名 / 身份证 / 手机号 / 应发 / 代扣个税 / 实发, with net as a
-    live formula (gross − tax) and SUM totals."""
-    footer = [[Styled(_("Total"), bold=True), None, None,
-               *(Styled(Formula(f"=SUM({c}{{first}}:{c}{{last}})"), bold=True) for c in "DEF")]] if items else []
+    """津贴发放表: 姓名 / 学号 / 身份证 / 手机号 / 应发 / 代扣个税 / 实发, with net
+    as a live formula (gross − tax) and SUM totals. The student number lets
+    the school match rows to its own records without reading the ID."""
+    footer = [[Styled(_("Total"), bold=True), None, None, None,
+               *(Styled(Formula(f"=SUM({c}{{first}}:{c}{{last}})"), bold=True) for c in "EFG")]] if items else []
     return workbook_bytes([Sheet(_("Stipend register"), [
-        ExportColumn(_("Name"), 12), ExportColumn(_("ID card"), 22), ExportColumn(_("Phone"), 14),
-        ExportColumn(_("Gross amount"), 12, AMOUNT), ExportColumn(_("Tax withheld"), 12, AMOUNT),
-        ExportColumn(_("Net amount"), 12, AMOUNT),
-    ], rows=((item.name, item.enrolment.student.id_number, item.enrolment.student.phone, item.gross, item.tax,
-              Formula("=D{row}-E{row}")) for item in items),
+        ExportColumn(_("Name"), 12), ExportColumn(_("Student number"), 14), ExportColumn(_("ID card"), 22),
+        ExportColumn(_("Phone"), 14), ExportColumn(_("Gross amount"), 12, AMOUNT),
+        ExportColumn(_("Tax withheld"), 12, AMOUNT), ExportColumn(_("Net amount"), 12, AMOUNT),
+    ], rows=((item.name, item.enrolment.student.student_number, item.enrolment.student.id_number,
+              item.enrolment.student.phone, item.gross, item.tax, Formula("=E{row}-F{row}")) for item in items),
         title_rows=[[Styled(_title(batch, school_class, _("Stipend register")), bold=True)],
                     [_("Payer: %(company)s") % {"company": batch.programme.agreement.company.name}]],
         footer=footer)])

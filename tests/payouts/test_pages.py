@@ -151,15 +151,18 @@ def test_register_has_live_net_formulas_and_totals(worked, finance2, client_for)
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows())
     header = [c.value for c in rows[2]]
-    assert header == ["Name", "ID card", "Phone", "Gross amount", "Tax withheld", "Net amount"]
+    assert header == ["Name", "Student number", "ID card", "Phone", "Gross amount", "Tax withheld", "Net amount"]
     students = {e.student.name: e.student for e in worked.enrolments_a}
+    items = {i.enrolment.student.name: i for i in batch.items.select_related("enrolment__student")}
     for n, row in enumerate(rows[3:6], start=4):
-        name, id_number, phone, gross, tax, net = row
+        name, number, id_number, phone, gross, tax, net = row
+        assert number.value == students[name.value].student_number and number.data_type == "s"
         assert id_number.value == students[name.value].id_number and id_number.data_type == "s"
         assert phone.value == students[name.value].phone
-        assert net.data_type == "f" and net.value == f"=D{n}-E{n}"
+        assert (D(str(gross.value)), D(str(tax.value))) == (items[name.value].gross, items[name.value].tax)
+        assert net.data_type == "f" and net.value == f"=E{n}-F{n}"
     total = rows[6]
-    assert [c.value for c in total[3:]] == ["=SUM(D4:D6)", "=SUM(E4:E6)", "=SUM(F4:F6)"]
+    assert [c.value for c in total[4:]] == ["=SUM(E4:E6)", "=SUM(F4:F6)", "=SUM(G4:G6)"]
     assert PersonalDataAccess.objects.filter(fields="id_number,phone", record_count=3).exists()
 
 
@@ -168,7 +171,7 @@ def test_register_headers_are_chinese_by_default(worked, finance2, client_for, s
     client = client_for(worked.finance)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     ws = load_workbook(io.BytesIO(client.get(url("register", worked, batch.pk, worked.class_a.pk)).content)).active
-    assert [c.value for c in list(ws.iter_rows())[2]] == ["姓名", "身份证", "手机号", "应发金额", "代扣个税", "实发金额"]
+    assert [c.value for c in list(ws.iter_rows())[2]] == ["姓名", "学号", "身份证", "手机号", "应发金额", "代扣个税", "实发金额"]
     ws = load_workbook(io.BytesIO(client.get(url("signoff_xlsx", worked, batch.pk, worked.class_a.pk)).content)).active
     assert [c.value for c in list(ws.iter_rows())[1]] == ["序号", "姓名", "身份证号码", "银行卡号", "发放金额", "签名"]
 
