@@ -185,7 +185,7 @@ def test_signoff_pdf_lists_the_class_with_an_embedded_cjk_font(worked, finance2,
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).replace(" ", "")
     for e in worked.enrolments_a:
         assert e.student.name in text and e.student.bank_card in text
-    assert "签收表" in text and "900.00" in text and "2500.00" in text
+    assert "签收表" in text and "900.00" in text and "2,500.00" in text
     _assert_cjk_embedded(_pdffonts(response.content, tmp_path))
 
 
