@@ -164,11 +164,22 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="" if DEBUG else environ.Env.NOTSET)
 FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
 
-# Celery: eager (in-process) unless a broker is configured.
+# Celery: eager (in-process) unless a broker is configured. Production uses
+# Redis; ``CELERY_BROKER_URL=filesystem://`` (what ``.ci/serve`` sets) needs no
+# server at all: the worker started beside runserver reads the queue from a
+# folder, so jobs run off the request with their progress bar on the embedded
+# default too.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_QUEUE_DIR = env.path("CELERY_QUEUE_DIR", default=BASE_DIR / "var" / "celery-queue")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_QUEUE_DIR), "data_folder_out": str(CELERY_QUEUE_DIR),
+        "store_processed": False,
+    }
+    Path(CELERY_QUEUE_DIR).mkdir(parents=True, exist_ok=True)  # kombu expects the folder to exist
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True  # a killed worker's task is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
