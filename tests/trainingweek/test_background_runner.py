@@ -7,10 +7,13 @@ then runs it to the end.
 """
 
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +84,38 @@ def test_a_job_is_queued_by_the_web_side_and_run_by_the_worker_beside_it(tmp_pat
         assert db.execute("SELECT COUNT(*) FROM payouts_payoutitem").fetchone()[0] == 3
 
 
-def test_serve_starts_the_worker_and_stops_it_with_the_server():
-    script = (ROOT / ".ci" / "serve").read_text()
-    assert "CELERY_BROKER_URL=${CELERY_BROKER_URL:-filesystem://}" in script
-    assert "celery -A trainingweek worker" in script and "trap stop EXIT" in script
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_starts_the_app_and_its_worker_and_ctrl_c_stops_both(tmp_path):
+    """The README's one command: demo data, the web server and the worker; Ctrl-C ends them all."""
+    port = _free_port()
+    env = {**_env(tmp_path), "BIND": f"127.0.0.1:{port}"}
+    del env["CELERY_BROKER_URL"]  # serve chooses the filesystem queue itself
+    log = tmp_path / "serve.log"
+    serve = subprocess.Popen(["bash", ".ci/serve"], cwd=ROOT, env=env, start_new_session=True,
+                             stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline, up = time.monotonic() + 180, False
+        while time.monotonic() < deadline and not up:
+            try:
+                up = urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2).status == 200
+            except OSError:
+                time.sleep(0.5)
+        assert up, log.read_text()[-3000:]
+        text = log.read_text()
+        assert "trainingweek-demo" in text and "mentor1" in text  # the demo logins are printed
+        members = subprocess.run(["ps", "-o", "args=", "-g", str(serve.pid)], capture_output=True, text=True).stdout
+        assert "celery -A trainingweek worker" in members and "runserver" in members
+        os.killpg(serve.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
+        assert serve.wait(timeout=60) == 130
+        time.sleep(1)
+        left = subprocess.run(["ps", "-o", "pid=", "-g", str(serve.pid)], capture_output=True, text=True).stdout
+        assert left.strip() == "", f"left running: {left}"
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
