@@ -10,12 +10,15 @@ enrolments (a few dismissed). It then times:
 1. the deadlines overview's work, ``selectors.gather`` over all N programmes
    (statement + four deadlines each, Chinese working days), against the bare
    libraries doing the same raw work: one raw SQL query per table through
-   the DB-API cursor, Decimal sums, and ``chinese_calendar.get_workdays``
-   for the working-day offsets;
+   the DB-API cursor, Decimal sums, and the same working-day table the app
+   uses (the ``chinesecalendar`` package's holidays and 调休 days, read once,
+   a sorted list of working days and ``bisect`` for each offset); both sides'
+   balances and deposit/settlement due dates must agree;
 2. K statement PDFs through ``trainingweek.pdf.render_pdf`` against bare
    WeasyPrint with a new FontConfiguration per document.
 
-Prints the scale, our figure, the bare figure and the ratio for each.
+Prints the scale, our figure, the bare figure (medians of 3 runs) and the
+ratio for each.
 """
 
 import argparse
@@ -96,24 +99,31 @@ def build(scale: int) -> list:
 
 def ours_gather():
     from programs.agreements.models import Programme
-    from stipends.settlement import selectors
+    from stipends.settlement import rules, selectors
 
     programmes = Programme.objects.select_related("agreement__school", "agreement__company")
     gathered = selectors.gather(programmes)
-    return sum(m.statement.balance for m in gathered.values())
+    due = {pid: tuple(next(d.due for d in m.deadlines if d.kind == kind) for kind in (rules.DEPOSIT, rules.SETTLEMENT))
+           for pid, m in gathered.items()}
+    return sum(m.statement.balance for m in gathered.values()), due
+
+
+def working_day_table(first: date, last: date) -> list[date]:
+    """Every working day from ``first`` to ``last`` as the package's tables say (read once)."""
+    import chinese_calendar
+
+    off, worked = set(chinese_calendar.holidays), set(chinese_calendar.workdays)
+    days, day = [], first
+    while day <= last:
+        if day in worked or (day.weekday() < 5 and day not in off):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
 
 
 def bare_gather():
-    """The same raw work with the DB-API cursor and chinese_calendar itself."""
-    import chinese_calendar
-
-    def nth_workday(day, n):
-        # Take the n-th working day after (n > 0) or before (n < 0) ``day``.
-        if n > 0:
-            days = chinese_calendar.get_workdays(day + timedelta(days=1), day + timedelta(days=3 * n + 30))
-            return days[n - 1]
-        days = chinese_calendar.get_workdays(day - timedelta(days=3 * -n + 30), day - timedelta(days=1))
-        return days[n]
+    """The same raw work with the DB-API cursor and one working-day table."""
+    import bisect
 
     with connection.cursor() as cur:
         cur.execute("SELECT p.id, p.year, a.lab_subsidy_per_computer_day, a.room_rent_per_day, a.good_conduct_bonus, "
@@ -129,6 +139,16 @@ def bare_gather():
         paid = cur.fetchall()
         cur.execute("SELECT programme_id, COUNT(*) FROM students_enrolment WHERE status = 'dismissed' GROUP BY programme_id")
         dismissed = dict(cur.fetchall())
+    first = min(date.fromisoformat(str(s)) for s, _e in spans.values()) - timedelta(days=400)
+    last = max(date.fromisoformat(str(e)) for _s, e in spans.values()) + timedelta(days=400)
+    table = working_day_table(first, last)
+
+    def nth_workday(day, n):
+        # The n-th working day after (n > 0) or before (n < 0) ``day``, never ``day`` itself.
+        if n > 0:
+            return table[bisect.bisect_right(table, day) + n - 1]
+        return table[bisect.bisect_left(table, day) + n]
+
     fees = {}
     rates = {p[0]: p for p in programmes}
     for pid, kind, start, end, computers in uses:
@@ -140,24 +160,25 @@ def bare_gather():
     received = {}
     for pid, amount in paid:
         received[pid] = received.get(pid, Decimal("0")) + Decimal(str(amount))
-    total = Decimal("0")
+    total, dates = Decimal("0"), {}
     for pid, _year, _lab, _rent, bonus, deposit_days, settle_days in programmes:
         start, end = (date.fromisoformat(str(x)) for x in spans[pid])
-        nth_workday(start, -deposit_days)
-        nth_workday(end, settle_days)
+        dates[pid] = (nth_workday(start, -deposit_days), nth_workday(end, settle_days))
         due = fees.get(pid, Decimal("0")) + (Decimal("0") if dismissed.get(pid) else Decimal(str(bonus)))
         total += due - received.get(pid, Decimal("0"))
-    return total
+    return total, dates
 
 
 def timed(fn, repeat=3):
-    best, result = None, None
+    """The median of ``repeat`` runs, and the last run's answer."""
+    import statistics
+
+    times, result = [], None
     for _ in range(repeat):
         t = time.perf_counter()
         result = fn()
-        elapsed = time.perf_counter() - t
-        best = elapsed if best is None else min(best, elapsed)
-    return best, result
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
 
 
 def pdf_figures(count: int):
@@ -183,7 +204,7 @@ def pdf_figures(count: int):
             config = FontConfiguration()
             HTML(string=html).write_pdf(stylesheets=[CSS(string=BASE_CSS, font_config=config)], font_config=config)
 
-    return timed(ours, 1)[0], timed(bare, 1)[0]
+    return timed(ours)[0], timed(bare)[0]
 
 
 def main():
@@ -195,9 +216,10 @@ def main():
     build(args.scale)
     print(f"database: {connection.vendor}; built {args.scale} programmes "
           f"({args.scale * STUDENTS_PER_PROGRAMME} enrolments) in {time.perf_counter() - t:.1f} s")
-    ours_s, ours_total = timed(ours_gather)
-    bare_s, bare_total = timed(bare_gather)
+    ours_s, (ours_total, ours_due) = timed(ours_gather)
+    bare_s, (bare_total, bare_due) = timed(bare_gather)
     assert ours_total == bare_total, (ours_total, bare_total)  # the same work, the same answer
+    assert ours_due == bare_due, "deposit and settlement due dates differ"
     print(f"statements + deadlines, scale {args.scale}: ours {ours_s * 1000:.1f} ms, "
           f"bare {bare_s * 1000:.1f} ms, ratio {ours_s / bare_s:.2f}")
     ours_pdf, bare_pdf = pdf_figures(args.pdfs)
