@@ -70,3 +70,12 @@ class ProgrammeItemForm(forms.ModelForm):
         if clash.exists():
             raise forms.ValidationError(self.duplicate_name_message)
         return name
+
+
+class SearchableSelect(forms.Select):
+    """A select the user can type into (tom-select, vendored; static/js/pickers.js):
+    for long lists such as a programme's students. Without JavaScript it is a
+    plain select, so it submits and validates exactly as one."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"data-picker": "search", "data-no-results": _("No match"), **(attrs or {})}, choices)
