@@ -9,15 +9,19 @@ from programs.rosters.rules import week_start
 from trainingweek.inbox import InboxEntry, register_inbox_item
 from trainingweek.models import User
 
+# Straight to the requests (on a phone the request form above fills the screen).
+LEAVE_LIST = "#leave-list"
 
-def _per_programme(rows, url_name) -> list[InboxEntry]:
-    return [InboxEntry(n, reverse(url_name, args=[p.pk]), str(p)) for p, n in rows]
+
+def _per_programme(rows, url_name, anchor="") -> list[InboxEntry]:
+    return [InboxEntry(n, reverse(url_name, args=[p.pk]) + anchor, str(p)) for p, n in rows]
 
 
 @register_inbox_item("attendance.leave_for_mentor", roles=[User.Role.MENTOR], order=10,
                      label=_("Leave requests waiting for you"))
 def leave_for_mentor(user, today) -> list[InboxEntry]:
-    return _per_programme(selectors.leave_waiting(user, LeaveRequest.Status.PENDING_MENTOR), "programs:leave_list")
+    return _per_programme(selectors.leave_waiting(user, LeaveRequest.Status.PENDING_MENTOR), "programs:leave_list",
+                          LEAVE_LIST)
 
 
 @register_inbox_item("attendance.today_not_recorded", roles=[User.Role.MENTOR], order=20,
@@ -32,7 +36,8 @@ def today_not_recorded(user, today) -> list[InboxEntry]:
 @register_inbox_item("attendance.leave_for_school", roles=[User.Role.COORDINATOR], order=10,
                      label=_("Leave requests waiting for the school"))
 def leave_for_school(user, today) -> list[InboxEntry]:
-    return _per_programme(selectors.leave_waiting(user, LeaveRequest.Status.PENDING_SCHOOL), "programs:leave_list")
+    return _per_programme(selectors.leave_waiting(user, LeaveRequest.Status.PENDING_SCHOOL), "programs:leave_list",
+                          LEAVE_LIST)
 
 
 @register_inbox_item("attendance.departures_for_school", roles=[User.Role.COORDINATOR], order=30,

@@ -54,7 +54,7 @@ def test_mentor_on_a_phone_approves_leave_from_the_inbox(world, phone):
     assert box["height"] >= 44 and box["width"] >= PHONE["width"] * 0.8  # a big touch target, full width
     leave.tap()
 
-    phone.wait_for_url(f"**/programs/{world.programme.pk}/leave/")
+    phone.wait_for_url(f"**/programs/{world.programme.pk}/leave/#leave-list")
     phone.get_by_role("button", name="批准").first.tap()
     expect(phone.locator(".alert-success")).to_be_visible()
 

@@ -84,7 +84,7 @@ def test_mentor_counts_leave_of_their_own_teams_waiting_for_them(world, elsewher
     assert totals(world.mentor_b)["attendance.leave_for_mentor"] == 1
     assert totals(world.other_mentor)["attendance.leave_for_mentor"] == 1
     [entry] = entries(world.mentor_a, "attendance.leave_for_mentor")
-    assert entry.url == f"/programs/{world.programme.pk}/leave/"
+    assert entry.url == f"/programs/{world.programme.pk}/leave/#leave-list"
     assert world.programme.name in entry.where
 
 
@@ -283,7 +283,7 @@ def test_the_page_lists_work_first_and_done_items_greyed(world, client_for):
     response = client_for(world.mentor_a).get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'href="/programs/{world.programme.pk}/leave/"' in html
+    assert f'href="/programs/{world.programme.pk}/leave/#leave-list"' in html
     keys = [item.key for item in response.context["items"]]
     assert keys[0] == "attendance.leave_for_mentor"
     done = [item for item in response.context["items"] if item.done]
@@ -299,7 +299,7 @@ def test_admins_start_from_the_programme_list(world, client_for):
 # --------------------------------------------------------------------------- a fixed number of queries
 def busy_programme(world, finance2, n: int):
     """``n`` more programmes of the world's agreement, each with work of every kind for every role."""
-    for i in range(n):
+    for _ in range(n):
         p = ProgrammeFactory(agreement=world.agreement)
         PhaseFactory(programme=p, start=date(2020, 10, 1), end=date(2020, 11, 30))
         school_class = SchoolClassFactory(programme=p)
