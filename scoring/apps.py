@@ -8,5 +8,5 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the app's named permissions and its job kinds.
-        from scoring import permissions, tasks  # noqa: F401
+        # Registers the app's named permissions, its job kinds and its inbox items.
+        from scoring import inbox, permissions, tasks  # noqa: F401

@@ -400,3 +400,15 @@ def split_prize(amount: Decimal, members: Sequence[object], scores: Mapping[obje
     """Share a team's prize among its members, equally or by score, to the cent."""
     weights = [Decimal(1)] * len(members) if scores is None else [Decimal(scores.get(m) or 0) for m in members]
     return dict(zip(members, split_largest_remainder(amount, weights), strict=True))
+
+
+def missing_kpi_values(*, students: int, student_kpis: int, team_kpis: int, student_values: int,
+                       team_values: int) -> int:
+    """How many KPI values a team's period still lacks: every student's value
+    of every student-level KPI, and the team's value of every team-level KPI,
+    less those entered.
+
+    >>> missing_kpi_values(students=3, student_kpis=2, team_kpis=1, student_values=4, team_values=1)
+    2
+    """
+    return max(0, students * student_kpis - student_values) + max(0, team_kpis - team_values)

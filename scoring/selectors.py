@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs.agreements.models import Programme
+from programs.agreements.selectors import count_by_programme
 from programs.attendance.selectors import AttendanceFigures, attendance_summary
 from programs.students.models import Enrolment, Team
+from programs.students.selectors import enrolments_seen_by, teams_seen_by
 from scoring import rules
 from scoring import rules as kpi_rules
 from scoring.models import (
@@ -425,3 +427,69 @@ def awards_for(*, programme, enrolments) -> list[Award]:
     """The awards of the given enrolments (a queryset), with what the list shows (one query)."""
     return list(Award.objects.filter(programme=programme, enrolment__in=enrolments)
                 .select_related("enrolment__student", "enrolment__team", "period", "created_by", "programme__agreement"))
+
+
+# --------------------------------------------------------------------------- the inbox
+def incidents_in(user, status: str, *, decided_since: date | None = None) -> list[tuple[Programme, int]]:
+    """Per programme, the incidents in ``status`` among the students the user
+    sees (a mentor: their teams'), decided on or after ``decided_since`` when
+    given. One query."""
+    qs = Incident.objects.filter(enrolment__in=enrolments_seen_by(user), status=status)
+    if decided_since is not None:
+        qs = qs.filter(decided_at__date__gte=decided_since)
+    return count_by_programme(qs)
+
+
+@dataclass(frozen=True)
+class MissingKpis:
+    """A team's period, ended, with KPI values still to enter."""
+
+    programme_id: int
+    programme_name: str
+    team_id: int
+    team_name: str
+    period_id: int
+    period_name: str
+    missing: int
+
+
+def missing_kpi_values(user, today: date) -> list[MissingKpis]:
+    """Per team the user sees and scoring period ended before ``today``, how
+    many KPI values are missing: each active student's student-level KPIs and
+    the team's team-level KPIs (``rules.missing_kpi_values``). Five queries,
+    however many teams, periods and students."""
+    teams = list(teams_seen_by(user).annotate(
+        active=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE), distinct=True))
+        .values_list("pk", "name", "programme", "programme__name", "active"))
+    programme_ids = {t[2] for t in teams}
+    if not programme_ids:
+        return []
+    periods = defaultdict(list)
+    for pk, programme_id, name in (ScoringPeriod.objects.filter(programme__in=programme_ids, end__lt=today)
+                                   .values_list("pk", "programme", "name")):
+        periods[programme_id].append((pk, name))
+    kpis: dict[int, dict[str, int]] = defaultdict(dict)
+    for programme_id, level, n in (KpiDefinition.objects.filter(programme__in=programme_ids).order_by()
+                                   .values_list("programme", "level").annotate(n=Count("pk"))):
+        kpis[programme_id][level] = n
+    team_ids = [t[0] for t in teams]
+    student_values = dict(((team, period), n) for team, period, n in (
+        KpiValue.objects.filter(enrolment__team__in=team_ids, enrolment__status=Enrolment.Status.ACTIVE,
+                                kpi__level=KpiDefinition.Level.STUDENT, period__end__lt=today)
+        .order_by().values_list("enrolment__team", "period").annotate(n=Count("pk"))))
+    team_values = dict(((team, period), n) for team, period, n in (
+        TeamKpiValue.objects.filter(team__in=team_ids, kpi__level=KpiDefinition.Level.TEAM, period__end__lt=today)
+        .order_by().values_list("team", "period").annotate(n=Count("pk"))))
+    found = []
+    for team_id, team_name, programme_id, programme_name, active in teams:
+        own = kpis[programme_id]
+        for period_id, period_name in periods[programme_id]:
+            missing = rules.missing_kpi_values(
+                students=active, student_kpis=own.get(KpiDefinition.Level.STUDENT, 0),
+                team_kpis=own.get(KpiDefinition.Level.TEAM, 0),
+                student_values=student_values.get((team_id, period_id), 0),
+                team_values=team_values.get((team_id, period_id), 0))
+            if missing:
+                found.append(MissingKpis(programme_id, programme_name, team_id, team_name, period_id, period_name,
+                                         missing))
+    return sorted(found, key=lambda m: (m.programme_name, m.team_name, m.period_id))

@@ -1,15 +1,21 @@
-"""Site-wide pages: the home page and the progress page of a background job."""
+"""Site-wide pages: the home page (the to-do inbox) and the progress page of a background job."""
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from trainingweek.exports import stored_file_response
+from trainingweek.inbox import inbox_for
 from trainingweek.models import Job
 from trainingweek.permissions import is_admin
 
 
 def home(request):
-    return redirect("programs:programme_list")
+    """Each role's to-do inbox (the apps register its items); an admin, who
+    acts for every organisation, starts from the programme list."""
+    if is_admin(request.user):
+        return redirect("programs:programme_list")
+    items = inbox_for(request.user)
+    return render(request, "inbox.html", {"items": items, "open": sum(1 for i in items if not i.done)})
 
 
 def _own_job(request, pk) -> Job:

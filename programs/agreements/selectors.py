@@ -1,6 +1,6 @@
 """Reads: which agreements and programmes a user sees (outside them: 404)."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Agreement, Programme
@@ -34,3 +34,14 @@ def visible_programmes(user) -> QuerySet[Programme]:
 def get_programme(user, pk) -> Programme:
     """The programme if the user may see it, else 404."""
     return get_object_or_404(visible_programmes(user), pk=pk)
+
+
+def count_by_programme(qs) -> list[tuple[Programme, int]]:
+    """``qs`` (rows with a ``programme``) counted per programme, newest programme
+    first: one GROUP BY query, the programme's year and name read with it (for
+    the inbox). The programmes carry only ``pk``, ``year`` and ``name``."""
+    rows = (qs.order_by().values("programme", "programme__year", "programme__name")
+            .annotate(n=Count("pk", distinct=True)).filter(n__gt=0))
+    found = [(Programme(pk=r["programme"], year=r["programme__year"], name=r["programme__name"]), r["n"])
+             for r in rows]
+    return sorted(found, key=lambda pair: (-pair[0].year, pair[0].name, pair[0].pk))

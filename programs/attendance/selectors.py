@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -21,13 +22,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from programs.agreements.models import Programme
+from programs.agreements.models import Phase, Programme
+from programs.agreements.selectors import count_by_programme
 from programs.attendance import rules
 from programs.attendance.models import Attendance, Departure, LeaveRequest
 from programs.rosters import rules as roster_rules
 from programs.rosters.models import RosterPlan
 from programs.rosters.selectors import cell_text, get_plan, phase_ranges, schedule_cells
 from programs.students.models import Enrolment, Team
+from programs.students.selectors import enrolments_seen_by
 
 HOURS_FIELD = DecimalField(max_digits=12, decimal_places=2)
 
@@ -287,3 +290,45 @@ def departures(programme: Programme, enrolments) -> list[Departure]:
         .select_related("enrolment__student", "enrolment__school_class", "requested_by",
                         "school_decided_by", "company_decided_by")
     )
+
+
+# --------------------------------------------------------------------------- the inbox
+def leave_waiting(user, status: str) -> list[tuple[Programme, int]]:
+    """Per programme, the leave requests in ``status`` among the students the
+    user sees (a mentor: their teams'). One query."""
+    return count_by_programme(LeaveRequest.objects.filter(enrolment__in=enrolments_seen_by(user), status=status))
+
+
+def departures_for_school(user) -> list[tuple[Programme, int]]:
+    """Per programme, the departures waiting for the school's step: a pending
+    withdrawal the school has not decided, a dismissal not yet acknowledged
+    (``rules.departure_side``). One query."""
+    undecided = Q(school_decided_at__isnull=True)
+    waiting = (Q(kind=Departure.Kind.WITHDRAWAL, status=Departure.Status.PENDING)
+               | Q(kind=Departure.Kind.DISMISSAL, status=Departure.Status.DONE))
+    return count_by_programme(Departure.objects.filter(enrolment__in=enrolments_seen_by(user)).filter(undecided & waiting))
+
+
+@dataclass(frozen=True)
+class TeamDay:
+    """A team with students whose attendance of the day is not recorded yet."""
+
+    programme_id: int
+    programme_name: str
+    team_id: int
+    team_name: str
+    missing: int
+
+
+def attendance_not_recorded(user, day: date) -> list[TeamDay]:
+    """Per team the user sees, the active students without an attendance
+    record on ``day``, in programmes with a phase covering that day (every
+    day of a phase gets a status, rest days included). One query."""
+    running = Phase.objects.filter(start__lte=day, end__gte=day).values("programme")
+    recorded = Attendance.objects.filter(enrolment=OuterRef("pk"), day=day)
+    rows = (enrolments_seen_by(user).filter(status=Enrolment.Status.ACTIVE, team__isnull=False,
+                                            programme__in=running)
+            .filter(~Exists(recorded)).order_by()
+            .values("programme", "programme__name", "team", "team__name").annotate(n=Count("pk", distinct=True)))
+    found = [TeamDay(r["programme"], r["programme__name"], r["team"], r["team__name"], r["n"]) for r in rows]
+    return sorted(found, key=lambda t: (t.programme_name, t.team_name, t.team_id))

@@ -9,5 +9,5 @@ class StudentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the app's named permissions and its job kinds.
-        from programs.students import permissions, tasks  # noqa: F401
+        # Registers the app's named permissions, its job kinds and its inbox items.
+        from programs.students import inbox, permissions, tasks  # noqa: F401

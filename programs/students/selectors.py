@@ -1,10 +1,11 @@
 """Reads: which teams and enrolments of a programme a user sees (a mentor: their own teams)."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Programme
-from programs.students.models import Enrolment, Team
+from programs.agreements.selectors import count_by_programme, visible_programmes
+from programs.students.models import Enrolment, StudentImport, Team
 from trainingweek.permissions import is_admin, is_mentor
 
 
@@ -34,3 +35,30 @@ def visible_enrolments(user, programme: Programme) -> QuerySet[Enrolment]:
 def require_team(user, programme: Programme, team_id) -> Team:
     """The team if the user may work on it (a mentor: only their own), else 404."""
     return get_object_or_404(visible_teams(user, programme), pk=team_id)
+
+
+def enrolments_seen_by(user) -> QuerySet[Enrolment]:
+    """The enrolments of every programme the user sees (a mentor: their teams'
+    students only), as one queryset: what the inbox counts over."""
+    qs = Enrolment.objects.filter(programme__in=visible_programmes(user).values("pk"))
+    if _mentor_only(user):
+        qs = qs.filter(team__mentors=user)
+    return qs
+
+
+def teams_seen_by(user) -> QuerySet[Team]:
+    """The teams of every programme the user sees (a mentor: their own)."""
+    qs = Team.objects.filter(programme__in=visible_programmes(user).values("pk"))
+    if _mentor_only(user):
+        qs = qs.filter(mentors=user)
+    return qs
+
+
+def rejected_imports(user) -> list[tuple[Programme, int]]:
+    """Per programme the user sees, the rejected student imports not followed
+    by a successful one (the list still waits for a good file). One query."""
+    later_success = StudentImport.objects.filter(
+        programme=OuterRef("programme"), status=StudentImport.Status.IMPORTED, created_at__gt=OuterRef("created_at"))
+    return count_by_programme(StudentImport.objects.filter(
+        programme__in=visible_programmes(user).values("pk"), status=StudentImport.Status.REJECTED,
+    ).filter(~Exists(later_success)))

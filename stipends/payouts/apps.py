@@ -9,5 +9,5 @@ class PayoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the app's named permissions and its job kinds.
-        from stipends.payouts import permissions, tasks  # noqa: F401
+        # Registers the app's named permissions, its job kinds and its inbox items.
+        from stipends.payouts import inbox, permissions, tasks  # noqa: F401

@@ -12,12 +12,13 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs.agreements import rules as day_kinds
 from programs.agreements.models import Programme
+from programs.agreements.selectors import visible_programmes
 from programs.attendance.models import Attendance
 from programs.attendance.selectors import last_days
 from programs.students.models import Enrolment
@@ -392,3 +393,37 @@ def payout_overview(programme: Programme) -> tuple[list[ClassTotals], ClassTotal
 
 
 
+
+
+# --------------------------------------------------------------------------- the inbox
+def batches_seen_by(user):
+    """The payout batches of the programmes the user sees, with what a list names them by."""
+    return (PayoutBatch.objects.filter(programme__in=visible_programmes(user).values("pk"))
+            .select_related("programme", "school_class").order_by("programme__name", "created_at", "pk"))
+
+
+def batches_to_check(user) -> list[PayoutBatch]:
+    """Computed draft batches waiting for a second finance user's approval,
+    never those ``user`` made (the maker may not approve). One query."""
+    return list(batches_seen_by(user).filter(state=PayoutBatch.State.DRAFT, computed_at__isnull=False)
+                .exclude(created_by=user))
+
+
+def batches_in(user, state: str) -> list[PayoutBatch]:
+    """The user's programmes' batches in ``state`` (approved: the bank file is
+    to send; exported: the bank's result is to upload). One query."""
+    return list(batches_seen_by(user).filter(state=state))
+
+
+def batches_with_failures(user) -> list[PayoutBatch]:
+    """Batches with failed transfers that are not retried yet (no follow-up
+    item, and their statement not paid by another item), each with
+    ``failed_open``, the number of such items. One query."""
+    paid_elsewhere = PayoutItem.objects.filter(payment_key=OuterRef("payment_key")).exclude(
+        status=PayoutItem.Status.FAILED)
+    open_failures = (PayoutItem.objects.filter(batch=OuterRef("pk"), status=PayoutItem.Status.FAILED,
+                                               retries__isnull=True)
+                     .filter(~Exists(paid_elsewhere)).order_by().values("batch")
+                     .annotate(n=Count("pk")).values("n"))
+    return list(batches_seen_by(user).filter(state=PayoutBatch.State.RECONCILED)
+                .annotate(failed_open=Subquery(open_failures)).filter(failed_open__gt=0))

@@ -9,4 +9,5 @@ class SettlementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from stipends.settlement import permissions  # noqa: F401  (registers the app's named permissions)
+        # Registers the app's named permissions and its inbox items.
+        from stipends.settlement import inbox, permissions  # noqa: F401

@@ -232,3 +232,15 @@ def deadlines_overview(programmes: Iterable[Programme], *, today: date, all_year
                 rows.append(OverviewRow(money.programme, deadline, status))
     rows.sort(key=lambda r: (_OVERVIEW_ORDER[r.status], r.deadline.due or today, r.programme.name))
     return rows
+
+
+def open_deadlines(programmes: Iterable[Programme], *, today: date) -> list[tuple[Programme, list[dl.Deadline]]]:
+    """Per programme, its deadlines overdue or due within the reminder's
+    working days (``SETTLEMENT_REMINDER_WORKING_DAYS``) on ``today``, any
+    year: :func:`gather`'s fixed number of queries."""
+    found = []
+    for money in gather(programmes).values():
+        open_ = [d for d in money.deadlines if d.status(today) in _STILL_OPEN]
+        if open_:
+            found.append((money.programme, open_))
+    return sorted(found, key=lambda pair: (min(d.due for d in pair[1]), pair[0].name))
