@@ -209,12 +209,13 @@ def test_running_the_job_twice_imports_once(world, client_for, settings, django_
         post(client_for(world.coordinator), world, xlsx_bytes(student_rows(3)))
     job = Job.objects.get()
     count = Student.objects.count()
-    from trainingweek.jobs import run_job
-
-    # As if its worker died after the import and the broker delivered the task again.
     from datetime import timedelta
 
     from django.utils import timezone
+
+    from trainingweek.jobs import run_job
+
+    # As if its worker died after the import and the broker delivered the task again.
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
     run_job.apply(args=[job.pk])
     job.refresh_from_db()

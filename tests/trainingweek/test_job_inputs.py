@@ -14,7 +14,7 @@ from django.urls import reverse
 from programs.students.models import Student, StudentImport
 from tests.students.files import student_rows, xlsx_bytes
 from trainingweek import jobs
-from trainingweek.jobs import JOB_KINDS, JobError, read_input, run_job, start_job
+from trainingweek.jobs import JOB_KINDS, JobError, read_input, start_job
 from trainingweek.models import Job
 
 pytestmark = pytest.mark.django_db
