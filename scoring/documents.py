@@ -109,7 +109,7 @@ def build_class_pdfs(job) -> dict:
         job.result_file.save(f"{base}.zip", ContentFile(archive), save=False)
         job.save(update_fields=["result_file"])
         return {
-            "pdf": pdf_name, "count": len(sheets),
+            "pdf": pdf_name, "files": [pdf_name], "count": len(sheets),  # files: expired by the core
             "redirect": reverse("scoring:class_pdf_result", args=[programme.pk, job.pk]),
             "message": _("%(n)s score sheets are ready.") % {"n": len(sheets)},
         }

@@ -30,7 +30,9 @@ nothing, and a worker that was superseded stops at its next report.
 
 An uploaded input file is stored encrypted with the field key
 (:func:`read_input` gives it back) and deleted once the job has an outcome or
-is given up (:func:`give_up_jobs`, run hourly by Celery beat).
+is given up (:func:`give_up_jobs`); the files a job made are deleted after
+``JOB_RESULT_KEEP_DAYS`` (:func:`expire_results`); both run hourly
+(:func:`clean_up_jobs`, Celery beat).
 
 Core imports no app: the apps import this module to register their kinds.
 """
@@ -81,8 +83,8 @@ class JobKind:
 #: kind → its resume options (a kind registered without options is not resumable).
 JOB_KIND_OPTIONS: dict[str, JobKind] = {}
 
-__all__ = ["JOB_KINDS", "JOB_KIND_OPTIONS", "JobError", "JobKind", "JobSuperseded", "execute_job",
-           "give_up_jobs", "kind_options", "read_input", "register_job_kind", "resume_job", "run_job", "start_job"]
+__all__ = ["JOB_KINDS", "JOB_KIND_OPTIONS", "JobError", "JobKind", "JobSuperseded", "clean_up_jobs", "execute_job",
+           "expire_results", "give_up_jobs", "kind_options", "read_input", "register_job_kind", "resume_job", "run_job", "start_job"]
 
 
 class JobError(Exception):
@@ -294,7 +296,28 @@ def give_up_jobs(*, now=None) -> int:
     return given_up
 
 
-@shared_task(name="trainingweek.give_up_stale_jobs")
-def give_up_stale_jobs() -> int:
-    """Periodic (Celery beat): :func:`give_up_jobs` now."""
-    return give_up_jobs()
+def expire_results(*, now=None) -> int:
+    """Delete the files that jobs finished more than ``JOB_RESULT_KEEP_DAYS``
+    ago made (score sheets name students): the job's ``result_file`` and the
+    storage names its work listed in ``result["files"]``. The job row stays,
+    marked ``result["expired"]``. Returns the number of jobs whose files went.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.JOB_RESULT_KEEP_DAYS)
+    storage = Job._meta.get_field("result_file").storage
+    expired = 0
+    for job in Job.objects.filter(finished_at__lt=cutoff).exclude(result__has_key="expired"):
+        names = [name for name in [job.result_file.name, *job.result.get("files", [])] if name]
+        if not names:
+            continue
+        for name in names:
+            storage.delete(name)
+        Job.objects.filter(pk=job.pk).update(result_file="", result={**job.result, "expired": True})
+        expired += 1
+    return expired
+
+
+@shared_task(name="trainingweek.clean_up_jobs")
+def clean_up_jobs() -> dict:
+    """Periodic (Celery beat, hourly): :func:`give_up_jobs` and :func:`expire_results` now."""
+    return {"given_up": give_up_jobs(), "expired": expire_results()}

@@ -192,9 +192,11 @@ JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=180)
 # An interrupted or never-started job is given up after this long: failed,
 # and its uploaded file (personal data) deleted.
 JOB_GIVE_UP_AFTER_SECONDS = env.int("JOB_GIVE_UP_AFTER_SECONDS", default=24 * 3600)
+# Files a job made (score-sheet PDFs name students) are deleted after this many days.
+JOB_RESULT_KEEP_DAYS = env.int("JOB_RESULT_KEEP_DAYS", default=14)
 CELERY_BEAT_SCHEDULE: dict = {
-    "give-up-stale-jobs": {
-        "task": "trainingweek.give_up_stale_jobs",
+    "clean-up-jobs": {
+        "task": "trainingweek.clean_up_jobs",
         "schedule": crontab(minute=15),
     },
     # Settlement deadlines: reminders a few working days ahead (beat service).

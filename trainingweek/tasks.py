@@ -2,10 +2,10 @@
 
 :func:`~trainingweek.jobs.run_job` runs any Job by its kind (the apps
 register the work of their kinds in their own ``tasks.py``);
-:func:`~trainingweek.jobs.give_up_stale_jobs` is the hourly clean-up of jobs
-nobody will finish.
+:func:`~trainingweek.jobs.clean_up_jobs` is the hourly clean-up: jobs
+nobody will finish are given up, old result files deleted.
 """
 
-from trainingweek.jobs import give_up_stale_jobs, run_job
+from trainingweek.jobs import clean_up_jobs, run_job
 
-__all__ = ["give_up_stale_jobs", "run_job"]
+__all__ = ["clean_up_jobs", "run_job"]
