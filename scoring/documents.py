@@ -100,11 +100,16 @@ def build_class_pdfs(job) -> dict:
         job.report(1, 10, _("Laying out %(n)s score sheets…") % {"n": len(sheets)})
         merged, archive = class_pdfs(programme, sheets, lambda done, total: job.report(5 + done * 4 // total, 10))
         base = f"{_('Score sheets')} {school_class.name}"
-        pdf_name = default_storage.save(f"jobs/scoring/{job.pk}/{base}.pdf", ContentFile(merged))
+        # A run that died after writing its files (then resumed) leaves no second copy behind.
+        pdf_path = f"jobs/scoring/{job.pk}/{base}.pdf"
+        default_storage.delete(pdf_path)
+        if job.result_file:
+            job.result_file.delete(save=False)
+        pdf_name = default_storage.save(pdf_path, ContentFile(merged))
         job.result_file.save(f"{base}.zip", ContentFile(archive), save=False)
         job.save(update_fields=["result_file"])
         return {
-            "pdf": pdf_name, "count": len(sheets),
+            "pdf": pdf_name, "files": [pdf_name], "count": len(sheets),  # files: expired by the core
             "redirect": reverse("scoring:class_pdf_result", args=[programme.pk, job.pk]),
             "message": _("%(n)s score sheets are ready.") % {"n": len(sheets)},
         }

@@ -73,6 +73,7 @@ MATRIX = {
     "job_detail": (lambda w: f"/jobs/{w.job.pk}/", _row(mentor_a=404, mentor_b=404, finance=404)),
     "job_status": (lambda w: f"/jobs/{w.job.pk}/status/", _row(mentor_a=404, mentor_b=404, finance=404)),
     "job_download": (lambda w: f"/jobs/{w.job.pk}/download/", _row(mentor_a=404, mentor_b=404, finance=404)),
+    "job_resume": (lambda w: f"/jobs/{w.job.pk}/resume/", POST_ONLY),
     "programs:programme_list": (lambda w: "/programs/", _row(other_coordinator=200, other_finance=200,
                                                              other_mentor=200)),
     "programs:agreement_list": (lambda w: "/programs/agreements/", _row(
@@ -248,6 +249,8 @@ POSTS = {name: (_empty, READS) for name in [
     "scoring:kpi_import", "scoring:incident_create", "scoring:settings", "scoring:kpi_setup",
     "scoring:period_setup", "stipends:batch_create", "stipends:result_upload",
 ]} | {
+    # Whoever started the job (or may start its kind: none for this test kind); the admin sees it, may not resume it.
+    "job_resume": (_empty, _posted(coordinator=302, mentor_a=404, mentor_b=404, finance=404, admin=403)),
     "programs:team_detail": (_empty, TEAM_MANAGE_POST),
     "programs:enrolment_reveal": (_empty, _posted(coordinator=403, mentor_a=403, mentor_b=404, finance=200, admin=403)),
     "settlement:payment_delete": (_empty, MONEY_POST),
@@ -284,6 +287,7 @@ POSTS = {name: (_empty, READS) for name in [
 # url name -> the named permissions (rules) the page checks, besides the menus'.
 PERMS = {
     "home": (), "job_detail": (), "job_status": (), "job_download": (),  # scoped to whoever started the job
+    "job_resume": ("trainingweek.resume_job",),
     "programs:programme_list": ("agreements.manage_programme",),
     "programs:agreement_list": ("agreements.view_agreement", "agreements.manage_agreement"),
     "programs:agreement_create": ("agreements.manage_agreement",),
@@ -560,7 +564,7 @@ class _Foreign:
 
 
 FOREIGN_URLS = sorted(name for name in MATRIX if name not in {
-    "home", "job_detail", "job_status", "job_download", "programs:programme_list", "programs:agreement_list",
+    "home", "job_detail", "job_status", "job_download", "job_resume", "programs:programme_list", "programs:agreement_list",
     "programs:agreement_create", "settlement:deadlines_overview", "settlement:calendar_list",
     "settlement:calendar_year_create", "settlement:calendar_year_edit"})
 

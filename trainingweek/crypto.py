@@ -53,6 +53,19 @@ def decrypt(token: str) -> str:
         raise ValueError("personal data cannot be decrypted with the configured keys") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's content (an upload waiting for its job) with the field key."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    """Decrypt content written by :func:`encrypt_bytes`."""
+    try:
+        return _fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("the stored file cannot be decrypted with the configured keys") from exc
+
+
 def digest(value: str) -> str:
     """Keyed digest of an already-normalised value (for equality look-ups only)."""
     return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()

@@ -1,13 +1,16 @@
 """Who uses trainingweek (organisations, users and their roles), long-running
 jobs, and the log of every unmasked look at personal data."""
 
+from datetime import timedelta
+
 import rules
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from trainingweek import rules as job_rules
 
 
 class Organisation(models.Model):
@@ -93,6 +96,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("Started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("Finished"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
+    # Moved on whenever the work reports progress: a running job whose
+    # heartbeat is old lost its worker (trainingweek.rules.job_state).
+    heartbeat_at = models.DateTimeField(_("Last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Background job")
@@ -106,21 +112,40 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
+    @property
+    def state(self) -> str:
+        """The status as shown: a running job without a recent heartbeat is
+        ``"interrupted"`` (derived, never written; see :func:`trainingweek.rules.job_state`)."""
+        return job_rules.job_state(
+            status=self.status, heartbeat_at=self.heartbeat_at or self.started_at, now=timezone.now(),
+            stale_after=timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS))
+
+    @property
+    def is_interrupted(self) -> bool:
+        return self.state == job_rules.INTERRUPTED
+
+    def get_state_display(self) -> str:
+        return _("Interrupted") if self.is_interrupted else self.get_status_display()
+
     def report(self, done: int, total: int, message: str = "") -> None:
-        """Record progress without touching other columns (one UPDATE)."""
+        """Record progress and a heartbeat without touching other columns (one UPDATE).
+
+        The UPDATE is fenced by the attempt this worker claimed: once another
+        worker has claimed the job (after it was resumed), this one's report
+        changes nothing and raises :class:`JobSuperseded`, so the two never
+        go on working side by side.
+        """
         pct = 100 if total <= 0 else min(99, int(done * 100 / total))
-        fields = {"progress": pct}
+        fields = {"progress": pct, "heartbeat_at": timezone.now()}
         if message:
             fields["message"] = message
-        Job.objects.filter(pk=self.pk).update(**fields)
+        if not Job.objects.filter(pk=self.pk, attempts=self.attempts).update(**fields):
+            raise JobSuperseded(f"job {self.pk} was claimed by another worker")
         self.progress = pct
 
-    def mark_running(self) -> None:
-        now = timezone.now()
-        Job.objects.filter(pk=self.pk).update(
-            status=self.Status.RUNNING, started_at=now, attempts=F("attempts") + 1, progress=0
-        )
-        self.refresh_from_db()
+
+class JobSuperseded(Exception):
+    """Another worker claimed the job; this one stops without recording an outcome."""
 
 
 class PersonalDataAccess(models.Model):

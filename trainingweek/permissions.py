@@ -14,6 +14,7 @@ views and in the menus alike.
 import rules
 from django.core.exceptions import PermissionDenied
 
+from trainingweek.jobs import kind_options
 from trainingweek.models import User
 
 
@@ -47,3 +48,26 @@ def require_perm(user, perm: str, obj=None) -> None:
     """Raise PermissionDenied (403) unless ``user`` has the named permission on ``obj``."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied
+
+
+@rules.predicate
+def started_job(user, job) -> bool:
+    """The user started this job."""
+    return job is not None and getattr(user, "pk", None) is not None and job.created_by_id == user.pk
+
+
+@rules.predicate
+def may_start_kind(user, job) -> bool:
+    """The user holds the permission that starts this kind of job, on the
+    job's object (as the kind registered them; no object, no permission)."""
+    if job is None:
+        return False
+    options = kind_options(job.kind)
+    if not options.start_perm or options.perm_object is None:
+        return False
+    target = options.perm_object(job)
+    return target is not None and user.has_perm(options.start_perm, target)
+
+
+# Resuming an interrupted job: whoever started it, or whoever may start that kind of job there.
+rules.add_perm("trainingweek.resume_job", rules.is_authenticated & (started_job | may_start_kind))

@@ -185,7 +185,20 @@ CELERY_TASK_ACKS_LATE = True  # a killed worker's task is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A running job that has not reported for this long lost its worker: it is
+# shown as interrupted and may be resumed (far sooner than the broker's
+# redelivery, an hour later). Work reports at least once per chunk.
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=180)
+# An interrupted or never-started job is given up after this long: failed,
+# and its uploaded file (personal data) deleted.
+JOB_GIVE_UP_AFTER_SECONDS = env.int("JOB_GIVE_UP_AFTER_SECONDS", default=24 * 3600)
+# Files a job made (score-sheet PDFs name students) are deleted after this many days.
+JOB_RESULT_KEEP_DAYS = env.int("JOB_RESULT_KEEP_DAYS", default=14)
 CELERY_BEAT_SCHEDULE: dict = {
+    "clean-up-jobs": {
+        "task": "trainingweek.clean_up_jobs",
+        "schedule": crontab(minute=15),
+    },
     # Settlement deadlines: reminders a few working days ahead (beat service).
     "settlement-deadline-reminders": {
         "task": "settlement.send_deadline_reminders",

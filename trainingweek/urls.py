@@ -10,6 +10,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/status/", views.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("jobs/<int:pk>/resume/", views.job_resume, name="job_resume"),
     path("programs/", include("programs.urls")),
     path("programs/", include("stipends.settlement.urls")),
     path("scoring/", include("scoring.urls")),

@@ -1,12 +1,16 @@
 """Site-wide pages: the home page (the to-do inbox) and the progress page of a background job."""
 
+from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from trainingweek.exports import stored_file_response
 from trainingweek.inbox import inbox_for
+from trainingweek.jobs import JobError, kind_options, resume_job
 from trainingweek.models import Job
-from trainingweek.permissions import is_admin
+from trainingweek.permissions import is_admin, may_start_kind, require_perm
 
 
 def home(request):
@@ -19,15 +23,18 @@ def home(request):
 
 
 def _own_job(request, pk) -> Job:
-    # A job (and the file it made) belongs to whoever started it; admins see every job.
-    qs = Job.objects.all()
-    if not is_admin(request.user):
-        qs = qs.filter(created_by=request.user)
-    return get_object_or_404(qs, pk=pk)
+    # A job (and the file it made) belongs to whoever started it; admins see
+    # every job, and whoever may start its kind on its object sees it too
+    # (they may resume it). Anyone else: 404.
+    job = get_object_or_404(Job, pk=pk)
+    if job.created_by_id != request.user.pk and not is_admin(request.user) and not may_start_kind(request.user, job):
+        raise Http404
+    return job
 
 
 def job_detail(request, pk):
-    return render(request, "jobs/detail.html", {"job": _own_job(request, pk)})
+    job = _own_job(request, pk)
+    return render(request, "jobs/detail.html", {"job": job, "resumable": kind_options(job.kind).resumable})
 
 
 def job_status(request, pk):
@@ -35,7 +42,9 @@ def job_status(request, pk):
     return JsonResponse(
         {
             "status": job.status,
-            "status_display": job.get_status_display(),
+            "status_display": job.get_state_display(),
+            "interrupted": job.is_interrupted,
+            "resumable": kind_options(job.kind).resumable,
             "progress": job.progress,
             "message": job.message,
             "finished": job.is_finished,
@@ -50,3 +59,17 @@ def job_download(request, pk):
     if not job.result_file:
         raise Http404
     return stored_file_response(job.result_file.open("rb"), job.result_file.name.rsplit("/", 1)[-1])
+
+
+@require_POST
+def job_resume(request, pk):
+    """Queue an interrupted job again (see trainingweek.jobs.resume_job)."""
+    job = _own_job(request, pk)
+    require_perm(request.user, "trainingweek.resume_job", job)
+    try:
+        resume_job(job=job, user=request.user)
+    except JobError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The job was queued again; it continues where it stopped."))
+    return redirect("job_detail", pk=job.pk)

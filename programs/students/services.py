@@ -25,7 +25,7 @@ from programs.agreements.models import Programme
 from programs.students import imports
 from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
 from trainingweek.imports import ImportResult
-from trainingweek.jobs import start_job
+from trainingweek.jobs import JobSuperseded, read_input, start_job
 from trainingweek.models import Job, PersonalDataAccess
 from trainingweek.services import log_personal_data_access
 
@@ -102,8 +102,11 @@ def run_import_job(job: Job) -> dict:
     """The work of the background job: read the stored file, then import it.
 
     Idempotent: an import already finished is not run again (a task may be
-    delivered twice). The stored upload holds unmasked personal data, so it is
-    deleted once the import has an outcome.
+    delivered twice, or the job resumed after its worker died: the rows and
+    the outcome are written in one transaction, so a dead worker left none of
+    them). The stored upload is encrypted and read back decrypted
+    (``trainingweek.jobs.read_input``); the job path deletes it once the job
+    has an outcome.
     """
     record = StudentImport.objects.select_related("programme__agreement").get(pk=job.params["import_id"])
     redirect = reverse("programs:student_import_result", args=[record.programme_id, record.pk])
@@ -111,19 +114,17 @@ def run_import_job(job: Job) -> dict:
         return {"redirect": redirect, "message": record.message}
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:
-            with job.input_file.open("rb") as stored:
-                sheet = read_upload(stored, progress=lambda n: job.report(n, 2 * record.row_count,
-                                                                          _("Reading row %(n)d") % {"n": n}))
+            sheet = read_upload(read_input(job), progress=lambda n: job.report(n, 2 * record.row_count,
+                                                                               _("Reading row %(n)d") % {"n": n}))
             if sheet.file_error:
                 _finish(record, StudentImport.Status.REJECTED, sheet.file_error.message)
             else:
                 run_import(record=record, sheet=sheet, progress=job.report)
+        except JobSuperseded:
+            raise  # another worker took the job over: the import is its to finish
         except Exception:
             _finish(record, StudentImport.Status.REJECTED, _("The import failed unexpectedly; nothing was imported."))
             raise
-        finally:
-            job.input_file.delete(save=False)
-            Job.objects.filter(pk=job.pk).update(input_file="")
     return {"redirect": redirect, "message": record.message}
 
 
@@ -150,6 +151,13 @@ def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress
             if sheet.ok:
                 progress(3 * total // 2, 2 * total, _("Writing %(n)d students") % {"n": total})
                 _write(programme, changes)
+                # The outcome commits with the rows: a worker dying in between
+                # cannot leave students written under a pending import.
+                sheet.counts = imports.counts(changes)
+                return _finish(record, StudentImport.Status.IMPORTED, _(
+                    "Imported %(total)d rows: %(created)d new, %(enrolled)d existing students enrolled, "
+                    "%(updated)d updated, %(unchanged)d unchanged.") % {"total": sheet.row_count, **sheet.counts},
+                    warnings=[f.as_dict() for f in sheet.warnings], counts=sheet.counts)
     except IntegrityError:
         logger.warning("student import %s collided with a concurrent change", record.pk, exc_info=True)
         return _finish(record, StudentImport.Status.REJECTED, _(
@@ -157,15 +165,9 @@ def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress
             "Nothing was imported; upload the file again."))
     errors = [f.as_dict() for f in sheet.errors]
     warnings = [f.as_dict() for f in sheet.warnings]
-    if not sheet.ok:
-        return _finish(record, StudentImport.Status.REJECTED, _(
-            "%(bad)d of %(total)d rows have problems, so nothing was imported. Correct them and upload the file again.")
-            % {"bad": sheet.bad_rows, "total": sheet.row_count}, errors=errors, warnings=warnings)
-    sheet.counts = imports.counts(changes)
-    return _finish(record, StudentImport.Status.IMPORTED, _(
-        "Imported %(total)d rows: %(created)d new, %(enrolled)d existing students enrolled, "
-        "%(updated)d updated, %(unchanged)d unchanged.") % {"total": sheet.row_count, **sheet.counts},
-        warnings=warnings, counts=sheet.counts)
+    return _finish(record, StudentImport.Status.REJECTED, _(
+        "%(bad)d of %(total)d rows have problems, so nothing was imported. Correct them and upload the file again.")
+        % {"bad": sheet.bad_rows, "total": sheet.row_count}, errors=errors, warnings=warnings)
 
 
 def _finish(record: StudentImport, status: str, message: str, *, errors=(), warnings=(), counts=None) -> StudentImport:

@@ -5,6 +5,7 @@
   const bar = box.querySelector(".progress-bar");
   const status = box.querySelector("[data-role=status]");
   const message = box.querySelector("[data-role=message]");
+  const interrupted = box.querySelector("[data-role=interrupted]");
   async function poll() {
     const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
     if (!response.ok) { setTimeout(poll, 3000); return; }
@@ -14,7 +15,9 @@
     bar.parentElement.setAttribute("aria-valuenow", job.progress);
     status.textContent = job.status_display;
     message.textContent = job.message;
-    if (!job.finished) { setTimeout(poll, 1000); return; }
+    // A worker that stopped: offer the resume (the page renders it hidden).
+    if (interrupted) interrupted.hidden = !job.interrupted;
+    if (!job.finished) { setTimeout(poll, job.interrupted ? 3000 : 1000); return; }
     bar.classList.remove("progress-bar-striped", "progress-bar-animated");
     if (job.status === "failed") { bar.classList.add("bg-danger"); return; }
     if (job.redirect) { window.location.assign(job.redirect); }

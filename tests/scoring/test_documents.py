@@ -97,3 +97,41 @@ def test_class_job_builds_one_merged_pdf_and_a_zip_for_the_class(world, setup, c
     colleague = type(world.coordinator).objects.create(username="coordinator2", role="coordinator", organisation=world.school)
     assert _chinese_client(colleague).get(url).status_code == 200  # a colleague of the same school may
     assert _chinese_client(world.coordinator).get(url.replace("/zip/", "/other/")).status_code == 404
+
+
+def test_a_resumed_class_job_leaves_one_copy_and_its_files_expire(world, setup, chinese, settings,
+                                                                  django_capture_on_commit_callbacks):
+    """The worker died after writing the files but before recording the outcome: the resumed
+    run replaces them (no second copy of the students' sheets), and after JOB_RESULT_KEEP_DAYS
+    the files are deleted and the page says so."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from trainingweek.jobs import expire_results, resume_job
+
+    client = _chinese_client(world.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("scoring:class_pdf", args=[world.programme.pk, world.class_a.pk]))
+    job = Job.objects.get(kind="scoring.class_sheets")
+    media = Path(settings.MEDIA_ROOT)
+    first = sorted(p.relative_to(media) for p in media.rglob("*") if p.is_file())
+    assert len(first) == 2  # the merged PDF and the ZIP
+    long_ago = timezone.now() - timedelta(hours=1)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=long_ago, result={},
+                                         finished_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_job(job=job, user=world.coordinator)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.attempts == 2, job.message
+    assert len([p for p in media.rglob("*") if p.is_file()]) == 2, "the first run's files are left behind"
+
+    settings.JOB_RESULT_KEEP_DAYS = 14
+    assert expire_results(now=timezone.now() + timedelta(days=13)) == 0
+    assert expire_results(now=timezone.now() + timedelta(days=15)) == 1
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+    for kind in ("pdf", "zip"):
+        assert client.get(reverse("scoring:class_pdf_download", args=[world.programme.pk, job.pk, kind])
+                          ).status_code == 404
+    assert 'data-testid="expired"' in client.get(job.result["redirect"]).content.decode()

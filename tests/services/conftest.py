@@ -82,7 +82,8 @@ def real_worker(transactional_db, settings, tmp_path):
     """Start a worker on the test database; tasks leave this process for Redis.
 
     Returns a factory: ``real_worker()`` starts one (call again after
-    ``kill()`` to start a fresh one, as an operator would).
+    ``kill()`` to start a fresh one, as an operator would);
+    ``real_worker(NAME="value")`` adds to the worker's environment.
     """
     if connection.vendor != "postgresql":
         _missing("needs PostgreSQL: set DATABASE_URL (bash .ci/run does)")
@@ -109,8 +110,8 @@ def real_worker(transactional_db, settings, tmp_path):
     app.control.purge()
     workers: list[WorkerProcess] = []
 
-    def start() -> WorkerProcess:
-        worker = WorkerProcess(env, tmp_path / "worker.log").start(app)
+    def start(**extra_env: str) -> WorkerProcess:
+        worker = WorkerProcess({**env, **extra_env}, tmp_path / "worker.log").start(app)
         workers.append(worker)
         return worker
 
