@@ -117,6 +117,8 @@ class KpiValue(models.Model):
     value = models.DecimalField(_("Value"), **VALUE)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: every write adds one (see trainingweek.versioning).
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("KPI value")
@@ -137,6 +139,8 @@ class TeamKpiValue(models.Model):
     value = models.DecimalField(_("Value"), **VALUE)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: every write adds one (see trainingweek.versioning).
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("Team KPI value")

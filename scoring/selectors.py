@@ -35,6 +35,7 @@ from scoring.models import (
     TeamPrize,
 )
 from scoring.rules import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
+from trainingweek import versioning
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 
@@ -100,11 +101,15 @@ def is_set_up(setup: Setup) -> bool:
 class GridCell:
     kpi: KpiDefinition
     value: Decimal | None
+    version: int = 0     # of the stored row (0: none)
     text: str = ""
     error: str = ""
+    token: str = ""      # the hidden field: the version and value this page shows (trainingweek.versioning)
+    current: str = ""    # after a conflict: the value someone else stored meanwhile
 
     def __post_init__(self):
         self.text = self.text or kpi_rules.plain_value(self.value)
+        self.token = self.token or versioning.token(self.version, kpi_rules.plain_value(self.value))
 
 
 @dataclass
@@ -133,17 +138,19 @@ def team_enrolments(team: Team) -> list[Enrolment]:
 def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
     """The team × KPI grid of a period with the stored values (three queries)."""
     enrolments = team_enrolments(team)
-    values = {(e, k): v for e, k, v in KpiValue.objects.filter(enrolment__team=team, period=period)
-              .values_list("enrolment_id", "kpi_id", "value")}
-    team_values = dict(TeamKpiValue.objects.filter(team=team, period=period).values_list("kpi_id", "value"))
+    stored = {(e, k): (v, n) for e, k, v, n in KpiValue.objects.filter(enrolment__team=team, period=period)
+              .values_list("enrolment_id", "kpi_id", "value", "version")}
+    team_stored = {k: (v, n) for k, v, n in TeamKpiValue.objects.filter(team=team, period=period)
+                   .values_list("kpi_id", "value", "version")}
+    team_values = {k: v for k, (v, _n) in team_stored.items()}
     rows = []
     for enrolment in enrolments:
-        cells = [GridCell(k, values.get((enrolment.pk, k.pk))) for k in setup.student_kpis]
+        cells = [GridCell(k, *stored.get((enrolment.pk, k.pk), (None, 0))) for k in setup.student_kpis]
         kpis = [rules.KpiValue(c.value, k.target, k.higher_is_better, k.weight) for c, k in zip(cells, setup.student_kpis, strict=True)]
         kpis += [rules.KpiValue(team_values.get(k.pk), k.target, k.higher_is_better, k.weight) for k in setup.team_kpis]
         rows.append(GridRow(enrolment, cells, rules.kpi_score(kpis)))
     return KpiGrid(team, period, setup.student_kpis, setup.team_kpis, rows,
-                   [GridCell(k, team_values.get(k.pk)) for k in setup.team_kpis])
+                   [GridCell(k, *team_stored.get(k.pk, (None, 0))) for k in setup.team_kpis])
 
 
 @dataclass

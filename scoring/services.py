@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,8 @@ from scoring.models import (
 )
 from scoring.rules import SCHOOL_ITEMS
 from scoring.selectors import Setup, load_setup, team_standings
+from trainingweek import versioning
+from trainingweek.versioning import Loaded, upsert_bumping_version
 
 TYPED_SCHOOL_ITEMS = SCHOOL_ITEMS
 TYPED_MENTOR_ITEMS = ("mentor",)
@@ -72,11 +75,31 @@ def create_default_setup(*, programme: Programme) -> Setup:
 
 @dataclass(frozen=True)
 class CellInput:
-    """One posted cell: a student's (``enrolment_id``) or the team's (None) value of a KPI."""
+    """One posted cell: a student's (``enrolment_id``) or the team's (None) value of a KPI.
+
+    ``loaded`` is what the grid showed: the row's version (0: none) and the
+    text of its value; the cell is written only if the user changed it and
+    nobody else has since. ``None`` writes regardless (tests, scripts).
+    """
 
     enrolment_id: int | None
     kpi_id: int
     raw: str
+    loaded: Loaded | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A cell someone else changed after the user's page was loaded: not written.
+    ``yours`` is the user's text (kept in their form), ``current`` the stored
+    value now with its ``version`` (the one a deliberate re-save names)."""
+
+    enrolment_id: int | None
+    kpi_id: int
+    yours: str
+    current: Decimal | None
+    version: int
+    message: str
 
 
 @dataclass
@@ -84,26 +107,114 @@ class SaveResult:
     saved: int = 0
     cleared: int = 0
     errors: dict = field(default_factory=dict)  # (enrolment_id | None, kpi_id) -> reason
+    conflicts: dict = field(default_factory=dict)  # (enrolment_id | None, kpi_id) -> Conflict
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
+@dataclass
+class _Change:
+    cell: CellInput
+    kpi: KpiDefinition
+    value: Decimal | None
+    loaded: Loaded | None
+
+
+def _shown_loaded(cell: CellInput, unit: str) -> Loaded | None:
+    """The loaded text as a value; unreadable: an empty cell at version 0 (never a blind overwrite)."""
+    if cell.loaded is None:
+        return None
+    try:
+        return Loaded(cell.loaded.version, kpi_rules.parse_value(cell.loaded.value, unit))
+    except ValueError:
+        return Loaded(0, None)
+
+
+def _stored_values(team: Team, period: ScoringPeriod, changes: list[_Change]) -> dict:
+    """The stored rows of these cells, by (enrolment id | None, KPI id): two queries at most."""
+    students = [c for c in changes if c.cell.enrolment_id is not None]
+    stored = {}
+    if students:
+        stored.update({(v.enrolment_id, v.kpi_id): v for v in KpiValue.objects.filter(
+            period=period, kpi_id__in={c.kpi.pk for c in students}, enrolment_id__in={c.cell.enrolment_id for c in students},
+        ).order_by("pk").select_for_update()})
+    if len(students) < len(changes):
+        stored.update({(None, v.kpi_id): v for v in TeamKpiValue.objects.filter(
+            period=period, team=team).order_by("pk").select_for_update()})
+    return stored
+
+
+def _new_row(team: Team, period: ScoringPeriod, change: _Change, user):
+    if change.cell.enrolment_id is None:
+        return TeamKpiValue(team=team, kpi=change.kpi, period=period, value=change.value, updated_by=user)
+    return KpiValue(enrolment_id=change.cell.enrolment_id, kpi=change.kpi, period=period, value=change.value,
+                    updated_by=user)
+
+
+def _write_all(team: Team, period: ScoringPeriod, writes: list[tuple[_Change, object]], user) -> list[_Change]:
+    """Write the changed cells, each only while its row is still the one read
+    (locked by ``_stored_values``); returns the cells someone else got to first.
+    A few statements in a savepoint; should a row have moved meanwhile, it is
+    rolled back and the cells are written one by one."""
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            for model in (KpiValue, TeamKpiValue):
+                mine = [(c, row) for c, row in writes if isinstance(row, model)]
+                updates = [(row, {"value": c.value, "updated_by": getattr(user, "pk", None), "updated_at": now})
+                           for c, row in mine if c.value is not None]
+                deletes = [row for c, row in mine if c.value is None]
+                if versioning.update_unchanged(model.objects, updates) != len(updates) \
+                        or versioning.delete_unchanged(model.objects, deletes) != len(deletes):
+                    raise versioning.Raced
+            new = sorted((c for c, row in writes if row is None), key=lambda c: (c.cell.enrolment_id or 0, c.kpi.pk))
+            KpiValue.objects.bulk_create([_new_row(team, period, c, user) for c in new if c.cell.enrolment_id],
+                                         batch_size=500)
+            TeamKpiValue.objects.bulk_create([_new_row(team, period, c, user) for c in new if not c.cell.enrolment_id])
+        return []
+    except (versioning.Raced, IntegrityError):
+        return [c for c, row in writes if not _write_value(team, period, c, row, user)]
+
+
+def _write_value(team: Team, period: ScoringPeriod, change: _Change, row, user) -> bool:
+    """Write one changed cell only while its stored version is ``row``'s (none:
+    nobody created it meanwhile); False when someone else got there first."""
+    if row is not None:
+        same = type(row).objects.filter(pk=row.pk, version=row.version)
+        if change.value is None:
+            return same.delete()[0] == 1
+        # The conditional UPDATE ... WHERE version = N.
+        return same.update(value=change.value, updated_by=user, updated_at=timezone.now(),
+                           version=F("version") + 1) == 1
+    new = _new_row(team, period, change, user)
+    try:
+        with transaction.atomic():  # a savepoint: the unique key refuses a row created meanwhile
+            new.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
 def save_kpi_grid(*, setup: Setup, team: Team, period: ScoringPeriod, cells: Iterable[CellInput], user) -> SaveResult:
-    """Save a team's grid of a period in one transaction, or nothing at all.
+    """Save the changed cells of a team's grid of a period in one transaction.
 
     Every cell is read first (``kpis.parse_value``); a bad cell, a student not
     in the team or a KPI of the wrong level is reported with its reason and
-    nothing is written. An empty cell clears the stored value. Writes are
-    bulk: one upsert, and one delete per KPI that had cells cleared.
+    nothing is written. A cell posted as it was loaded is no write. An empty
+    cell clears the stored value.
+
+    A cell with ``loaded`` is written only while its row is still the one
+    loaded (``trainingweek.versioning.outcome``, then a conditional write);
+    otherwise it is reported in ``result.conflicts`` with the stored value
+    and left alone, while the other cells are saved. Cells without ``loaded``
+    are written regardless: one upsert, and one delete per KPI cleared.
     """
     member_ids = set(Enrolment.objects.filter(team=team).values_list("pk", flat=True))
     by_id = {k.pk: k for k in setup.kpis}
     result = SaveResult()
-    student_rows, team_rows = [], []
-    clear_students: dict[int, list[int]] = defaultdict(list)
-    clear_team: list[int] = []
+    changes: list[_Change] = []
     for cell in cells:
         kpi = by_id.get(cell.kpi_id)
         key = (cell.enrolment_id, cell.kpi_id)
@@ -118,38 +229,75 @@ def save_kpi_grid(*, setup: Setup, team: Team, period: ScoringPeriod, cells: Ite
         except ValueError as exc:
             result.errors[key] = str(exc)
             continue
-        if value is None:
-            if cell.enrolment_id is None:
-                clear_team.append(kpi.pk)
-            else:
-                clear_students[kpi.pk].append(cell.enrolment_id)
-        elif cell.enrolment_id is None:
-            team_rows.append(TeamKpiValue(team=team, kpi=kpi, period=period, value=value, updated_by=user))
-        else:
-            student_rows.append(KpiValue(enrolment_id=cell.enrolment_id, kpi=kpi, period=period, value=value,
-                                         updated_by=user))
+        loaded = _shown_loaded(cell, kpi.unit)
+        if loaded is not None and value == loaded.value:
+            continue  # unchanged: not a write, even when the client posts every cell
+        changes.append(_Change(cell, kpi, value, loaded))
     if result.errors:
         return result
     with transaction.atomic():
+        blind = [c for c in changes if c.loaded is None]
+        clear_students: dict[int, list[int]] = defaultdict(list)
+        clear_team: list[int] = []
+        student_rows, team_rows = [], []
+        for c in blind:
+            if c.value is None and c.cell.enrolment_id is None:
+                clear_team.append(c.kpi.pk)
+            elif c.value is None:
+                clear_students[c.kpi.pk].append(c.cell.enrolment_id)
+            elif c.cell.enrolment_id is None:
+                team_rows.append(TeamKpiValue(team=team, kpi=c.kpi, period=period, value=c.value, updated_by=user))
+            else:
+                student_rows.append(KpiValue(enrolment_id=c.cell.enrolment_id, kpi=c.kpi, period=period,
+                                             value=c.value, updated_by=user))
         for kpi_id, enrolment_ids in clear_students.items():
             result.cleared += KpiValue.objects.filter(period=period, kpi_id=kpi_id, enrolment_id__in=enrolment_ids).delete()[0]
         if clear_team:
             result.cleared += TeamKpiValue.objects.filter(period=period, team=team, kpi_id__in=clear_team).delete()[0]
         upsert_values(student_rows=student_rows, team_rows=team_rows)
-    result.saved = len(student_rows) + len(team_rows)
+        result.saved = len(student_rows) + len(team_rows)
+
+        versioned = [c for c in changes if c.loaded is not None]
+        stored = _stored_values(team, period, versioned)
+        lost, writes = [], []
+        for c in versioned:
+            row = stored.get((c.cell.enrolment_id, c.kpi.pk))
+            current = Loaded(row.version, row.value) if row is not None else Loaded(0, None)
+            decision = versioning.outcome(posted=c.value, loaded=c.loaded, current=current)
+            if decision == versioning.CONFLICT:
+                lost.append(c)
+            elif decision == versioning.WRITE:
+                writes.append((c, row))
+        raced = _write_all(team, period, writes, user)
+        lost += raced
+        for c, _row in writes:
+            if c not in raced:
+                if c.value is None:
+                    result.cleared += 1
+                else:
+                    result.saved += 1
+        now = _stored_values(team, period, lost) if lost else {}
+        names = dict(Enrolment.objects.filter(pk__in={c.cell.enrolment_id for c in lost} - {None})
+                     .values_list("pk", "student__name")) if lost else {}
+        for c in lost:
+            row = now.get((c.cell.enrolment_id, c.kpi.pk))
+            current = row.value if row is not None else None
+            who = team.name if c.cell.enrolment_id is None else names.get(c.cell.enrolment_id, "?")
+            result.conflicts[(c.cell.enrolment_id, c.kpi.pk)] = Conflict(
+                c.cell.enrolment_id, c.kpi.pk, c.cell.raw.strip(), current, row.version if row is not None else 0,
+                versioning.conflict_message(
+                    f"{who} · {c.kpi.name}", current=kpi_rules.plain_value(current) or _("empty"),
+                    yours=kpi_rules.plain_value(c.value) or _("empty")))
     return result
 
 
 def upsert_values(*, student_rows: list[KpiValue], team_rows: list[TeamKpiValue]) -> None:
-    """Write student and team KPI values, each row inserted or updated in place (one statement per 500 rows)."""
-    if student_rows:
-        KpiValue.objects.bulk_create(student_rows, batch_size=500, update_conflicts=True,
-                                     unique_fields=["enrolment", "kpi", "period"],
-                                     update_fields=["value", "updated_by", "updated_at"])
-    if team_rows:
-        TeamKpiValue.objects.bulk_create(team_rows, batch_size=500, update_conflicts=True,
-                                         unique_fields=["team", "kpi", "period"],
-                                         update_fields=["value", "updated_by", "updated_at"])
+    """Write student and team KPI values, each row inserted or updated in place,
+    its version moved on (imports and the demo data: written regardless)."""
+    upsert_bumping_version(KpiValue, student_rows, unique_fields=["enrolment", "kpi", "period"],
+                           update_fields=["value", "updated_by", "updated_at"])
+    upsert_bumping_version(TeamKpiValue, team_rows, unique_fields=["team", "kpi", "period"],
+                           update_fields=["value", "updated_by", "updated_at"])
 
 
 # --------------------------------------------------------------------------- teams, ranking, prizes

@@ -37,6 +37,7 @@ from scoring.forms import (
     TableHelper,
 )
 from scoring.models import Award, Incident, KpiDefinition, ScoringPeriod
+from trainingweek import versioning
 from trainingweek.exports import (
     PDF_CONTENT_TYPE,
     file_response,
@@ -47,6 +48,7 @@ from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job
 from trainingweek.permissions import require_perm
+from trainingweek.versioning import Loaded
 
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
 TEAM_CELL = re.compile(r"^t_(\d+)$")
@@ -123,14 +125,32 @@ def kpi_index(request, pk):
         programme, "kpi", setup=setup, teams=teams))
 
 
+def _loaded(token: str | None) -> Loaded:
+    """What the page showed for a cell, from its hidden ``was_`` field; without
+    a readable one, an empty cell at version 0 (nothing stored is overwritten blindly)."""
+    parsed = versioning.parse_token(token, 1)
+    return Loaded(0, "") if parsed is None else Loaded(parsed[0], parsed[1][0])
+
+
 def _posted_cells(post) -> list[services.CellInput]:
     cells = []
     for name, raw in post.items():
         if match := CELL.match(name):
-            cells.append(services.CellInput(int(match[1]), int(match[2]), raw))
+            cells.append(services.CellInput(int(match[1]), int(match[2]), raw, _loaded(post.get(f"was_{name}"))))
         elif match := TEAM_CELL.match(name):
-            cells.append(services.CellInput(None, int(match[1]), raw))
+            cells.append(services.CellInput(None, int(match[1]), raw, _loaded(post.get(f"was_{name}"))))
     return cells
+
+
+def _keep_conflicts(cells, conflicts, key_of):
+    """After a save with conflicts: each conflicting cell keeps the user's entry,
+    shows the stored value, and names the stored version (a re-save replaces it)."""
+    for cell in cells:
+        conflict = conflicts.get(key_of(cell))
+        if conflict is not None:
+            cell.text = conflict.yours
+            cell.current = kpi_rules.plain_value(conflict.current) or _("empty")
+            cell.token = versioning.token(conflict.version, kpi_rules.plain_value(conflict.current))
 
 
 def kpi_grid(request, pk, team_pk, period_pk):
@@ -149,24 +169,33 @@ def kpi_grid(request, pk, team_pk, period_pk):
         if result.ok:
             messages.success(request, _("KPI values saved: %(saved)s values, %(cleared)s cleared.") % {
                 "saved": result.saved, "cleared": result.cleared})
+        if result.ok and not result.conflicts:
             return redirect("scoring:kpi_grid", pk=programme.pk, team_pk=team.pk, period_pk=period.pk)
     grid = selectors.kpi_grid(setup, team, period)
-    if result is not None:  # a refused save shows what the user typed, with the reason per cell
+    if result is not None and not result.ok:  # a refused save shows what the user typed, with the reason per cell
         names = {row.enrolment.pk: row.enrolment.student.name for row in grid.rows}
         kpi_names = {k.pk: k.name for k in setup.kpis}
         for row in grid.rows:
             for cell in row.cells:
-                cell.text = request.POST.get(f"v_{row.enrolment.pk}_{cell.kpi.pk}", cell.text)
+                name = f"v_{row.enrolment.pk}_{cell.kpi.pk}"
+                cell.text = request.POST.get(name, cell.text)
+                cell.token = request.POST.get(f"was_{name}", cell.token)  # still against what they loaded
                 cell.error = result.errors.get((row.enrolment.pk, cell.kpi.pk), "")
         for cell in grid.team_cells:
             cell.text = request.POST.get(f"t_{cell.kpi.pk}", cell.text)
+            cell.token = request.POST.get(f"was_t_{cell.kpi.pk}", cell.token)
             cell.error = result.errors.get((None, cell.kpi.pk), "")
         for (enrolment_id, kpi_id), reason in result.errors.items():
             who = names.get(enrolment_id, _("Team")) if enrolment_id else team.name
             errors.append(f"{who} · {kpi_names.get(kpi_id, '?')}: {reason}")
+    conflicts = result.conflicts if result is not None and result.ok else {}
+    for row in grid.rows if conflicts else ():
+        _keep_conflicts(row.cells, conflicts, lambda cell, e=row.enrolment.pk: (e, cell.kpi.pk))
+    _keep_conflicts(grid.team_cells, conflicts, lambda cell: (None, cell.kpi.pk))
     standings = selectors.team_standings(setup, programme, period)
     return render(request, "scoring/kpi_grid.html", _context(
         programme, "kpi", setup=setup, team=team, period=period, grid=grid, errors=errors,
+        conflicts=[c.message for c in conflicts.values()],
         standings=standings, teams=visible_teams(request.user, programme)))
 
 

@@ -12,6 +12,7 @@ accounts to enrolments and writes every row or none.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,11 +89,12 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
         e = enrolments[account]
         record = existing.get((e.pk, when))
         if record is not None:
-            record.online_hours, record.recorded_by = hours, user
+            # The version moves, so a grid loaded before the import sees the change.
+            record.online_hours, record.recorded_by, record.version = hours, user, F("version") + 1
             updates.append(record)
         else:
             creates.append(context.row(programme, e.pk, when, rules.PRESENT, hours, user))
-    Attendance.objects.bulk_update(updates, ["online_hours", "recorded_by"], batch_size=1000)
+    Attendance.objects.bulk_update(updates, ["online_hours", "recorded_by", "version"], batch_size=1000)
     Attendance.objects.bulk_create(creates, batch_size=2000)
     result.counts["written"] = len(updates) + len(creates)
     return result

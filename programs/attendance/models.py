@@ -53,6 +53,9 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: every write adds one; a grid saves a cell only if
+    # the version it showed is still the stored one (trainingweek.versioning).
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("Attendance")

@@ -31,6 +31,7 @@ from programs.rosters.models import RosterPlan
 from programs.rosters.selectors import cell_text, get_plan, phase_ranges, schedule_cells
 from programs.students.models import Enrolment, Team
 from programs.students.selectors import enrolments_seen_by
+from trainingweek import versioning
 
 HOURS_FIELD = DecimalField(max_digits=12, decimal_places=2)
 
@@ -91,6 +92,12 @@ class AttendanceCell:
     is_truancy: bool
     editable: bool          # false after the last day of a student who left
     typed_hours: str | None = None  # what the user typed, shown again after a refused save
+    version: int = 0        # of the stored record (0: none)
+    token: str = ""         # the hidden field: the version and value this page shows (trainingweek.versioning)
+    current: str = ""       # after a conflict: the value someone else stored meanwhile
+
+    def __post_init__(self):
+        self.token = self.token or versioning.token(self.version, self.status, self.hours_text)
 
     @property
     def hours_text(self) -> str:
@@ -144,7 +151,7 @@ def attendance_grid(programme: Programme, team: Team, days: list[date]) -> list[
     records = {
         (a.enrolment_id, a.day): a
         for a in Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments], day__gte=days[0], day__lte=days[-1])
-        .only("enrolment", "day", "status", "online_hours", "is_truancy")
+        .only("enrolment", "day", "status", "online_hours", "is_truancy", "version")
     }
     rows = []
     for e in enrolments:
@@ -160,6 +167,7 @@ def attendance_grid(programme: Programme, team: Team, days: list[date]) -> list[
                 d, cell_text(scheduled, shifts), bool(scheduled and scheduled.is_working),
                 record.status if record else "", hours, extra,
                 bool(record and record.is_truancy), rules.recordable_day(d, last_day=e.left_on),
+                version=record.version if record else 0,
             ))
         rows.append(AttendanceRow(e, cells, online, overtime, e.left_on))
     return rows

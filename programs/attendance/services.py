@@ -2,6 +2,8 @@
 
 Every writer of ``Attendance`` goes through ``selectors.DayContext``, which
 refuses days after a departed student's last day (``rules.recordable_day``).
+The grid saves only the cells a user changed, each only while its version is
+the one the page showed (``trainingweek.versioning``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,8 @@ from programs.attendance.rules import MAX_ONLINE_HOURS
 from programs.attendance.selectors import DayContext, approved_leave_days
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
+from trainingweek import versioning
+from trainingweek.versioning import Loaded
 
 
 class WorkflowError(Exception):
@@ -33,12 +37,26 @@ class WorkflowError(Exception):
 # --------------------------------------------------------------------------- recording
 @dataclass(frozen=True)
 class AttendanceInput:
-    """One cell of the attendance grid as typed: an empty status and no hours clears the day."""
+    """One cell of the attendance grid as typed: an empty status and no hours clears the day.
+
+    ``loaded`` is what the grid showed: the record's version (0: none) and
+    its value ``(status, hours)``; the cell is written only if the user
+    changed it and nobody else has since. ``None`` writes regardless (the
+    demo data, the benchmark: writers that own the whole period).
+    """
 
     enrolment_id: int
     day: date
     status: str
     online_hours: Decimal | None
+    loaded: Loaded | None = None
+
+    @property
+    def value(self) -> tuple[str, Decimal | None]:
+        return self.status, self.online_hours
+
+
+EMPTY = ("", None)
 
 
 UPSERT_COLUMNS = ["programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id",
@@ -60,7 +78,8 @@ def _upsert(rows: list[tuple]) -> None:
     quote = ops.quote_name
     table = quote(Attendance._meta.db_table)
     columns = ", ".join(quote(c) for c in UPSERT_COLUMNS)
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in UPSERT_COLUMNS[3:])
+    updates = ", ".join([*(f"{quote(c)} = excluded.{quote(c)}" for c in UPSERT_COLUMNS[3:]),
+                         f"{quote('version')} = {table}.{quote('version')} + 1"])
     sql = (f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(UPSERT_COLUMNS))}) "
            f"ON CONFLICT ({quote('enrolment_id')}, {quote('day')}) DO UPDATE SET {updates}")
     now = ops.adapt_datetimefield_value(timezone.now())
@@ -74,11 +93,28 @@ def _upsert(rows: list[tuple]) -> None:
         cursor.executemany(sql, params)
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A cell someone else changed after the user's page was loaded: not written.
+
+    ``yours`` is what the user posted (kept in their form), ``current`` what is
+    stored now, with its ``version`` (the one a deliberate re-save must name).
+    """
+
+    enrolment_id: int
+    day: date
+    yours: tuple[str, Decimal | None]
+    current: tuple[str, Decimal | None]
+    version: int
+    message: str
+
+
 @dataclass
 class SaveResult:
     saved: int = 0
     cleared: int = 0
     errors: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 def _where(enrolment: Enrolment, day: date) -> str:
@@ -91,29 +127,122 @@ def after_last_day_message(name: str, last_day: date, days: Iterable[date]) -> s
         "name": name, "last": last_day.isoformat(), "days": ", ".join(d.isoformat() for d in days)}
 
 
+def shown_value(value: tuple[str, Decimal | None]) -> str:
+    """A cell's value as a person reads it: 迟到 · 8.5 h, or “empty”."""
+    status, hours = value
+    parts = [str(Attendance.Status(status).label)] if status in Attendance.Status.values else []
+    if hours is not None:
+        parts.append(_("%(hours)s h") % {"hours": f"{hours.normalize():f}"})
+    return " · ".join(parts) or _("empty")
+
+
+def conflict_message(enrolment: Enrolment, day: date, yours, current) -> str:
+    """The explanation of one conflicting cell, naming the student and the day."""
+    return versioning.conflict_message(_where(enrolment, day), current=shown_value(current), yours=shown_value(yours))
+
+
+def _stored(programme: Programme, keys: Iterable[tuple[int, date]]) -> dict[tuple[int, date], Attendance]:
+    """The stored records of these (enrolment, day) cells, in one query, locked
+    until the save commits (PostgreSQL; SQLite's IMMEDIATE transaction holds
+    the whole database), in key order so two saves never wait on each other."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    return {(a.enrolment_id, a.day): a for a in Attendance.objects.filter(
+        programme=programme, enrolment_id__in={k[0] for k in keys}, day__in={k[1] for k in keys},
+    ).only("enrolment", "day", "status", "online_hours", "version").order_by("pk").select_for_update()}
+
+
+def _as_loaded(record: Attendance | None) -> Loaded:
+    return Loaded(0, EMPTY) if record is None else Loaded(record.version, (record.status, record.online_hours))
+
+
+def _values(item: AttendanceInput, context: DayContext, user_id: int | None) -> dict:
+    day_kind, shift_id, truancy = context.classify(item.enrolment_id, item.day, item.status)
+    return {"status": item.status, "online_hours": item.online_hours, "day_kind": day_kind, "shift_id": shift_id,
+            "is_truancy": truancy, "recorded_by_id": user_id}
+
+
+def _is_clear(item: AttendanceInput) -> bool:
+    return not item.status and item.online_hours is None
+
+
+def _write_all(programme: Programme, writes: list[tuple[AttendanceInput, Attendance | None]],
+               context: DayContext | None, user_id: int | None) -> list[AttendanceInput]:
+    """Write the changed cells, each only while its record is still the one read;
+    returns the cells someone else got to first. One UPDATE, one DELETE and one
+    INSERT (per batch) in a savepoint; should a row have moved meanwhile, the
+    savepoint is rolled back and the cells are written one by one."""
+    updates = [(record, _values(item, context, user_id)) for item, record in writes
+               if record is not None and not _is_clear(item)]
+    deletes = [record for item, record in writes if record is not None and _is_clear(item)]
+    inserts = sorted((item for item, record in writes if record is None), key=lambda i: (i.enrolment_id, i.day))
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            if versioning.update_unchanged(Attendance.objects, [(r, {**v, "updated_at": now}) for r, v in updates]) \
+                    != len(updates) or versioning.delete_unchanged(Attendance.objects, deletes) != len(deletes):
+                raise versioning.Raced
+            # In key order, so two saves creating the same cells never wait on each other.
+            Attendance.objects.bulk_create([
+                Attendance(programme=programme, enrolment_id=i.enrolment_id, day=i.day, **_values(i, context, user_id))
+                for i in inserts], batch_size=500)
+        return []
+    except (versioning.Raced, IntegrityError):
+        return [item for item, record in writes if not _write_cell(programme, item, record, context, user_id)]
+
+
+def _write_cell(programme: Programme, item: AttendanceInput, record: Attendance | None, context: DayContext | None,
+                user_id: int | None) -> bool:
+    """Write one changed cell only if its stored version is still ``record``'s
+    (none: nobody created it meanwhile); False when someone got there first."""
+    if _is_clear(item):
+        return Attendance.objects.filter(pk=record.pk, version=record.version).delete()[0] == 1
+    values = _values(item, context, user_id)
+    if record is not None:
+        # The conditional UPDATE ... WHERE version = N: a write since our read makes it match nothing.
+        return Attendance.objects.filter(pk=record.pk, version=record.version).update(
+            **values, updated_at=timezone.now(), version=F("version") + 1) == 1
+    try:
+        with transaction.atomic():  # a savepoint: the unique (enrolment, day) refuses a row created meanwhile
+            Attendance.objects.create(programme=programme, enrolment_id=item.enrolment_id, day=item.day, **values)
+    except IntegrityError:
+        return False
+    return True
+
+
 @transaction.atomic
 def record_attendance(*, programme: Programme, enrolments: list[Enrolment], entries: Iterable[AttendanceInput],
                       user) -> SaveResult:
-    """Save a grid of attendance for the given (already permitted) enrolments.
+    """Save the changed cells of an attendance grid for the given (already permitted) enrolments.
 
     Cells of other enrolments are ignored, so a forged form changes nothing
-    outside the user's team. A cell with a status is written (created or
-    updated: one prepared upsert for all rows); a cell with neither status nor
-    hours deletes that day's record. Hours without a status, a status
-    outside the list, hours outside 0–24, or a day after the last day of a
-    student who left refuse the whole save with every reason listed (clearing
-    such a day is allowed). Day kind, shift and truancy are derived here.
+    outside the user's team. A cell posted as it was loaded is no write. A
+    cell with a status is written (created or updated); a cell with neither
+    status nor hours deletes that day's record. Hours without a status, a
+    status outside the list, hours outside 0–24, or a day after the last day
+    of a student who left refuse the whole save with every reason listed
+    (clearing such a day is allowed). Day kind, shift and truancy are derived
+    here.
+
+    A cell with ``loaded`` is written only while its record is still the one
+    loaded (``trainingweek.versioning.outcome``, then a conditional write);
+    otherwise it is reported in ``result.conflicts`` with the stored value and
+    left as it is, while the other cells are saved. Cells without ``loaded``
+    are written regardless, in one prepared upsert.
     """
     allowed = {e.pk: e for e in enrolments}
     valid_status = set(Attendance.Status.values)
     result = SaveResult()
     wanted: list[AttendanceInput] = []
-    clear: list[tuple[int, date]] = []
+    clear: list[AttendanceInput] = []
     for item in entries:
         if item.enrolment_id not in allowed:
             continue
+        if item.loaded is not None and item.value == item.loaded.value:
+            continue  # unchanged: not a write, even when the client posts every cell
         if not item.status and item.online_hours is None:
-            clear.append((item.enrolment_id, item.day))
+            clear.append(item)
         elif item.status not in valid_status:
             result.errors.append(_("%(where)s: choose an attendance status for the online hours.") % {
                 "where": _where(allowed[item.enrolment_id], item.day)})
@@ -124,6 +253,7 @@ def record_attendance(*, programme: Programme, enrolments: list[Enrolment], entr
             wanted.append(item)
     if result.errors:
         return result
+    context = None
     if wanted:
         days = [i.day for i in wanted]
         context = DayContext(programme, list(allowed.values()), min(days), max(days))
@@ -137,18 +267,45 @@ def record_attendance(*, programme: Programme, enrolments: list[Enrolment], entr
                     allowed[enrolment_id].student.name, context.last_day[enrolment_id], late))
         if result.errors:
             return result
-        user_id = getattr(user, "pk", None)
-        _upsert([(programme.pk, i.enrolment_id, i.day, i.status, i.online_hours,
-                  *context.classify(i.enrolment_id, i.day, i.status), user_id) for i in wanted])
-    if clear:
+    user_id = getattr(user, "pk", None)
+    blind = [i for i in wanted if i.loaded is None]
+    _upsert([(programme.pk, i.enrolment_id, i.day, i.status, i.online_hours,
+              *context.classify(i.enrolment_id, i.day, i.status), user_id) for i in blind])
+    result.saved = len(blind)
+    blind_clear = [i for i in clear if i.loaded is None]
+    if blind_clear:
         q = Q()
         by_day: dict[date, list[int]] = defaultdict(list)
-        for e, d in clear:
-            by_day[d].append(e)
+        for i in blind_clear:
+            by_day[i.day].append(i.enrolment_id)
         for d, ids in by_day.items():
             q |= Q(day=d, enrolment_id__in=ids)
         result.cleared = Attendance.objects.filter(q, programme=programme).delete()[0]
-    result.saved = len(wanted)
+    versioned = [i for i in wanted + clear if i.loaded is not None]
+    stored = _stored(programme, ((i.enrolment_id, i.day) for i in versioned))
+    lost: list[AttendanceInput] = []
+    writes: list[tuple[AttendanceInput, Attendance | None]] = []
+    for item in versioned:
+        record = stored.get((item.enrolment_id, item.day))
+        decision = versioning.outcome(posted=item.value, loaded=item.loaded, current=_as_loaded(record))
+        if decision == versioning.CONFLICT:
+            lost.append(item)
+        elif decision == versioning.WRITE:
+            writes.append((item, record))
+    raced = _write_all(programme, writes, context, user_id)
+    lost += raced
+    for item, _record in writes:
+        if item not in raced:
+            if _is_clear(item):
+                result.cleared += 1
+            else:
+                result.saved += 1
+    now = _stored(programme, ((i.enrolment_id, i.day) for i in lost))
+    for item in lost:
+        current = _as_loaded(now.get((item.enrolment_id, item.day)))
+        result.conflicts.append(Conflict(
+            item.enrolment_id, item.day, item.value, current.value, current.version,
+            conflict_message(allowed[item.enrolment_id], item.day, item.value, current.value)))
     return result
 
 

@@ -33,8 +33,10 @@ from programs.students.selectors import (
     visible_team_ids,
     visible_teams,
 )
+from trainingweek import versioning
 from trainingweek.forms import upload_limits
 from trainingweek.permissions import require_perm
+from trainingweek.versioning import Loaded
 
 
 def attendance_index(request, pk):
@@ -48,30 +50,53 @@ def attendance_index(request, pk):
     })
 
 
+def _hours(raw: str) -> Decimal | None:
+    """Typed online hours (8.5, 8，5); raises InvalidOperation when unreadable."""
+    raw = (raw or "").strip().replace("，", ".")
+    value = Decimal(raw) if raw else None
+    if value is not None and not value.is_finite():
+        raise InvalidOperation
+    return value
+
+
+def _loaded(token: str | None) -> Loaded:
+    """What the page showed for a cell, from its hidden ``was_`` field; without
+    a readable one, an empty cell at version 0 (so nothing stored is overwritten blindly)."""
+    parsed = versioning.parse_token(token, 2)
+    if parsed is not None:
+        version, (status, hours) = parsed
+        try:
+            return Loaded(version, (status, _hours(hours)))
+        except InvalidOperation:
+            pass
+    return Loaded(0, svc.EMPTY)
+
+
 def _entries(post, days):
     """The posted grid as AttendanceInput values; unreadable hours are reported, not dropped."""
     statuses = grid_values(post, "s")
     hours = grid_values(post, "h")
+    tokens = grid_values(post, "was")
     entries, bad = [], []
     day_set = set(days)
     for key in set(statuses) | set(hours):
         enrolment_id, day = key
         if day not in day_set:
             continue
-        raw = (hours.get(key) or "").strip().replace("，", ".")
+        raw = hours.get(key) or ""
         try:
-            value = Decimal(raw) if raw else None
-            if value is not None and not value.is_finite():
-                raise InvalidOperation
+            value = _hours(raw)
         except InvalidOperation:
-            bad.append(raw)
+            bad.append(raw.strip())
             continue
-        entries.append(svc.AttendanceInput(enrolment_id, day, (statuses.get(key) or "").strip(), value))
+        entries.append(svc.AttendanceInput(enrolment_id, day, (statuses.get(key) or "").strip(), value,
+                                           loaded=_loaded(tokens.get(key))))
     return entries, bad
 
 
 def attendance_week(request, pk, team_pk):
-    """A team × week grid of status and online hours, saved in one request, with overtime."""
+    """A team × week grid of status and online hours with overtime; a save writes
+    the cells the user changed, and reports those someone else changed meanwhile."""
     programme = get_programme(request.user, pk)
     team = require_team(request.user, programme, team_pk)
     if request.method == "POST":  # before reading the roster, which may set up its plan
@@ -79,7 +104,7 @@ def attendance_week(request, pk, team_pk):
     weeks = roster_weeks(programme)
     monday = chosen_week(request, weeks)
     days = roster_rules.week_days(monday)
-    errors = []
+    errors, conflicts = [], []
     if request.method == "POST":
         entries, bad = _entries(request.POST, days)
         if bad:
@@ -90,22 +115,35 @@ def attendance_week(request, pk, team_pk):
             # Days after a departed student's last day are refused by the service.
             result = svc.record_attendance(programme=programme, enrolments=enrolments, entries=entries,
                                            user=request.user)
-            errors = result.errors
+            errors, conflicts = result.errors, result.conflicts
             if not errors:
                 messages.success(request, _("Attendance saved: %(saved)s days recorded, %(cleared)s cleared.") % {
                     "saved": result.saved, "cleared": result.cleared})
+            if not errors and not conflicts:
                 return redirect(f"{request.path}?week={monday.isoformat()}")
     rows = selectors.attendance_grid(programme, team, days)
-    if errors:  # a refused save shows what the user typed, not what is stored
+    if errors:  # a refused save shows what the user typed, not what is stored, against what they loaded
         for row in rows:
             for cell in row.cells:
                 key = f"{row.enrolment.pk}_{cell.day:%Y%m%d}"
                 cell.status = request.POST.get(f"s_{key}", cell.status)
                 cell.typed_hours = request.POST.get(f"h_{key}", cell.hours_text)
+                cell.token = request.POST.get(f"was_{key}", cell.token)
+    by_key = {(c.enrolment_id, c.day): c for c in conflicts}
+    for row in rows if conflicts else ():
+        for cell in row.cells:
+            conflict = by_key.get((row.enrolment.pk, cell.day))
+            if conflict is not None:  # keep the user's entry, against the value stored now
+                cell.status, hours = conflict.yours
+                cell.typed_hours = "" if hours is None else f"{hours.normalize():f}"
+                status_now, hours_now = conflict.current
+                cell.token = versioning.token(conflict.version, status_now,
+                                              "" if hours_now is None else f"{hours_now.normalize():f}")
+                cell.current = svc.shown_value(conflict.current)
     return render(request, "programs/attendance/week.html", {
         "programme": programme, "team": team, "rows": rows, "days": days, "weeks": weeks, "monday": monday,
         "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-        "statuses": Attendance.Status.choices, "errors": errors,
+        "statuses": Attendance.Status.choices, "errors": errors, "conflicts": [c.message for c in conflicts],
         "threshold": get_plan(programme).overtime_threshold,
         "teams": visible_teams(request.user, programme), "tab": "rosters", "subtab": "attendance",
     })
