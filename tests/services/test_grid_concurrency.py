@@ -141,7 +141,8 @@ def test_eight_sessions_on_one_kpi_grid_lose_nothing(on_postgres, world, live_se
         return run
 
     responses = together([shared_cell(i) for i in range(N)])
-    assert [value(students[i], sales) for i in range(N)] == [20000 + i for i in range(N)]
+    lost = [i for i in range(N) if value(students[i], sales) != 20000 + i]
+    assert lost == [], f"{len(lost)} of {N} changes beside a conflict lost (sessions {lost})"
     for first in range(0, N, 2):
         pair = responses[first], responses[first + 1]
         assert sorted(r.status_code for r in pair) == [200, 302], [r.status_code for r in pair]
