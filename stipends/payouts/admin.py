@@ -51,6 +51,11 @@ class PayoutBatchAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting cascades to the items: an approved or paid batch would lose
+        # them. A draft is deleted from its page (which checks its job).
+        return False
+
 
 @admin.register(PayoutItem)
 class PayoutItemAdmin(admin.ModelAdmin):

@@ -169,6 +169,10 @@ class PayoutBatch(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("Approved"), null=True, blank=True)
+    # What the approver signed off, recorded under the batch row's lock: an
+    # approved batch's items never change, so these always match its items.
+    approved_items = models.PositiveIntegerField(_("Items approved"), null=True, blank=True)
+    approved_net = models.DecimalField(_("Net approved"), null=True, blank=True, **MONEY)
     exported_at = models.DateTimeField(_("Exported"), null=True, blank=True)
     reconciled_at = models.DateTimeField(_("Reconciled"), null=True, blank=True)
     job = models.ForeignKey(

@@ -39,6 +39,7 @@ from stipends.payouts.rules import (
     stipend_lines,
 )
 from trainingweek.masking import mask_bank_card
+from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 
 TAXDATA = Path(__file__).resolve().parent / "taxdata"
@@ -297,6 +298,17 @@ def scope_ids(batch: PayoutBatch) -> list[int]:
 
 
 # --------------------------------------------------------------------------- checks and approval
+#: The job kind that computes and freezes a batch (its params name the batch).
+FREEZE_JOB_KIND = "stipends.freeze_batch"
+
+
+def active_freeze_jobs(batch_id: int):
+    """The freezing jobs of the batch still queued or running (a job's params
+    name its batch): while one is, the batch's items may still grow."""
+    return Job.objects.filter(kind=FREEZE_JOB_KIND, params__batch=batch_id,
+                              status__in=[Job.Status.PENDING, Job.Status.RUNNING]).order_by("created_at", "pk")
+
+
 def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
     """A batch's items as plain values for the pre-approval checks."""
     return [payout_rules.CheckItem(i.pk, i.name, i.school_class.name, i.account or "", i.account_digest,

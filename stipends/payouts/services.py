@@ -10,6 +10,13 @@ transaction per step with bulk statements.
   frozen is skipped, so a second run or a run after a crash pays nobody twice.
 - :func:`approve_batch`, :func:`refresh_accounts`, :func:`reconcile`,
   :func:`create_follow_up`, :func:`payout_overview`.
+
+An approved batch never changes: every writer of a batch's items locks the
+batch row (``select_for_update``) and checks its state under that lock, and
+approval takes the same lock, refuses while a freezing job of the batch is
+queued or running, and records the item count and net total it approved. A
+chunk that was computing while approval waited commits first and is counted;
+the next chunk finds the batch approved and stops.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,11 +40,13 @@ from stipends.payouts.imports import BankResultImport, result_rows
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import stipend_lines
 from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by both)
+    FREEZE_JOB_KIND,
     PayoutError,
     Sources,
     _prior_items,
     _tax_history,
     account_fields,
+    active_freeze_jobs,
     findings,
     payable_items,
     profiles_for,
@@ -94,9 +104,27 @@ def save_profiles(*, rows: Sequence[tuple[int, date | None, bool, str]], user) -
     return len(changed)
 
 
+def _lock_draft(batch_id: int, message) -> PayoutBatch:
+    """The batch row, locked until the caller's transaction ends, if it is
+    still a draft; else PayoutError(``message``). Every writer of a batch's
+    items calls it first, so none writes once approval has committed."""
+    locked = PayoutBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if locked is None or locked.state != PayoutBatch.State.DRAFT:
+        raise PayoutError(message)
+    return locked
+
+
+def _refuse_while_computing(batch_id: int, message) -> None:
+    """PayoutError(``message`` with the job's number) while a freezing job of the batch is queued or running."""
+    job = active_freeze_jobs(batch_id).first()
+    if job is not None:
+        raise PayoutError(message % {"job": job.pk, "status": job.get_status_display()})
+
+
 def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table: tax.TaxTable, months: int,
                   sources: Sources) -> int:
-    """Freeze the statements of one chunk of students (in the caller's transaction)."""
+    """Freeze the statements of one chunk of students (in the caller's
+    transaction, which must hold the batch row's lock: see :func:`_lock_draft`)."""
     done = set(PayoutItem.objects.filter(batch=batch, enrolment_id__in=ids).values_list("enrolment_id", flat=True))
     todo = [e for e in ids if e not in done]
     if not todo:
@@ -159,16 +187,19 @@ def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = N
     created = 0
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
+            # The batch row first (approval waits for this chunk, or this chunk
+            # sees the approval), then the rate card (one programme's batches
+            # freeze one chunk at a time).
+            _lock_draft(batch.pk, _("The batch is no longer a draft."))
             card_row = RateCard.objects.select_for_update().get(pk=card_row.pk)
-            state = PayoutBatch.objects.filter(pk=batch.pk).values_list("state", flat=True).first()
-            if state != PayoutBatch.State.DRAFT:
-                raise PayoutError(_("The batch is no longer a draft."))
             created += _freeze_chunk(batch, ids[start:start + chunk], card_row, table, months, sources)
         if report:
             report(min(start + chunk, len(ids)), len(ids))
-    items = PayoutItem.objects.filter(batch=batch).count()
-    summary = {"students": len(ids), "items": items}
-    PayoutBatch.objects.filter(pk=batch.pk).update(computed_at=timezone.now(), summary=summary)
+    with transaction.atomic():
+        _lock_draft(batch.pk, _("The batch is no longer a draft."))
+        items = PayoutItem.objects.filter(batch=batch).count()
+        summary = {"students": len(ids), "items": items}
+        PayoutBatch.objects.filter(pk=batch.pk).update(computed_at=timezone.now(), summary=summary)
     return {**summary, "created": created}
 
 
@@ -189,11 +220,16 @@ def freeze_batch_job(job) -> dict:
                 **summary}
 
 
-JOB_KIND = "stipends.freeze_batch"
+JOB_KIND = FREEZE_JOB_KIND
 
 
+@transaction.atomic
 def start_freeze(*, batch: PayoutBatch, user, language: str | None = None, chunk: int | None = None):
-    """Queue the freezing job of a batch (after commit) and remember it on the batch."""
+    """Queue the freezing job of a draft batch (after commit) and remember it
+    on the batch. Refuses an approved batch and a follow-up (PayoutError)."""
+    locked = _lock_draft(batch.pk, _("Only a draft batch can be computed."))
+    if locked.is_follow_up:
+        raise PayoutError(_("A follow-up batch holds failed items only; it is not computed."))
     params = {"batch": batch.pk, "programme": batch.programme_id, "language": language or settings.LANGUAGE_CODE}
     if chunk:
         params["chunk"] = chunk
@@ -212,24 +248,40 @@ def create_batch(*, programme: Programme, user, school_class=None, up_to: date |
                                       created_by=user)
 
 
+@transaction.atomic
 def delete_draft(*, batch: PayoutBatch) -> None:
-    """Drop a draft batch, unless a later batch of the programme was built on it."""
-    if batch.state != PayoutBatch.State.DRAFT:
-        raise PayoutError(_("Only a draft batch can be deleted."))
+    """Drop a draft batch, unless a later batch of the programme was built on
+    it or a freezing job of it is still queued or running (checked under the
+    batch row's lock: an approved batch is never deleted)."""
+    batch = _lock_draft(batch.pk, _("Only a draft batch can be deleted."))
+    _refuse_while_computing(batch.pk, _("The batch is still being computed (job #%(job)s: %(status)s); "
+                                        "it can be deleted once the job has finished."))
     if PayoutBatch.objects.filter(programme_id=batch.programme_id, created_at__gt=batch.created_at).exists():
         raise PayoutError(_("A later batch was computed after this one; it can no longer be deleted."))
     batch.delete()
 
 
+@transaction.atomic
 def approve_batch(*, batch: PayoutBatch, user, confirmed: bool) -> PayoutBatch:
     """The second finance user's approval. The maker may not approve
     (PermissionDenied with the reason); blocking findings refuse; warnings
-    must be confirmed as reviewed."""
-    batch.refresh_from_db()
+    must be confirmed as reviewed; a batch whose freezing job is still queued
+    or running is refused (its items may still grow).
+
+    Runs under the batch row's lock, which every writer of items takes too,
+    and records the item count and net total approved: from then on no
+    writer changes them."""
+    computing = _("The batch is still being computed (job #%(job)s: %(status)s): wait until "
+                  "the job has finished, review the batch again, then approve it.")
+    _refuse_while_computing(batch.pk, computing)  # at once, without waiting for a chunk's lock
+    if not PayoutBatch.objects.select_for_update().filter(pk=batch.pk).values_list("pk", flat=True):
+        raise PayoutError(_("Only a computed draft batch can be approved."))
+    batch.refresh_from_db()  # read under the lock
     if batch.created_by_id == user.pk:
         raise PermissionDenied(_("You made this batch: a second finance user must approve it."))
     if batch.state != PayoutBatch.State.DRAFT or batch.computed_at is None:
         raise PayoutError(_("Only a computed draft batch can be approved."))
+    _refuse_while_computing(batch.pk, computing)  # again under the lock: a job started meanwhile
     found = findings(batch)
     blocking = [f for f in found if f.blocking]
     if blocking:
@@ -237,11 +289,13 @@ def approve_batch(*, batch: PayoutBatch, user, confirmed: bool) -> PayoutBatch:
                             "Correct their cards and refresh the bank details.") % {"n": len(blocking)})
     if found and not confirmed:
         raise PayoutError(_("Tick that you have reviewed the checks before approving."))
-    if not batch.items.exists():
+    totals = batch.items.aggregate(n=Count("pk"), net=Sum("net"))
+    if not totals["n"]:
         raise PayoutError(_("The batch pays nobody."))
     now = timezone.now()
     updated = PayoutBatch.objects.filter(pk=batch.pk, state=PayoutBatch.State.DRAFT).update(
-        state=PayoutBatch.State.APPROVED, approved_by=user, approved_at=now)
+        state=PayoutBatch.State.APPROVED, approved_by=user, approved_at=now,
+        approved_items=totals["n"], approved_net=money(totals["net"]))
     if not updated:
         raise PayoutError(_("Only a computed draft batch can be approved."))
     batch.refresh_from_db()
@@ -251,9 +305,9 @@ def approve_batch(*, batch: PayoutBatch, user, confirmed: bool) -> PayoutBatch:
 @transaction.atomic
 def refresh_accounts(*, batch: PayoutBatch) -> int:
     """Read the students' current bank details into a draft batch's items
-    (the money stays frozen; only where it goes is refreshed)."""
-    if batch.state != PayoutBatch.State.DRAFT:
-        raise PayoutError(_("Bank details can only be refreshed in a draft batch."))
+    (the money stays frozen; only where it goes is refreshed). Checked under
+    the batch row's lock: an approved batch's accounts never change."""
+    batch = _lock_draft(batch.pk, _("Bank details can only be refreshed in a draft batch."))
     items = list(batch.items.select_related("enrolment__student"))
     profiles = profiles_for(i.enrolment_id for i in items)
     for item in items:
@@ -339,6 +393,8 @@ def create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
     """A new draft batch holding only the failed items of ``batch`` whose
     bank details were corrected: the same frozen money and payment key, the
     new account. The database refuses a second live item of a key."""
+    # Locked: two clicks make one follow-up (the second finds the items retried).
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != PayoutBatch.State.RECONCILED:
         raise PayoutError(_("Failed items are retried once the batch is reconciled."))
     ready, _waiting = retry_candidates(batch)

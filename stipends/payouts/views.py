@@ -171,17 +171,19 @@ def batch_create(request, pk):
 
 
 def _start_freeze(request, batch: PayoutBatch):
-    job = services.start_freeze(batch=batch, user=request.user, language=get_language())
+    try:
+        job = services.start_freeze(batch=batch, user=request.user, language=get_language())
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("stipends:batch_detail", pk=batch.programme_id, batch_pk=batch.pk)
     return redirect("job_detail", pk=job.pk)
 
 
 @require_POST
 def batch_compute(request, pk, batch_pk):
-    """Run the freezing job again (after a crash): it finishes what is missing."""
-    programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
-    if batch.state != PayoutBatch.State.DRAFT or batch.is_follow_up:
-        messages.error(request, _("Only a draft batch can be computed."))
-        return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    """Run the freezing job again (after a crash, or after students joined):
+    it finishes what is missing. The service refuses a batch that is not a draft."""
+    _programme, batch = _batch(request, pk, batch_pk, perm="payouts.make_batch")
     return _start_freeze(request, batch)
 
 
@@ -202,6 +204,7 @@ def batch_detail(request, pk, batch_pk):
     return render(request, "stipends/batch_detail.html", _context(
         programme, "overview", batch=batch, items=items, findings=found, flagged=flagged, totals=totals,
         classes=classes, approve_form=ApproveForm(),
+        active_job=selectors.active_freeze_jobs(batch.pk).first() if batch.state == PayoutBatch.State.DRAFT else None,
         is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
         blocking=any(f.blocking for f in found)))
 

@@ -61,6 +61,7 @@ class WorkerProcess:
                 raise RuntimeError(f"celery worker exited: {self.log.read_text()[-2000:]}")
             if any(hostname in reply for reply in app.control.ping(timeout=0.5) or []):
                 return self
+        self.kill()  # not left consuming this test's queue (and the next test's)
         raise RuntimeError(f"celery worker did not answer in {timeout}s: {self.log.read_text()[-2000:]}")
 
     def kill(self):
