@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.agreements.models import Agreement, Phase, Programme
 from programs.agreements.rules import PhaseSpan, phase_problems
+from programs.agreements.selectors import agreement_parties
+from programs.agreements.services import NAME_TAKEN
 from trainingweek.forms import DATE_WIDGET, NoFormTagHelper
 from trainingweek.models import Organisation, User
 from trainingweek.permissions import is_admin
@@ -32,11 +34,27 @@ class AgreementForm(forms.ModelForm):
             kwargs["instance"] = Agreement(school_id=user.organisation_id)
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
+        # Only the parties the user may choose: their own school and the
+        # companies it works with (an administrator: any), so a crafted id of
+        # another organisation is "not one of the choices".
+        schools, companies = agreement_parties(user)
         self.fields["company"].required = False
-        self.fields["company"].queryset = Organisation.objects.filter(kind=Organisation.Kind.COMPANY)
-        self.fields["school"].queryset = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL)
+        self.fields["company"].queryset = companies
+        self.fields["school"].queryset = schools
         if not is_admin(user):
             self.fields["school"].disabled = True
+        self.parties_fixed = bool(self.instance.pk) and self.instance.programmes.exists()
+        if self.parties_fixed:  # a mistaken agreement is ended and a new one made
+            for name in ("school", "company", "new_company"):
+                self.fields[name].disabled = True
+            self.fields["company"].help_text = _("Fixed: the agreement has programmes.")
+
+    def clean_new_company(self):
+        name = self.cleaned_data.get("new_company", "").strip()
+        if name and not self.fields["company"].queryset.filter(name=name).exists() \
+                and Organisation.objects.filter(name=name).exists():
+            raise forms.ValidationError(NAME_TAKEN)
+        return name
 
     def clean(self):
         data = super().clean()

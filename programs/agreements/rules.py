@@ -55,3 +55,37 @@ def phase_problems(phases: list[PhaseSpan], term_start: date, term_end: date) ->
                 % {"a": earlier.label, "b": later.label, "day": later.start}
             )
     return problems
+
+
+# --------------------------------------------------------------------------- the parties of an agreement
+PARTIES_FIXED = "parties_fixed"
+SCHOOL_NOT_YOURS = "school_not_yours"
+COMPANY_NOT_PARTNER = "company_not_partner"
+
+
+def agreement_party_problems(*, old: tuple[int, int] | None, new: tuple[int, int | None], has_programmes: bool,
+                             schools: frozenset[int] | None, companies: frozenset[int] | None,
+                             new_company: bool = False) -> list[str]:
+    """What is wrong with recording an agreement between ``new`` = (school id,
+    company id): the codes of the problems, none if it may be saved.
+
+    ``old`` are the saved parties (None for a new agreement); once it has a
+    programme they are fixed (a mistaken agreement is ended and a new one
+    made), and a company typed in new counts as another company. ``schools``
+    and ``companies`` are the ids the user may choose (None: any, for an
+    administrator); a company typed in new is always allowed.
+
+    >>> agreement_party_problems(old=(1, 2), new=(1, 3), has_programmes=True, schools=None, companies=None)
+    ['parties_fixed']
+    >>> agreement_party_problems(old=None, new=(1, 9), has_programmes=False,
+    ...                          schools=frozenset({1}), companies=frozenset({2, 3}))
+    ['company_not_partner']
+    """
+    problems = []
+    if old is not None and has_programmes and (new_company or tuple(new) != tuple(old)):
+        problems.append(PARTIES_FIXED)
+    if schools is not None and new[0] not in schools:
+        problems.append(SCHOOL_NOT_YOURS)
+    if companies is not None and not new_company and new[1] not in companies:
+        problems.append(COMPANY_NOT_PARTNER)
+    return problems

@@ -4,6 +4,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Agreement, Programme
+from trainingweek.models import Organisation
 from trainingweek.permissions import is_admin, is_coordinator, is_finance, is_mentor
 
 
@@ -45,3 +46,22 @@ def count_by_programme(qs) -> list[tuple[Programme, int]]:
     found = [(Programme(pk=r["programme"], year=r["programme__year"], name=r["programme__name"]), r["n"])
              for r in rows]
     return sorted(found, key=lambda pair: (-pair[0].year, pair[0].name, pair[0].pk))
+
+
+def partner_companies(school_id) -> QuerySet[Organisation]:
+    """The companies a school works with: those it has (or had) an agreement with."""
+    return Organisation.objects.filter(kind=Organisation.Kind.COMPANY, company_agreements__school_id=school_id) \
+        .distinct().order_by("name")
+
+
+def agreement_parties(user) -> tuple[QuerySet[Organisation], QuerySet[Organisation]]:
+    """(schools, companies) the user may record an agreement between: an
+    administrator any; a coordinator their own school and the companies it
+    works with (a new company is typed in by name); anyone else none."""
+    schools = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL).order_by("name")
+    companies = Organisation.objects.filter(kind=Organisation.Kind.COMPANY).order_by("name")
+    if is_admin(user):
+        return schools, companies
+    if is_coordinator(user) and user.organisation_id:
+        return schools.filter(pk=user.organisation_id), partner_companies(user.organisation_id)
+    return schools.none(), companies.none()

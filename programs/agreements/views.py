@@ -33,10 +33,14 @@ def agreement_form(request, pk=None):
     agreement = get_object_or_404(visible_agreements(request.user), pk=pk) if pk else None
     form = AgreementForm(request.POST or None, instance=agreement, user=request.user)
     if request.method == "POST" and form.is_valid():
-        agreement = services.save_agreement(agreement=form.save(commit=False),
-                                            new_company=form.cleaned_data.get("new_company", ""))
-        messages.success(request, _("The agreement was saved."))
-        return redirect("programs:agreement_detail", pk=agreement.pk)
+        try:
+            agreement = services.save_agreement(agreement=form.save(commit=False), user=request.user,
+                                                new_company=form.cleaned_data.get("new_company", ""))
+        except services.AgreementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The agreement was saved."))
+            return redirect("programs:agreement_detail", pk=agreement.pk)
     return render(request, "programs/agreement_form.html", {"form": form, "agreement": agreement})
 
 
