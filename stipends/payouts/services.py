@@ -118,7 +118,7 @@ def _refuse_while_computing(batch_id: int, message) -> None:
     """PayoutError(``message`` with the job's number) while a freezing job of the batch is queued or running."""
     job = active_freeze_jobs(batch_id).first()
     if job is not None:
-        raise PayoutError(message % {"job": job.pk, "status": job.get_status_display()})
+        raise PayoutError(message % {"job": job.pk, "status": job.get_state_display()})
 
 
 def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table: tax.TaxTable, months: int,

@@ -8,6 +8,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -19,6 +20,7 @@ from stipends.payouts import services
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from tests.factories import UserFactory
 from tests.services.conftest import wait_for
+from trainingweek.jobs import give_up_jobs
 from trainingweek.models import Job, User
 
 
@@ -96,13 +98,14 @@ def test_a_worker_killed_midway_then_run_again_pays_nobody_twice(real_worker, wo
     _each_once(batch, ids)
     batch.refresh_from_db()
     assert batch.computed_at is not None
-    # The killed job still says "running": nothing can tell a dead worker from
-    # a slow one here, so approval waits until it is declared failed (what the
-    # operator, or a stale-job sweep, does).
+    # The killed job still says "running" (shown as interrupted once its
+    # heartbeat is old): approval waits until it is resumed and finishes, or
+    # given up by the hourly clean-up.
     approver = UserFactory(username="approver", role=User.Role.FINANCE, organisation=world.company)
     with pytest.raises(services.PayoutError, match=f"任务 #{first.pk}"):
         services.approve_batch(batch=batch, user=approver, confirmed=True)
-    Job.objects.filter(pk=first.pk).update(status=Job.Status.FAILED, finished_at=timezone.now())
+    later = timezone.now() + timedelta(seconds=settings.JOB_GIVE_UP_AFTER_SECONDS + 1)
+    assert give_up_jobs(now=later) == 1
     # A second finance user approves; a further batch then finds nothing new to pay.
     services.approve_batch(batch=batch, user=approver, confirmed=True)
     again = services.create_batch(programme=world.programme, user=world.finance, pay_on=date(2020, 12, 21))
