@@ -2,14 +2,15 @@
 
 With nothing set the app runs on SQLite with Celery tasks executed eagerly
 (in-process), which is what the README's run command uses. Production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS and
-DEBUG=false (see docker-compose.yml).
+DATABASE_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEY, FIELD_HASH_KEY,
+ALLOWED_HOSTS and DEBUG=false (see docker-compose.yml).
 """
 
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,9 +161,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Personal data (PIPL): ID numbers, phones and bank cards are encrypted at
 # rest with this key; a separate keyed hash lets duplicates be found without
-# decrypting. Both derive from SECRET_KEY in development only.
-FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="" if DEBUG else environ.Env.NOTSET)
+# decrypting. Both derive from SECRET_KEY in development only: in production a
+# derived key would change with a rotated SECRET_KEY (losing the data, or every
+# duplicate look-up) and a leaked SECRET_KEY would give away both.
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
+if not DEBUG:
+    for _name, _what in (
+        ("FIELD_ENCRYPTION_KEY", "the Fernet key(s) that encrypt ID numbers, phones and bank cards"),
+        ("FIELD_HASH_KEY", "the key of the digests that find duplicate ID numbers and bank cards"),
+    ):
+        if not globals()[_name].strip():
+            raise ImproperlyConfigured(
+                f"{_name} must be set when DEBUG is false: it is {_what}, and production never "
+                f"derives it from SECRET_KEY. Set it in .env (see the README, Production)."
+            )
 
 # Celery: eager (in-process) unless a broker is configured. Production uses
 # Redis; ``CELERY_BROKER_URL=filesystem://`` (what ``.ci/serve`` sets) needs no
