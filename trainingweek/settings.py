@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from trainingweek.http import ipware_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -122,7 +124,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# How many reverse proxies stand in front of the app (the README's TLS proxy:
+# 1). Without this, behind a proxy every request seems to come from the proxy:
+# five wrong passwords from anywhere would lock an account for everyone, and
+# the personal-data access log would record only the proxy. Lockouts, the
+# access log and audit records all read trainingweek.http.client_address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "trainingweek.http.client_address"
+globals().update(ipware_options(TRUSTED_PROXY_COUNT))  # AXES_IPWARE_PROXY_COUNT, ..._META_PRECEDENCE_ORDER
 
 LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself, so nobody is lost after switching.
