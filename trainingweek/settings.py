@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from trainingweek.http import ipware_options
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "rules",
+    "csp",
     "trainingweek",
     "programs.agreements",
     "programs.students",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "trainingweek.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -246,6 +249,25 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only
+# from this site, no inline script unless it carries the request's nonce
+# (<script nonce="{{ request.csp_nonce }}">), no inline event handlers or style
+# attributes (static/js/site.js and static/css/site.css do that work), no
+# framing. data: images are Bootstrap's SVG icons inside its CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # Classroom computers are shared: a session lasts a working day at most (from
 # login; it is not renewed by use) and, unless configured otherwise, ends when
 # the browser is closed.
