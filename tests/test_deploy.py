@@ -106,3 +106,13 @@ def test_production_requires_a_non_empty_field_encryption_key():
     result = _import_settings(_production_secrets(FIELD_ENCRYPTION_KEY="", FIELD_HASH_KEY="k"))
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY must be set when DEBUG is false" in result.stderr
+
+
+def test_compose_trusts_the_proxy_and_only_the_proxy_reaches_gunicorn():
+    web = _compose()["services"]["web"]
+    # The README's TLS proxy: one hop appends the client to X-Forwarded-For...
+    assert web["environment"]["TRUSTED_PROXY_COUNT"].endswith(":-1}")
+    # ...which is believed, so gunicorn is published on the loopback address only.
+    assert all(str(port).startswith("127.0.0.1:") for port in web["ports"])
+    for name in ("web", "worker", "beat", "migrate"):
+        assert "FIELD_HASH_KEY" in _compose()["services"][name]["environment"], name
