@@ -59,7 +59,7 @@ class KpiForm(forms.ModelForm):
     class Meta:
         model = KpiDefinition
         fields = ["order", "code", "name", "unit", "direction", "level", "target", "weight"]
-        widgets = {"order": forms.NumberInput(attrs={"style": "width:5rem"})}
+        widgets = {"order": forms.NumberInput(attrs={"class": "w-5rem"})}
 
     def clean_target(self):
         target = self.cleaned_data["target"]
@@ -91,7 +91,7 @@ class PeriodForm(forms.ModelForm):
     class Meta:
         model = ScoringPeriod
         fields = ["order", "name", "start", "end"]
-        widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET, "order": forms.NumberInput(attrs={"style": "width:5rem"})}
+        widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET, "order": forms.NumberInput(attrs={"class": "w-5rem"})}
 
     def clean(self):
         data = super().clean()

@@ -75,3 +75,44 @@ def test_embedded_defaults(settings):
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert settings.AXES_COOLOFF_TIME  # a lock expires
+
+
+def _production_secrets(**overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELD_")}
+    env.update(DEBUG="false", SECRET_KEY="s" * 60, FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode())
+    env.update(overrides)
+    return env
+
+
+def _import_settings(env):
+    return subprocess.run(
+        [sys.executable, "-c", "import trainingweek.settings"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_production_requires_its_own_field_hash_key():
+    # Missing, or set but empty (a `FIELD_HASH_KEY=` line left in .env).
+    for env in (_production_secrets(), _production_secrets(FIELD_HASH_KEY="  ")):
+        result = _import_settings(env)
+        assert result.returncode != 0
+        assert "FIELD_HASH_KEY must be set when DEBUG is false" in result.stderr
+    assert _import_settings(_production_secrets(FIELD_HASH_KEY="a-real-hash-key")).returncode == 0
+    # Development still derives it.
+    assert _import_settings({**_production_secrets(), "DEBUG": "true"}).returncode == 0
+
+
+def test_production_requires_a_non_empty_field_encryption_key():
+    result = _import_settings(_production_secrets(FIELD_ENCRYPTION_KEY="", FIELD_HASH_KEY="k"))
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be set when DEBUG is false" in result.stderr
+
+
+def test_compose_trusts_the_proxy_and_only_the_proxy_reaches_gunicorn():
+    web = _compose()["services"]["web"]
+    # The README's TLS proxy: one hop appends the client to X-Forwarded-For...
+    assert web["environment"]["TRUSTED_PROXY_COUNT"].endswith(":-1}")
+    # ...which is believed, so gunicorn is published on the loopback address only.
+    assert all(str(port).startswith("127.0.0.1:") for port in web["ports"])
+    for name in ("web", "worker", "beat", "migrate"):
+        assert "FIELD_HASH_KEY" in _compose()["services"][name]["environment"], name

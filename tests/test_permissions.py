@@ -74,6 +74,7 @@ MATRIX = {
     "job_status": (lambda w: f"/jobs/{w.job.pk}/status/", _row(mentor_a=404, mentor_b=404, finance=404)),
     "job_download": (lambda w: f"/jobs/{w.job.pk}/download/", _row(mentor_a=404, mentor_b=404, finance=404)),
     "job_resume": (lambda w: f"/jobs/{w.job.pk}/resume/", POST_ONLY),
+    "logout_everywhere": (lambda w: "/accounts/logout-everywhere/", POST_ONLY),
     "programs:programme_list": (lambda w: "/programs/", _row(other_coordinator=200, other_finance=200,
                                                              other_mentor=200)),
     "programs:agreement_list": (lambda w: "/programs/agreements/", _row(
@@ -252,6 +253,8 @@ POSTS = {name: (_empty, READS) for name in [
     # Whoever started the job (or may start its kind: none for this test kind); the admin sees it, may not resume it.
     "job_resume": (_empty, _posted(coordinator=302, mentor_a=404, mentor_b=404, finance=404, admin=403)),
     "programs:team_detail": (_empty, TEAM_MANAGE_POST),
+    # Everyone may end their own sessions (the page says so, 200); nobody anyone else's.
+    "logout_everywhere": (_empty, _row(other_coordinator=200, other_finance=200, other_mentor=200)),
     "programs:enrolment_reveal": (_empty, _posted(coordinator=403, mentor_a=403, mentor_b=404, finance=200, admin=403)),
     "settlement:payment_delete": (_empty, MONEY_POST),
     "settlement:room_delete": (_empty, ROOMS_POST),
@@ -288,6 +291,7 @@ POSTS = {name: (_empty, READS) for name in [
 PERMS = {
     "home": (), "job_detail": (), "job_status": (), "job_download": (),  # scoped to whoever started the job
     "job_resume": ("trainingweek.resume_job",),
+    "logout_everywhere": (),  # one's own sessions only
     "programs:programme_list": ("agreements.manage_programme",),
     "programs:agreement_list": ("agreements.view_agreement", "agreements.manage_agreement"),
     "programs:agreement_create": ("agreements.manage_agreement",),
@@ -564,8 +568,9 @@ class _Foreign:
 
 
 FOREIGN_URLS = sorted(name for name in MATRIX if name not in {
-    "home", "job_detail", "job_status", "job_download", "job_resume", "programs:programme_list", "programs:agreement_list",
-    "programs:agreement_create", "settlement:deadlines_overview", "settlement:calendar_list",
+    "home", "job_detail", "job_status", "job_download", "job_resume", "logout_everywhere",
+    "programs:programme_list", "programs:agreement_list", "programs:agreement_create",
+    "settlement:deadlines_overview", "settlement:calendar_list",
     "settlement:calendar_year_create", "settlement:calendar_year_edit"})
 
 

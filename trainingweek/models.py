@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from trainingweek import rules as job_rules
@@ -50,10 +51,24 @@ class User(AbstractUser):
         related_name="users",
     )
     display_name = models.CharField(_("Name"), max_length=100, blank=True)
+    # Part of every session's auth hash: a new value ends all of the user's
+    # sessions ("log out everywhere"). Empty until first used, so the hash of
+    # an untouched user is Django's own and no session ends on deploy.
+    session_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("User")
         verbose_name_plural = _("User")
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django derives both get_session_auth_hash and the SECRET_KEY_FALLBACKS
+        # hashes from this method, so a rotated token ends sessions under old
+        # secret keys too.
+        password_hash = super()._get_session_auth_hash(secret=secret)
+        if not self.session_token:
+            return password_hash
+        return salted_hmac("trainingweek.User.session_token", password_hash + self.session_token,
+                           secret=secret, algorithm="sha256").hexdigest()
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username

@@ -2,14 +2,18 @@
 
 With nothing set the app runs on SQLite with Celery tasks executed eagerly
 (in-process), which is what the README's run command uses. Production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS and
-DEBUG=false (see docker-compose.yml).
+DATABASE_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEY, FIELD_HASH_KEY,
+ALLOWED_HOSTS and DEBUG=false (see docker-compose.yml).
 """
 
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from trainingweek.http import ipware_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "rules",
+    "csp",
     "trainingweek",
     "programs.agreements",
     "programs.students",
@@ -49,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "trainingweek.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,7 +137,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# How many reverse proxies stand in front of the app (the README's TLS proxy:
+# 1). Without this, behind a proxy every request seems to come from the proxy:
+# five wrong passwords from anywhere would lock an account for everyone, and
+# the personal-data access log would record only the proxy. Lockouts, the
+# access log and audit records all read trainingweek.http.client_address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "trainingweek.http.client_address"
+globals().update(ipware_options(TRUSTED_PROXY_COUNT))  # AXES_IPWARE_PROXY_COUNT, ..._META_PRECEDENCE_ORDER
 
 LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself, so nobody is lost after switching.
@@ -170,9 +183,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Personal data (PIPL): ID numbers, phones and bank cards are encrypted at
 # rest with this key; a separate keyed hash lets duplicates be found without
-# decrypting. Both derive from SECRET_KEY in development only.
-FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="" if DEBUG else environ.Env.NOTSET)
+# decrypting. Both derive from SECRET_KEY in development only: in production a
+# derived key would change with a rotated SECRET_KEY (losing the data, or every
+# duplicate look-up) and a leaked SECRET_KEY would give away both.
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
+if not DEBUG:
+    for _name, _what in (
+        ("FIELD_ENCRYPTION_KEY", "the Fernet key(s) that encrypt ID numbers, phones and bank cards"),
+        ("FIELD_HASH_KEY", "the key of the digests that find duplicate ID numbers and bank cards"),
+    ):
+        if not globals()[_name].strip():
+            raise ImproperlyConfigured(
+                f"{_name} must be set when DEBUG is false: it is {_what}, and production never "
+                f"derives it from SECRET_KEY. Set it in .env (see the README, Production)."
+            )
 
 # Celery: eager (in-process) unless a broker is configured. Production uses
 # Redis; ``CELERY_BROKER_URL=filesystem://`` (what ``.ci/serve`` sets) needs no
@@ -234,6 +259,30 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only
+# from this site, no inline script unless it carries the request's nonce
+# (<script nonce="{{ request.csp_nonce }}">), no inline event handlers or style
+# attributes (static/js/site.js and static/css/site.css do that work), no
+# framing. data: images are Bootstrap's SVG icons inside its CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Classroom computers are shared: a session lasts a working day at most (from
+# login; it is not renewed by use) and, unless configured otherwise, ends when
+# the browser is closed.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

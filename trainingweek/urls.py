@@ -5,6 +5,7 @@ from trainingweek import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),

@@ -1,6 +1,8 @@
-"""Site-wide pages: the home page (the to-do inbox) and the progress page of a background job."""
+"""Site-wide pages: the home page (the to-do inbox), the progress page of a
+background job, "log out everywhere"."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +13,7 @@ from trainingweek.inbox import inbox_for
 from trainingweek.jobs import JobError, kind_options, resume_job
 from trainingweek.models import Job
 from trainingweek.permissions import is_admin, may_start_kind, require_perm
+from trainingweek.services import end_all_sessions
 
 
 def home(request):
@@ -20,6 +23,15 @@ def home(request):
         return redirect("programs:programme_list")
     items = inbox_for(request.user)
     return render(request, "inbox.html", {"items": items, "open": sum(1 for i in items if not i.done)})
+
+
+@require_POST
+def logout_everywhere(request):
+    """End every session of the user, this one included (a shared classroom
+    computer, a phone left logged in)."""
+    end_all_sessions(user=request.user)
+    logout(request)
+    return render(request, "registration/logged_out_everywhere.html")
 
 
 def _own_job(request, pk) -> Job:

@@ -10,7 +10,6 @@ finance-only reveal of personal data.
 
 from collections import Counter
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -27,6 +26,7 @@ from programs.students.models import Enrolment
 from programs.students.selectors import require_team, visible_enrolments, visible_teams
 from trainingweek.exports import xlsx_response
 from trainingweek.forms import upload_limits
+from trainingweek.http import client_address
 from trainingweek.permissions import require_perm
 
 # About one group leader per ten students (DESIGN.md): more is flagged.
@@ -229,5 +229,5 @@ def enrolment_reveal(request, pk, enrolment_pk):
     """Finance only: show the unmasked personal data and log the look."""
     programme, enrolment = _enrolment(request, pk, enrolment_pk)
     require_perm(request.user, "students.reveal_personal_data", enrolment)
-    revealed = services_students.reveal_personal_data(user=request.user, enrolment=enrolment, ip_address=get_client_ip_address(request))
+    revealed = services_students.reveal_personal_data(user=request.user, enrolment=enrolment, ip_address=client_address(request))
     return _detail(request, programme, enrolment, revealed)

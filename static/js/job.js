@@ -6,6 +6,7 @@
   const status = box.querySelector("[data-role=status]");
   const message = box.querySelector("[data-role=message]");
   const interrupted = box.querySelector("[data-role=interrupted]");
+  bar.style.width = bar.dataset.progress + "%";  // set here: style attributes break the CSP
   async function poll() {
     const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
     if (!response.ok) { setTimeout(poll, 3000); return; }

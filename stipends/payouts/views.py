@@ -8,7 +8,6 @@ assessment and support duty; mentors read the statements of their own teams.
 Everything is scoped through ``programs.access`` (outside scope: 404).
 """
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
@@ -26,6 +25,7 @@ from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultU
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.forms import upload_limits
+from trainingweek.http import client_address
 from trainingweek.models import PersonalDataAccess
 from trainingweek.permissions import require_perm
 from trainingweek.services import log_personal_data_access
@@ -49,7 +49,7 @@ def _batch(request, pk, batch_pk, *, perm: str) -> tuple[Programme, PayoutBatch]
 def _log_export(request, batch: PayoutBatch, what: str, fields: str, count: int) -> None:
     log_personal_data_access(user=request.user, action=PersonalDataAccess.Action.EXPORT, subject=f"{batch} {what}",
                              object_id=batch.pk, fields=fields, record_count=count,
-                             ip_address=get_client_ip_address(request))
+                             ip_address=client_address(request))
 
 
 # --------------------------------------------------------------------------- overview, rate card, profiles
