@@ -3,6 +3,7 @@
 //   <select data-autosubmit>   submits its form when changed
 //   <select data-navigate>     goes to the chosen option's value (a URL)
 //   data-confirm="question"    on a form or a submit button: asks first
+//   data-confirm-deletes="q"   on a formset's form: asks first when a Delete box is ticked
 (function () {
   document.addEventListener("change", function (event) {
     const el = event.target;
@@ -13,7 +14,10 @@
   document.addEventListener("submit", function (event) {
     const form = event.target;
     const button = event.submitter;
-    const question = (button && button.dataset.confirm) || form.dataset.confirm;
+    let question = (button && button.dataset.confirm) || form.dataset.confirm;
+    if (!question && form.dataset.confirmDeletes && form.querySelector('input[name$="-DELETE"]:checked')) {
+      question = form.dataset.confirmDeletes;
+    }
     if (question && !window.confirm(question)) event.preventDefault();
   });
 })();
