@@ -12,6 +12,7 @@ from scoring.models import (
     TeamKpiValue,
     TeamPrize,
 )
+from trainingweek.admin import AuditHistoryAdmin
 
 
 @admin.register(KpiDefinition)
@@ -43,7 +44,7 @@ class TeamKpiValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(AuditHistoryAdmin):
     list_display = ["occurred_on", "enrolment", "level", "cash_amount", "status", "reported_by", "decided_by"]
     list_filter = ["status", "level"]
     list_select_related = ["enrolment__student", "enrolment__programme", "reported_by", "decided_by"]
@@ -65,7 +66,7 @@ class EnrolmentScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(AuditHistoryAdmin):
     list_display = ["label", "enrolment", "period", "amount", "created_by", "created_at"]
     list_select_related = ["enrolment__student", "enrolment__programme", "period", "created_by"]
     raw_id_fields = ["enrolment", "created_by"]
@@ -78,7 +79,7 @@ class PrizeShareInline(admin.TabularInline):
 
 
 @admin.register(TeamPrize)
-class TeamPrizeAdmin(admin.ModelAdmin):
+class TeamPrizeAdmin(AuditHistoryAdmin):
     list_display = ["team", "period", "rank", "composite", "amount", "split", "awarded_at"]
     list_select_related = ["team", "period"]
     raw_id_fields = ["awarded_by"]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment, Team
 from scoring.rules import DEFAULT_WEIGHTS, ITEMS
+from trainingweek.history import audit_history
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 VALUE = {"max_digits": 16, "decimal_places": 4}
@@ -188,6 +189,8 @@ class Incident(models.Model):
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decision_note = models.CharField(_("Note on the decision"), max_length=300, blank=True)
 
+    history = audit_history()
+
     class Meta:
         verbose_name = _("Incident")
         verbose_name_plural = _("Incidents")
@@ -301,6 +304,8 @@ class Award(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = audit_history()
+
     class Meta:
         verbose_name = _("Award")
         verbose_name_plural = _("Awards")
@@ -324,6 +329,8 @@ class TeamPrize(models.Model):
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     awarded_at = models.DateTimeField(auto_now_add=True)
 
+    history = audit_history()
+
     class Meta:
         verbose_name = _("Team prize")
         verbose_name_plural = _("Team prizes")
@@ -340,6 +347,8 @@ class PrizeShare(models.Model):
     prize = models.ForeignKey(TeamPrize, verbose_name=_("Team prize"), on_delete=models.CASCADE, related_name="shares")
     enrolment = models.ForeignKey(Enrolment, verbose_name=_("Student"), on_delete=models.CASCADE, related_name="prize_shares")
     amount = models.DecimalField(_("Amount (CNY)"), **MONEY)
+
+    history = audit_history()
 
     class Meta:
         verbose_name = _("Prize share")

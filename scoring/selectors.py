@@ -36,6 +36,7 @@ from scoring.models import (
 )
 from scoring.rules import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
 from trainingweek import versioning
+from trainingweek.history import history_entries
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 
@@ -500,3 +501,9 @@ def missing_kpi_values(user, today: date) -> list[MissingKpis]:
                 found.append(MissingKpis(programme_id, programme_name, team_id, team_name, period_id, period_name,
                                          missing))
     return sorted(found, key=lambda m: (m.programme_name, m.team_name, m.period_id))
+
+
+def award_history(*, programme, enrolments, limit: int = 50) -> list:
+    """The audit history of the programme's awards of the given enrolments
+    (deleted ones too), newest first: who added, changed or removed which."""
+    return history_entries(Award, limit=limit, programme_id=programme.pk, enrolment_id__in=enrolments.values("pk"))

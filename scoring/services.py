@@ -14,11 +14,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment, Team
 from scoring import rules as kpi_rules
 from scoring.models import (
+    Award,
     EnrolmentScore,
     Incident,
     KpiDefinition,
@@ -32,6 +34,7 @@ from scoring.models import (
 from scoring.rules import SCHOOL_ITEMS
 from scoring.selectors import Setup, load_setup, team_standings
 from trainingweek import versioning
+from trainingweek.history import history_attrs
 from trainingweek.versioning import Loaded, upsert_bumping_version
 
 TYPED_SCHOOL_ITEMS = SCHOOL_ITEMS
@@ -309,15 +312,17 @@ def award_team_prizes(*, setup: Setup, programme: Programme, period: ScoringPeri
     standings = [s for s in team_standings(setup, programme, period) if s.rank is not None and s.prize > 0]
     with transaction.atomic():
         TeamPrize.objects.filter(programme=programme, period=period).delete()
-        prizes = TeamPrize.objects.bulk_create(
+        # The replaced prizes' deletion is in their history (per-row delete signals);
+        # the new ones are recorded as created, made by ``user``.
+        prizes = bulk_create_with_history([
             TeamPrize(programme=programme, period=period, team=s.team, rank=s.rank, composite=s.composite,
                       amount=s.prize, split=setup.settings.prize_split, awarded_by=user)
             for s in standings
-        )
-        PrizeShare.objects.bulk_create(
+        ], TeamPrize, default_user=user, custom_historical_attrs=history_attrs())
+        bulk_create_with_history([
             PrizeShare(prize=prize, enrolment=enrolment, amount=amount)
             for prize, standing in zip(prizes, standings, strict=True) for enrolment, amount in standing.shares
-        )
+        ], PrizeShare, default_user=user, custom_historical_attrs=history_attrs())
     return prizes
 
 
@@ -356,6 +361,18 @@ def save_typed_scores(*, enrolments: Sequence[Enrolment], items: Sequence[str], 
         EnrolmentScore.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["enrolment"],
                                            update_fields=[*items, *extra, "updated_at"])
     return {}
+
+
+# --------------------------------------------------------------------------- awards
+
+
+@transaction.atomic
+def delete_award(*, award: Award) -> None:
+    """Remove an award added by mistake. An award already paid in a batch
+    past draft is refused (:class:`trainingweek.protection.DeleteRefused`,
+    raised by the model's delete check, which the caller shows): it stays on
+    record and is corrected by a new record. The deletion is in the audit history."""
+    award.delete()
 
 
 # --------------------------------------------------------------------------- incidents

@@ -48,6 +48,7 @@ from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job
 from trainingweek.permissions import require_perm
+from trainingweek.protection import DeleteRefused
 from trainingweek.versioning import Loaded
 
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
@@ -449,7 +450,9 @@ def award_list(request, pk):
             messages.success(request, _("The award was added."))
             return redirect("scoring:award_list", pk=programme.pk)
     awards = selectors.awards_for(programme=programme, enrolments=enrolments)
-    return render(request, "scoring/award_list.html", _context(programme, "awards", awards=awards, form=form))
+    return render(request, "scoring/award_list.html", _context(
+        programme, "awards", awards=awards, form=form,
+        history=selectors.award_history(programme=programme, enrolments=enrolments)))
 
 
 @require_POST
@@ -458,8 +461,12 @@ def award_delete(request, pk, award_pk):
     award = get_object_or_404(Award.objects.filter(enrolment__in=visible_enrolments(request.user, programme)),
                               programme=programme, pk=award_pk)
     require_perm(request.user, "scoring.delete_award", award)
-    award.delete()
-    messages.success(request, _("The award was removed."))
+    try:
+        services.delete_award(award=award)
+    except DeleteRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The award was removed."))
     return redirect("scoring:award_list", pk=programme.pk)
 
 

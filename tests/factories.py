@@ -123,3 +123,14 @@ class EnrolmentFactory(DjangoModelFactory):
     student = factory.SubFactory(StudentFactory, school=factory.SelfAttribute("..programme.agreement.school"))
     school_class = factory.SubFactory(SchoolClassFactory, programme=factory.SelfAttribute("..programme"))
     team = None
+
+
+def delete_batches(queryset=None) -> None:
+    """Test set-up only, starting over: the app never deletes a payout batch
+    past draft (stipends.payouts.models refuses it), so put them back to draft
+    first, which nothing in the app can do."""
+    from stipends.payouts.models import PayoutBatch
+
+    queryset = PayoutBatch.objects.all() if queryset is None else queryset
+    queryset.update(state=PayoutBatch.State.DRAFT)
+    queryset.delete()

@@ -1,5 +1,6 @@
 """Who uses trainingweek (organisations, users and their roles), long-running
-jobs, and the log of every unmasked look at personal data."""
+jobs, the log of every unmasked look at personal data, and the base of every
+audit-history table."""
 
 from datetime import timedelta
 
@@ -186,3 +187,14 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_action_display()} {self.subject} {self.fields}"
+
+
+class AuditHistoryBase(models.Model):
+    """What every audit-history row (django-simple-history, see
+    :mod:`trainingweek.history`) records beyond who and when: the client's
+    address, filled from the request being served."""
+
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        abstract = True

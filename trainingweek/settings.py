@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "rules",
     "csp",
+    "simple_history",
     "trainingweek",
     "programs.agreements",
     "programs.students",
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit history records the signed-in user of the request (trainingweek.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from programs.agreements.models import Agreement, Phase, Programme
+from trainingweek.admin import AuditHistoryAdmin
 
 
 class PhaseInline(admin.TabularInline):
@@ -9,7 +10,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(AuditHistoryAdmin):
     list_display = ["course_title", "school", "company", "term_start", "term_end"]
     list_select_related = ["school", "company"]
 

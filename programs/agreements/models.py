@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.agreements import rules
+from trainingweek.history import audit_history
 from trainingweek.models import Organisation
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -50,6 +51,9 @@ class Agreement(models.Model):
     stipend_pay_by_day = models.PositiveSmallIntegerField(_("Stipends due: day"), default=30)
     notes = models.TextField(_("Notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The money clauses (deposit, fees, bonus) are in the audit history.
+    history = audit_history()
 
     class Meta:
         verbose_name = _("Agreement")

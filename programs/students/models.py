@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from programs.agreements.models import Programme
 from trainingweek import crypto
 from trainingweek.fields import EncryptedTextField
+from trainingweek.history import audit_history
 from trainingweek.masking import mask_bank_card, mask_id_number, mask_phone
 from trainingweek.models import Job, Organisation
 
@@ -73,6 +74,11 @@ class Student(models.Model):
     bank_name = models.CharField(_("Bank"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Audit history: the personal fields are kept encrypted there too and shown masked.
+    history = audit_history()
+    AUDIT_MASKED = {"id_number": mask_id_number, "phone": mask_phone, "bank_card": mask_bank_card}
+    AUDIT_HIDDEN = ("id_number_digest", "phone_digest", "bank_card_digest", "created_at")
 
     class Meta:
         verbose_name = _("Student")

@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Programme
 from programs.agreements.selectors import count_by_programme, visible_programmes
-from programs.students.models import Enrolment, StudentImport, Team
+from programs.students.models import Enrolment, Student, StudentImport, Team
+from trainingweek.history import history_entries
 from trainingweek.permissions import is_admin, is_mentor
 
 
@@ -62,3 +63,8 @@ def rejected_imports(user) -> list[tuple[Programme, int]]:
     return count_by_programme(StudentImport.objects.filter(
         programme__in=visible_programmes(user).values("pk"), status=StudentImport.Status.REJECTED,
     ).filter(~Exists(later_success)))
+
+
+def student_history(student) -> list:
+    """The audit history of a student's record (ID number, phone and bank card masked)."""
+    return history_entries(Student, id=student.pk)

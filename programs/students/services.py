@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from programs.agreements.models import Programme
 from programs.students import imports
 from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
+from trainingweek.history import record_history
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobSuperseded, read_input, start_job
 from trainingweek.models import Job, PersonalDataAccess
@@ -150,7 +151,7 @@ def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress
             changes = imports.check(sheet, load_records(programme))
             if sheet.ok:
                 progress(3 * total // 2, 2 * total, _("Writing %(n)d students") % {"n": total})
-                _write(programme, changes)
+                _write(programme, changes, user=record.created_by)
                 # The outcome commits with the rows: a worker dying in between
                 # cannot leave students written under a pending import.
                 sheet.counts = imports.counts(changes)
@@ -185,8 +186,10 @@ def _finish(record: StudentImport, status: str, message: str, *, errors=(), warn
     return record
 
 
-def _write(programme: Programme, changes: list[imports.RowChange]) -> None:
-    """Apply checked changes with bulk statements (inside the caller's transaction)."""
+def _write(programme: Programme, changes: list[imports.RowChange], user=None) -> None:
+    """Apply checked changes with bulk statements (inside the caller's
+    transaction); every student created or changed gets its audit-history row
+    (personal fields encrypted there as in the record), made by ``user``."""
     school_id = programme.agreement.school_id
     now = timezone.now()
 
@@ -207,6 +210,7 @@ def _write(programme: Programme, changes: list[imports.RowChange]) -> None:
         ids = dict(Student.objects.filter(school_id=school_id).values_list("student_number", "pk"))
         for _c, s in new_students:
             s.pk = ids[s.student_number]
+    record_history([s for _c, s in new_students], model=Student, user=user, created=True)
     student_pk = {c.row.student_number: s.pk for c, s in new_students}
 
     enrolments = [
@@ -238,6 +242,10 @@ def _write(programme: Programme, changes: list[imports.RowChange]) -> None:
     for fields, students in student_groups.items():
         columns = sorted(fields) + sorted(digests[f] for f in fields if f in digests) + ["updated_at"]
         Student.objects.bulk_update(students, columns)
+    # The updates wrote only the changed columns: record each student whole, as it now stands.
+    changed_ids = [s.pk for group in student_groups.values() for s in group]
+    if changed_ids:
+        record_history(Student.objects.filter(pk__in=changed_ids), model=Student, user=user)
     for fields, members in enrolment_groups.items():
         Enrolment.objects.bulk_update(members, sorted(fields))
 
@@ -272,7 +280,12 @@ def reveal_personal_data(*, user, enrolment: Enrolment, ip_address: str | None) 
     The caller has checked that the user may reveal (finance only); every
     reveal writes one :class:`PersonalDataAccess` row.
     """
-    student = enrolment.student
+    return reveal_student_data(user=user, student=enrolment.student, ip_address=ip_address)
+
+
+def reveal_student_data(*, user, student: Student, ip_address: str | None) -> dict[str, str]:
+    """A student's unmasked ID number, phone and bank card, with its log row
+    (the student's page and the admin both reveal through here)."""
     log_personal_data_access(user=user, action=PersonalDataAccess.Action.REVEAL, subject=student,
                              object_id=student.pk, fields=",".join(PERSONAL_FIELDS), ip_address=ip_address)
     return {name: getattr(student, name) for name in PERSONAL_FIELDS}

@@ -23,7 +23,12 @@ from programs.students import imports, services
 from programs.students import services as services_students
 from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
 from programs.students.models import Enrolment
-from programs.students.selectors import require_team, visible_enrolments, visible_teams
+from programs.students.selectors import (
+    require_team,
+    student_history,
+    visible_enrolments,
+    visible_teams,
+)
 from trainingweek.exports import xlsx_response
 from trainingweek.forms import upload_limits
 from trainingweek.http import client_address
@@ -211,7 +216,7 @@ def _enrolment(request, pk, enrolment_pk):
 def _detail(request, programme, enrolment, revealed=None):
     response = render(request, "programs/enrolment_detail.html", {
         "programme": programme, "enrolment": enrolment, "student": enrolment.student,
-        "revealed": revealed,
+        "revealed": revealed, "history": student_history(enrolment.student),
     })
     # Personal data must not linger in shared or browser caches.
     response["Cache-Control"] = "no-store, private"

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile
+from trainingweek.admin import AuditHistoryAdmin
 
 
 @admin.register(RateCard)
-class RateCardAdmin(admin.ModelAdmin):
+class RateCardAdmin(AuditHistoryAdmin):
     list_display = ["programme", "training_day", "practice_day", "overtime_hour", "overtime_threshold_hours",
                     "support_day", "support_min_days", "tax_method", "updated_at"]
     list_select_related = ["programme"]
@@ -17,7 +18,7 @@ class RateCardAdmin(admin.ModelAdmin):
 
 
 @admin.register(StipendProfile)
-class StipendProfileAdmin(admin.ModelAdmin):
+class StipendProfileAdmin(AuditHistoryAdmin):
     list_display = ["enrolment", "assessment_passed_on", "support_duty", "account_name", "updated_at"]
     list_filter = ["support_duty"]
     list_select_related = ["enrolment__student", "enrolment__programme"]
@@ -37,7 +38,7 @@ class PayoutItemInline(admin.TabularInline):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(admin.ModelAdmin):
+class PayoutBatchAdmin(AuditHistoryAdmin):
     """Read-only: batches move only through their pages (four eyes, logged downloads)."""
 
     list_display = ["pk", "programme", "school_class", "state", "created_by", "approved_by", "created_at"]
@@ -58,7 +59,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(PayoutItem)
-class PayoutItemAdmin(admin.ModelAdmin):
+class PayoutItemAdmin(AuditHistoryAdmin):
     """Frozen money: readable, never edited here."""
 
     list_display = ["name", "batch", "school_class", "account_masked", "gross", "tax", "net", "status"]

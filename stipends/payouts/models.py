@@ -19,9 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment, SchoolClass
+from scoring.models import Award
 from stipends.payouts import rules
 from trainingweek.fields import EncryptedTextField
+from trainingweek.history import audit_history
+from trainingweek.masking import mask_bank_card
 from trainingweek.models import Job
+from trainingweek.protection import refuse_deletes
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -70,6 +74,8 @@ class RateCard(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = audit_history()
 
     class Meta:
         verbose_name = _("Rate card")
@@ -122,6 +128,8 @@ class StipendProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = audit_history()
 
     class Meta:
         verbose_name = _("Stipend profile")
@@ -179,6 +187,9 @@ class PayoutBatch(models.Model):
         Job, verbose_name=_("Background job"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     summary = models.JSONField(_("Summary"), default=dict, blank=True)
+
+    history = audit_history()
+    AUDIT_HIDDEN = ("job",)
 
     class Meta:
         verbose_name = _("Payout batch")
@@ -239,6 +250,11 @@ class PayoutItem(models.Model):
     failure_reason = models.CharField(_("Failure reason"), max_length=200, blank=True)
     settled_at = models.DateTimeField(_("Settled"), null=True, blank=True)
 
+    # The account is kept encrypted in the history too and shown masked.
+    history = audit_history()
+    AUDIT_MASKED = {"account": mask_bank_card}
+    AUDIT_HIDDEN = ("account_digest", "account_masked")
+
     class Meta:
         verbose_name = _("Payout item")
         verbose_name_plural = _("Payout items")
@@ -259,3 +275,50 @@ class PayoutItem(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.net}"
+
+
+# --------------------------------------------------------------------------- deletes refused
+# Approved money stays on record: a mistake is corrected by a new record (an
+# adjustment item in a later batch, a new award), never by erasing the old one.
+# trainingweek.protection turns these into a pre_delete check (instance,
+# QuerySet and cascade deletes) and the admin's delete permission.
+
+def _batch_delete_refusal(batch: PayoutBatch, origin) -> str | None:
+    # The state as stored, not as this instance remembers it.
+    if PayoutBatch.objects.filter(pk=batch.pk).exclude(state=PayoutBatch.State.DRAFT).exists():
+        return _("Payout batch #%(n)s has left draft (its money was approved) and is never deleted. "
+                 "Correct it with a new record: a later batch pays or recovers the difference.") % {"n": batch.pk}
+    return None
+
+
+def _item_delete_refusal(item: PayoutItem, origin) -> str | None:
+    if isinstance(origin, PayoutBatch) and origin.pk == item.batch_id:
+        return None  # deleted with its draft batch, which the batch's own check decides
+    if isinstance(origin, models.QuerySet) and origin.model is PayoutBatch:
+        return None
+    return _("A payment (payout item) is never deleted on its own; a draft batch is deleted as a whole. "
+             "Correct a payment with a new record: an adjustment in a later batch.")
+
+
+def award_paid_in(award) -> int | None:
+    """The batch (past draft) whose frozen statement includes ``award``, or ``None``."""
+    source = f"award:{award.pk}"
+    rows = PayoutItem.objects.filter(enrolment_id=award.enrolment_id).exclude(batch__state=PayoutBatch.State.DRAFT) \
+        .values_list("batch_id", "lines")
+    for batch_id, lines in rows:
+        if any(line.get("code") == "award" and source in (line.get("sources") or []) for line in lines or []):
+            return batch_id
+    return None
+
+
+def _award_delete_refusal(award, origin) -> str | None:
+    batch_id = award_paid_in(award)
+    if batch_id is None:
+        return None
+    return _("This award is confirmed: it was paid in payout batch #%(n)s and stays on record. "
+             "Correct it with a new record instead of deleting it.") % {"n": batch_id}
+
+
+refuse_deletes(PayoutBatch, _batch_delete_refusal)
+refuse_deletes(PayoutItem, _item_delete_refusal)
+refuse_deletes(Award, _award_delete_refusal)

@@ -38,6 +38,7 @@ from stipends.payouts.rules import (
     TaxTable,
     stipend_lines,
 )
+from trainingweek.history import history_entries, merged
 from trainingweek.masking import mask_bank_card
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
@@ -439,3 +440,22 @@ def batches_with_failures(user) -> list[PayoutBatch]:
                      .annotate(n=Count("pk")).values("n"))
     return list(batches_seen_by(user).filter(state=PayoutBatch.State.RECONCILED)
                 .annotate(failed_open=Subquery(open_failures)).filter(failed_open__gt=0))
+
+
+# --------------------------------------------------------------------------- audit history
+def statement_history(enrolment: Enrolment) -> list:
+    """The audit history of a student's payments (payout items, deleted ones
+    too) and stipend profile (account holder on file), newest first, masked.
+    Four queries at most."""
+    return merged(history_entries(PayoutItem, enrolment_id=enrolment.pk),
+                  history_entries(StipendProfile, enrolment_id=enrolment.pk))
+
+
+def batch_history(batch: PayoutBatch) -> list:
+    """The audit history of a batch itself (its states, who moved it, from where)."""
+    return history_entries(PayoutBatch, id=batch.pk)
+
+
+def rate_card_history(programme: Programme) -> list:
+    """The audit history of a programme's rate card."""
+    return history_entries(RateCard, programme_id=programme.pk)

@@ -31,6 +31,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment
@@ -58,9 +59,11 @@ from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by
     tax_table,
     withhold,
 )
+from trainingweek.history import current_user, history_attrs, record_history
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobError, start_job
 from trainingweek.money import ZERO, money
+from trainingweek.protection import DeleteRefused
 
 CHUNK = 500
 
@@ -101,6 +104,11 @@ def save_profiles(*, rows: Sequence[tuple[int, date | None, bool, str]], user) -
     StipendProfile.objects.bulk_create(
         changed, update_conflicts=True, unique_fields=["enrolment"],
         update_fields=["assessment_passed_on", "support_duty", "account_name", "updated_by", "updated_at"])
+    # The upsert bypasses save: record the rows as they now stand.
+    saved = profiles_for(p.enrolment_id for p in changed)
+    record_history([saved[p.enrolment_id] for p in changed if p.enrolment_id in existing], user=user)
+    record_history([saved[p.enrolment_id] for p in changed if p.enrolment_id not in existing], user=user,
+                   model=StipendProfile, created=True)
     return len(changed)
 
 
@@ -156,7 +164,9 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
             at_cap=any(x.code == "liability_cap" for x in stipend.lines), lines=lines, tax_detail=detail,
             payment_key=f"{batch.programme_id}:{e}:{len(earlier) + 1}",
         ))
-    PayoutItem.objects.bulk_create(items)
+    # Each frozen payment gets its "created" history row in the same transaction.
+    bulk_create_with_history(items, PayoutItem, default_user=batch.created_by,
+                             custom_historical_attrs=history_attrs())
     return len(items)
 
 
@@ -171,7 +181,7 @@ def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = N
     difference between the statement now and everything frozen for them
     before; a student with nothing new is left out.
     """
-    batch = PayoutBatch.objects.select_related("programme__agreement").get(pk=batch_id)
+    batch = PayoutBatch.objects.select_related("programme__agreement", "created_by").get(pk=batch_id)
     if batch.is_follow_up:
         raise PayoutError(_("A follow-up batch holds failed items only; it is not computed."))
     if batch.state != PayoutBatch.State.DRAFT:
@@ -200,6 +210,7 @@ def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = N
         items = PayoutItem.objects.filter(batch=batch).count()
         summary = {"students": len(ids), "items": items}
         PayoutBatch.objects.filter(pk=batch.pk).update(computed_at=timezone.now(), summary=summary)
+        record_history(PayoutBatch.objects.filter(pk=batch.pk), user=batch.created_by)
     return {**summary, "created": created}
 
 
@@ -252,13 +263,18 @@ def create_batch(*, programme: Programme, user, school_class=None, up_to: date |
 def delete_draft(*, batch: PayoutBatch) -> None:
     """Drop a draft batch, unless a later batch of the programme was built on
     it or a freezing job of it is still queued or running (checked under the
-    batch row's lock: an approved batch is never deleted)."""
+    batch row's lock: an approved batch is never deleted; the model refuses it
+    too, see ``payouts.models``: it is corrected by a new batch). The deletion
+    of the batch and its items is in the audit history."""
     batch = _lock_draft(batch.pk, _("Only a draft batch can be deleted."))
     _refuse_while_computing(batch.pk, _("The batch is still being computed (job #%(job)s: %(status)s); "
                                         "it can be deleted once the job has finished."))
     if PayoutBatch.objects.filter(programme_id=batch.programme_id, created_at__gt=batch.created_at).exists():
         raise PayoutError(_("A later batch was computed after this one; it can no longer be deleted."))
-    batch.delete()
+    try:
+        batch.delete()
+    except DeleteRefused as exc:
+        raise PayoutError(str(exc)) from exc
 
 
 @transaction.atomic
@@ -299,6 +315,7 @@ def approve_batch(*, batch: PayoutBatch, user, confirmed: bool) -> PayoutBatch:
     if not updated:
         raise PayoutError(_("Only a computed draft batch can be approved."))
     batch.refresh_from_db()
+    record_history([batch], user=user)
     return batch
 
 
@@ -313,7 +330,8 @@ def refresh_accounts(*, batch: PayoutBatch) -> int:
     for item in items:
         for name, value in account_fields(item.enrolment.student, profiles.get(item.enrolment_id)).items():
             setattr(item, name, value)
-    PayoutItem.objects.bulk_update(items, ["account", "account_digest", "account_masked", "account_name"], batch_size=500)
+    bulk_update_with_history(items, PayoutItem, ["account", "account_digest", "account_masked", "account_name"],
+                             batch_size=500, default_user=current_user(), custom_historical_attrs=history_attrs())
     return len(items)
 
 
@@ -327,6 +345,7 @@ def mark_sent_to_bank(*, batch: PayoutBatch) -> PayoutBatch:
     batch.refresh_from_db()
     if not updated:
         raise PayoutError(_("Only an approved batch can be marked as sent to the bank."))
+    record_history([batch])
     return batch
 
 
@@ -381,10 +400,14 @@ def reconcile(*, batch: PayoutBatch, data: bytes) -> ImportResult:
             item.settled_at = now
             counts["paid"] += paid
             counts["failed"] += not paid
-        PayoutItem.objects.bulk_update(items, ["status", "failure_reason", "settled_at"], batch_size=500)
-        batch.items.filter(status=PayoutItem.Status.PENDING, net=0).update(status=PayoutItem.Status.PAID, settled_at=now)
+        nothing_to_transfer = list(batch.items.filter(status=PayoutItem.Status.PENDING, net=0))
+        for item in nothing_to_transfer:
+            item.status, item.settled_at = PayoutItem.Status.PAID, now
+        bulk_update_with_history(items + nothing_to_transfer, PayoutItem, ["status", "failure_reason", "settled_at"],
+                                 batch_size=500, default_user=current_user(), custom_historical_attrs=history_attrs())
         PayoutBatch.objects.filter(pk=batch.pk).update(state=PayoutBatch.State.RECONCILED, reconciled_at=now)
-    batch.refresh_from_db()
+        batch.refresh_from_db()
+        record_history([batch])
     return result
 
 
@@ -405,13 +428,13 @@ def create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
         pay_on=timezone.localdate(), tax_method=batch.tax_method, follow_up_of=batch, created_by=user,
         computed_at=timezone.now(), summary={"students": len(ready), "items": len(ready)})
     profiles = profiles_for(i.enrolment_id for i in ready)
-    PayoutItem.objects.bulk_create([
+    bulk_create_with_history([
         PayoutItem(batch=follow_up, enrolment_id=i.enrolment_id, school_class_id=i.school_class_id, name=i.name,
                    **account_fields(i.enrolment.student, profiles.get(i.enrolment_id)),
                    earned=i.earned, liability=i.liability, gross=i.gross, tax=i.tax, net=i.net, at_cap=i.at_cap,
                    lines=i.lines, tax_detail=i.tax_detail, payment_key=i.payment_key, retry_of=i)
         for i in ready
-    ])
+    ], PayoutItem, default_user=user, custom_historical_attrs=history_attrs())
     return follow_up
 
 

@@ -79,7 +79,8 @@ def rate_card(request, pk):
             card.save()
             messages.success(request, _("The rate card was saved."))
             return redirect("stipends:rate_card", pk=programme.pk)
-    return render(request, "stipends/rate_card.html", _context(programme, "rate_card", form=form, locked=locked))
+    return render(request, "stipends/rate_card.html", _context(programme, "rate_card", form=form, locked=locked,
+                                                               history=selectors.rate_card_history(programme)))
 
 
 def profiles(request, pk):
@@ -152,7 +153,7 @@ def statement(request, pk, enrolment_pk):
                                   .select_related("student", "school_class", "team"), pk=enrolment_pk)
     view = selectors.student_statement(programme, enrolment)
     return render(request, "stipends/statement.html", _context(
-        programme, "statements", enrolment=enrolment, view=view))
+        programme, "statements", enrolment=enrolment, view=view, history=selectors.statement_history(enrolment)))
 
 
 # --------------------------------------------------------------------------- batches
@@ -206,7 +207,7 @@ def batch_detail(request, pk, batch_pk):
         classes=classes, approve_form=ApproveForm(),
         active_job=selectors.active_freeze_jobs(batch.pk).first() if batch.state == PayoutBatch.State.DRAFT else None,
         is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
-        blocking=any(f.blocking for f in found)))
+        blocking=any(f.blocking for f in found), history=selectors.batch_history(batch)))
 
 
 @require_POST

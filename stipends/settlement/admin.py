@@ -11,6 +11,7 @@ from stipends.settlement.models import (
     SettlementPayment,
     SettlementRecord,
 )
+from trainingweek.admin import AuditHistoryAdmin
 
 
 class HolidayCalendarDayFormSet(BaseInlineFormSet):
@@ -57,14 +58,14 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(SettlementPayment)
-class SettlementPaymentAdmin(admin.ModelAdmin):
+class SettlementPaymentAdmin(AuditHistoryAdmin):
     list_display = ["programme", "paid_on", "kind", "amount", "note", "recorded_by"]
     list_select_related = ["programme", "recorded_by"]
     list_filter = ["kind"]
 
 
 @admin.register(SettlementRecord)
-class SettlementRecordAdmin(admin.ModelAdmin):
+class SettlementRecordAdmin(AuditHistoryAdmin):
     list_display = ["programme", "school_breached", "bonus_decision", "insurance_bought_on"]
     list_select_related = ["programme"]
 

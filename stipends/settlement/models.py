@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.agreements.models import MONEY, Programme
+from trainingweek.history import audit_history
 
 
 class HolidayCalendarYear(models.Model):
@@ -143,6 +144,8 @@ class SettlementRecord(models.Model):
     )
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
 
+    history = audit_history()
+
     class Meta:
         verbose_name = _("Settlement record")
         verbose_name_plural = _("Settlement records")
@@ -171,6 +174,8 @@ class SettlementPayment(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("Recorded"), auto_now_add=True)
+
+    history = audit_history()
 
     class Meta:
         verbose_name = _("Payment received")

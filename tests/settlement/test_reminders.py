@@ -8,11 +8,10 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 
-from stipends.payouts.models import PayoutBatch
 from stipends.settlement import services
 from stipends.settlement.models import DeadlineReminder, SettlementPayment, SettlementRecord
 from stipends.settlement.tasks import send_deadline_reminders
-from tests.factories import UserFactory
+from tests.factories import UserFactory, delete_batches
 from tests.settlement.conftest import reconciled_batch
 from trainingweek.celery import app
 from trainingweek.models import User
@@ -79,7 +78,7 @@ def test_done_deadlines_are_not_reminded(people):
 
 def test_insurance_and_stipend_reminders(people):
     SettlementRecord.objects.update(insurance_bought_on=None)
-    PayoutBatch.objects.all().delete()
+    delete_batches()
     services.send_deadline_reminders(today=D("2018-10-26"))  # insurance due 10-30
     assert [m.subject for m in mail.outbox] == [mail.outbox[0].subject]
     assert "2018-10-30" in mail.outbox[0].subject
@@ -88,7 +87,7 @@ def test_insurance_and_stipend_reminders(people):
     mail.outbox.clear()
     services.send_deadline_reminders(today=D("2018-12-27"))  # stipends due 12-30 but already paid
     assert mail.outbox == []
-    PayoutBatch.objects.all().delete()
+    delete_batches()
     services.send_deadline_reminders(today=D("2018-12-27"))
     assert len(mail.outbox) == 1 and "2018-12-30" in mail.outbox[0].subject
 

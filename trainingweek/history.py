@@ -1,0 +1,183 @@
+"""The audit history of money and personal data (django-simple-history).
+
+Every model that holds money or personal data declares
+``history = audit_history()``: each save and delete then writes a row to its
+``Historical…`` table with who (the request's user, through
+``HistoryRequestMiddleware``), when, the whole record as it stood, and the
+client's address (:class:`trainingweek.models.AuditHistoryBase`, filled by
+:func:`_fill_ip_address` from :func:`trainingweek.http.client_address`).
+Encrypted fields keep their class in the history table, so an ID number or a
+bank card is stored there encrypted exactly as in the record itself.
+
+Writes that bypass ``save`` (``bulk_create``, ``bulk_update``,
+``QuerySet.update``) record their rows with :func:`record_history` or
+simple-history's ``bulk_create_with_history`` / ``bulk_update_with_history``
+(given :func:`history_attrs`).
+
+A model names its personal fields in ``AUDIT_MASKED`` (field → masking
+function) and the columns not worth showing in ``AUDIT_HIDDEN``; pages show
+the history through :func:`history_entries` (masked, a fixed number of
+queries) and the admin through :class:`trainingweek.admin.AuditHistoryAdmin`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from trainingweek.http import client_address
+from trainingweek.models import AuditHistoryBase
+
+ALWAYS_HIDDEN = frozenset({"updated_at"})
+
+
+def audit_history(**options) -> HistoricalRecords:
+    """The history descriptor of an audited model: rows carry the client's address."""
+    return HistoricalRecords(bases=[AuditHistoryBase], **options)
+
+
+def current_request():
+    """The request being served (set by ``HistoryRequestMiddleware``), if any."""
+    return getattr(HistoricalRecords.context, "request", None)
+
+
+def current_user():
+    """The signed-in user of the request being served, or ``None`` (a job, a shell)."""
+    user = getattr(current_request(), "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _address() -> str | None:
+    request = current_request()
+    return client_address(request) if request is not None else None
+
+
+def history_attrs() -> dict:
+    """The extra columns of a history row written in bulk (simple-history's
+    ``custom_historical_attrs``): the client's address."""
+    return {"ip_address": _address()}
+
+
+@receiver(pre_create_historical_record)
+def _fill_ip_address(sender, history_instance, **kwargs):
+    """Every history row written by a save or delete records where the request came from."""
+    if isinstance(history_instance, AuditHistoryBase) and not history_instance.ip_address:
+        history_instance.ip_address = _address()
+
+
+def record_history(objs, *, model=None, user=None, created: bool = False) -> None:
+    """Write one history row per object as it stands now, for writes that
+    bypassed ``save`` (``QuerySet.update``, an upsert): who is ``user`` or the
+    request's user, the address is the request's."""
+    objs = list(objs)
+    if not objs:
+        return
+    model = model or type(objs[0])
+    model.history.bulk_history_create(objs, update=not created, default_user=user or current_user(),
+                                      custom_historical_attrs=history_attrs())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class Entry:
+    """One row of a record's history as a page shows it."""
+
+    at: datetime
+    kind: str
+    user: str
+    ip_address: str
+    subject: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def _shown_fields(model) -> list[models.Field]:
+    hidden = ALWAYS_HIDDEN | set(getattr(model, "AUDIT_HIDDEN", ()))
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in hidden]
+
+
+def _show(f: models.Field, value, masked: dict, users: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if f.name in masked:
+        return masked[f.name](str(value))
+    if f.is_relation:
+        if f.related_model is get_user_model():
+            return users.get(value, f"#{value}")
+        return f"#{value}"
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 80 else text[:77] + "…"
+    return str(value)
+
+
+def history_entries(model, *, limit: int = 50, **filters) -> list[Entry]:
+    """The history of the records of ``model`` whose history rows match
+    ``filters`` (``id__in=[…]``, or e.g. ``programme=…`` to include deleted
+    records), newest first, at most ``limit`` entries: who, when, from where,
+    and each changed field as old → new (personal fields masked, never in
+    clear). At most two queries whatever the number of records or rows
+    (history with its users, then the users named in user columns)."""
+    pk_name = model._meta.pk.attname
+    rows = list(model.history.model.objects.filter(**filters)
+                .select_related("history_user").order_by(pk_name, "history_date", "history_id"))
+    shown = _shown_fields(model)
+    masked = getattr(model, "AUDIT_MASKED", {})
+    user_model = get_user_model()
+    user_ids = {getattr(r, f.attname) for r in rows for f in shown
+                if f.is_relation and f.related_model is user_model} - {None}
+    users = {u.pk: str(u) for u in user_model.objects.filter(pk__in=user_ids)} if user_ids else {}
+    kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+    entries, previous = [], {}
+    for row in rows:
+        before = previous.get(getattr(row, pk_name))
+        changes = []
+        if row.history_type != "-":
+            for f in shown:
+                new = getattr(row, f.attname)
+                old = getattr(before, f.attname) if before is not None else None
+                if before is None and (new is None or new == ""):
+                    continue
+                if before is not None and old == new:
+                    continue
+                changes.append(Change(str(capfirst(f.verbose_name)), _show(f, old, masked, users),
+                                      _show(f, new, masked, users)))
+        if row.history_type != "~" or changes:
+            entries.append((row.history_date, row.history_id, Entry(
+                at=row.history_date, kind=kinds.get(row.history_type, row.history_type),
+                user=str(row.history_user) if row.history_user else _("system"),
+                ip_address=row.ip_address or "—", subject=f"{capfirst(model._meta.verbose_name)} #{getattr(row, pk_name)}",
+                changes=changes)))
+        previous[getattr(row, pk_name)] = row
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    return [e for _d, _i, e in entries[:limit]]
+
+
+def merged(*histories: list[Entry], limit: int = 50) -> list[Entry]:
+    """Several records' histories as one list, newest first."""
+    return sorted((e for h in histories for e in h), key=lambda e: e.at, reverse=True)[:limit]
