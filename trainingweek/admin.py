@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -7,7 +9,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from trainingweek.history import ALWAYS_HIDDEN
 from trainingweek.models import Job, Organisation, PersonalDataAccess, User
-from trainingweek.protection import DeleteRefused, delete_refusal
+from trainingweek.protection import delete_refusal
 
 
 @admin.register(Organisation)
@@ -56,8 +58,8 @@ class MaskedHistoryHelper(HistoricalRecordContextHelper):
 
     def context_for_delta_changes(self, delta):
         hidden = ALWAYS_HIDDEN | set(getattr(self.model, "AUDIT_HIDDEN", ()))
-        delta.changes = [c for c in delta.changes if c.field not in hidden]
-        return super().context_for_delta_changes(delta)
+        return super().context_for_delta_changes(
+            dataclasses.replace(delta, changes=[c for c in delta.changes if c.field not in hidden]))
 
     def prepare_delta_change_value(self, change, value):
         mask = getattr(self.model, "AUDIT_MASKED", {}).get(change.field)
@@ -100,7 +102,4 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
             for obj in refused:
                 self.message_user(request, f"{obj}: {delete_refusal(obj)}", messages.ERROR)
             queryset = queryset.exclude(pk__in=[o.pk for o in refused])
-        try:
-            super().delete_queryset(request, queryset)
-        except DeleteRefused as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+        super().delete_queryset(request, queryset)

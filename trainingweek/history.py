@@ -152,7 +152,7 @@ def history_entries(model, *, limit: int = 50, **filters) -> list[Entry]:
     user_ids = {getattr(r, f.attname) for r in rows for f in shown
                 if f.is_relation and f.related_model is user_model} - {None}
     users = {u.pk: str(u) for u in user_model.objects.filter(pk__in=user_ids)} if user_ids else {}
-    kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+    kinds = {"+": _("Record created"), "~": _("Record changed"), "-": _("Record deleted")}
     entries, previous = [], {}
     for row in rows:
         before = previous.get(getattr(row, pk_name))

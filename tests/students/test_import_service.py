@@ -213,3 +213,23 @@ def test_write_query_count_does_not_grow_with_rows(world):
     # No statement per row: one INSERT per table, one UPDATE per table.
     assert sum("INSERT INTO \"students_student\"" in q for q in created) == 1
     assert sum(q.startswith("UPDATE \"students_student\"") for q in updated) == 1
+
+
+def test_the_import_writes_the_audit_history_encrypted(world):
+    rows = student_rows(3)
+    do_import(world, rows)
+    rows[0]["手机号"] = "13912345678"
+    do_import(world, rows)
+    student = Student.objects.get(student_number=rows[0]["学号"])
+    history = list(Student.history.filter(id=student.pk).order_by("history_date", "history_id"))
+    assert [(h.history_type, h.history_user) for h in history] == [("+", world.coordinator), ("~", world.coordinator)]
+    assert history[1].phone == "13912345678" and history[0].phone != "13912345678"
+    assert history[0].id_number == rows[0]["身份证号"]  # read back decrypted, as the record
+    numbers = [r["学号"] for r in rows]
+    assert Student.history.filter(history_type="+", student_number__in=numbers).count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM students_historicalstudent")
+        raw = repr(cursor.fetchall())
+    for row in rows:
+        assert row["身份证号"] not in raw and row["银行卡号"] not in raw
+    assert "13912345678" not in raw
