@@ -38,6 +38,7 @@ from simple_history.signals import pre_create_historical_record
 
 from trainingweek.http import client_address
 from trainingweek.models import AuditHistoryBase
+from trainingweek.money import money
 
 ALWAYS_HIDDEN = frozenset({"updated_at"})
 
@@ -130,6 +131,8 @@ def _show(f: models.Field, value, masked: dict, users: dict) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(f, models.DecimalField) and f.decimal_places == 2:
+        return f"{money(value):,}"  # the one money format of the pages (|amount)
     if isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False, default=str)
         return text if len(text) <= 80 else text[:77] + "…"
