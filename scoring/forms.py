@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from scoring import rules as kpi_rules
 from scoring.models import Award, Incident, KpiDefinition, ScoreSettings, ScoringPeriod
 from scoring.rules import ITEMS, weight_problems
-from trainingweek.forms import UploadField
+from trainingweek.forms import DayField, MoneyField, UploadField, note_field
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -91,6 +91,7 @@ class PeriodForm(forms.ModelForm):
     class Meta:
         model = ScoringPeriod
         fields = ["order", "name", "start", "end"]
+        field_classes = {"start": DayField, "end": DayField}
         widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET, "order": forms.NumberInput(attrs={"class": "w-5rem"})}
 
     def clean(self):
@@ -120,11 +121,13 @@ class IncidentForm(forms.ModelForm):
     class Meta:
         model = Incident
         fields = ["enrolment", "occurred_on", "level", "cash_amount", "description"]
-        widgets = {"occurred_on": DATE_WIDGET, "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"occurred_on": DATE_WIDGET}
+        field_classes = {"occurred_on": DayField, "cash_amount": MoneyField}
 
     def __init__(self, *args, enrolments, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
+        self.fields["description"] = note_field(self.fields["description"].label, required=True, rows=3)
         self.fields["enrolment"].queryset = enrolments.select_related("student", "team")
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.team or '—'}）"
         self.fields["cash_amount"].help_text = _("Only for a cash compensation")
@@ -148,6 +151,7 @@ class AwardForm(forms.ModelForm):
     class Meta:
         model = Award
         fields = ["enrolment", "period", "label", "amount"]
+        field_classes = {"amount": MoneyField}
 
     def __init__(self, *args, enrolments, periods, **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs.agreements.rules import PHASE_AFTER_SALE, PHASE_PRACTICE, PHASE_PRE_SALE
-from trainingweek.money import ZERO, money, split_largest_remainder
+from trainingweek.money import ZERO, money, parse_amount, split_largest_remainder
 
 SCHOOL_ITEMS = ("obedience", "learning", "teamwork", "exam")
 
@@ -254,17 +254,18 @@ def parse_prizes(text: str) -> list[Decimal]:
     """Team prize amounts by rank from "2000, 1500, 1000, 500" (also ; or 、).
 
     Raises ``ValueError`` with the reason. An empty text means no prizes.
+    Each amount is read by :func:`trainingweek.money.parse_amount` (no
+    rounding, no 1e400). A comma separates prizes, so "1,000.005" is not
+    one thousand: its "000.005" part is refused (leading zeros, three
+    decimals) rather than read as 1.00 and 0.01.
     """
     parts = [p for p in re.split(r"[,;、，；\s]+", (text or "").strip()) if p]
     amounts = []
     for part in parts:
-        try:
-            amount = Decimal(part)
-        except InvalidOperation:
-            raise ValueError(_("“%(value)s” is not an amount.") % {"value": part}) from None
-        if not amount.is_finite() or amount < 0:
-            raise ValueError(_("“%(value)s” is not an amount.") % {"value": part})
-        amounts.append(money(amount))
+        if re.match(r"^0\d", part):
+            raise ValueError(_("“%(value)s” is not an amount: separate prizes with commas, and write 1000 without a "
+                               "thousands separator.") % {"value": part[:20]})
+        amounts.append(parse_amount(part))
     return amounts
 
 

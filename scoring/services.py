@@ -332,6 +332,10 @@ def award_team_prizes(*, setup: Setup, programme: Programme, period: ScoringPeri
 # --------------------------------------------------------------------------- typed items
 
 
+# The mentor's comment as the score sheet holds it (EnrolmentScore.mentor_note).
+MENTOR_NOTE_MAX = EnrolmentScore._meta.get_field("mentor_note").max_length
+
+
 def save_typed_scores(*, enrolments: Sequence[Enrolment], items: Sequence[str], posted: dict[tuple[int, str], str],
                       notes: dict[int, str] | None = None) -> dict[tuple[int, str], str]:
     """Save typed score-sheet items (0–100; empty clears) of these students in
@@ -350,13 +354,17 @@ def save_typed_scores(*, enrolments: Sequence[Enrolment], items: Sequence[str], 
                 errors[(enrolment.pk, item)] = _("A score is a number from 0 to 100.")
                 continue
             values[(enrolment.pk, item)] = value.quantize(Decimal("0.01"))
+    for enrolment_id, note in (notes or {}).items():
+        if len((note or "").strip()) > MENTOR_NOTE_MAX:  # refused with the limit, never cut
+            errors[(enrolment_id, "note")] = _("At most %(max)d characters (this has %(n)d).") % {
+                "max": MENTOR_NOTE_MAX, "n": len(note.strip())}
     if errors:
         return errors
     extra = {} if notes is None else {"mentor_note": ""}
     rows = [EnrolmentScore(enrolment=e, **{item: values[(e.pk, item)] for item in items}, **extra) for e in enrolments]
     if notes is not None:
         for row in rows:
-            row.mentor_note = (notes.get(row.enrolment_id) or "").strip()[:300]
+            row.mentor_note = (notes.get(row.enrolment_id) or "").strip()
     with transaction.atomic():
         EnrolmentScore.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["enrolment"],
                                            update_fields=[*items, *extra, "updated_at"])

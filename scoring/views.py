@@ -314,9 +314,10 @@ def team_sheets(request, pk, team_pk):
     for row in rows:
         entry = notes.get(row["sheet"].enrolment.pk)
         row["note"] = request.POST.get(f"note_{row['sheet'].enrolment.pk}", "") if errors else (entry.mentor_note if entry else "")
+        row["note_error"] = errors.get((row["sheet"].enrolment.pk, "note"), "")
     return render(request, "scoring/team_sheets.html", _context(
         programme, "sheets", setup=setup, team=team, rows=rows, errors=errors,
-        period=setup.sheet_period))
+        period=setup.sheet_period, note_max=services.MENTOR_NOTE_MAX))
 
 
 def _student(request, pk, enrolment_pk) -> tuple[Programme, Enrolment]:

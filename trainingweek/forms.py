@@ -1,10 +1,17 @@
-"""Form pieces shared by every area."""
+"""Form pieces shared by every area: the one money field, the one date
+field with its window, the one name field, uploads."""
+
+from datetime import date, timedelta
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from trainingweek.money import MAX_DIGITS, parse_amount
+from trainingweek.text import clean_name
 
 # What the browser's file picker offers (a hint only: the importer decides
 # by content, see trainingweek.imports).
@@ -44,6 +51,121 @@ def upload_limits() -> dict:
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# The stated window of any date typed in this system, when nothing narrower
+# applies (a programme's dates narrow it): year 0001 or 9999 is a typo, and
+# date arithmetic on it overflows.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+# Payments may follow the programme: a batch is paid up to a year after its last day.
+PAY_AFTER_LAST_DAY = timedelta(days=366)
+# The longest note or description typed into a text area.
+NOTE_MAX_LENGTH = 2000
+
+
+def date_window_problem(day: date | None, first: date | None = None, last: date | None = None) -> str | None:
+    """Why ``day`` is refused, or None: outside ``first``–``last`` (each
+    defaults to the stated window, :data:`FIRST_DAY`–:data:`LAST_DAY`). The
+    one date check of every form and hand-parsed page; the message states
+    the window."""
+    first, last = first or FIRST_DAY, last or LAST_DAY
+    if day is None or first <= day <= last:
+        return None
+    return gettext("Enter a date from %(first)s to %(last)s.") % {
+        "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}"}
+
+
+class DayField(forms.DateField):
+    """A date inside a window: the stated one by default, narrowed by the
+    form with :meth:`set_window` (e.g. to the programme's days). The browser's
+    date picker gets the same bounds (``min``/``max``)."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, *args, first: date | None = None, last: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_window(first, last)
+
+    def set_window(self, first: date | None, last: date | None) -> None:
+        """Accept only days from ``first`` to ``last`` (None: the stated window's end)."""
+        self.first, self.last = first or FIRST_DAY, last or LAST_DAY
+        self.widget.attrs.update({"min": f"{self.first:%Y-%m-%d}", "max": f"{self.last:%Y-%m-%d}"})
+
+    def validate(self, value):
+        super().validate(value)
+        problem = date_window_problem(value, self.first, self.last)
+        if problem:
+            raise forms.ValidationError(problem, code="outside_window")
+
+
+def set_date_window(form: forms.BaseForm, first: date | None, last: date | None, *names: str) -> None:
+    """Narrow the named date fields of ``form`` (every :class:`DayField` of it
+    when no name is given) to ``first``–``last``."""
+    for name, field in form.fields.items():
+        if isinstance(field, DayField) and (not names or name in names):
+            field.set_window(first, last)
+
+
+class MoneyField(forms.DecimalField):
+    """The one form field for an amount of money (CNY): a non-negative
+    Decimal with two places, by :func:`trainingweek.money.parse_amount`
+    (NaN, Infinity, 1e400, a third decimal place, a minus sign and more
+    digits than the column holds are refused with the reason, never rounded).
+    ``min_value`` may raise the floor (e.g. above zero)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return parse_amount(value, max_digits=self.max_digits or MAX_DIGITS)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+    def validate(self, value):
+        # parse_amount checked the digits and places; the base would repeat it in English.
+        forms.Field.validate(self, value)
+
+    def run_validators(self, value):
+        if value in self.empty_values:
+            return
+        minimum = getattr(self, "min_value", None)
+        if minimum is not None and value < minimum:
+            raise forms.ValidationError(
+                gettext("Enter an amount of at least %(min)s.") % {"min": minimum}, code="min_value")
+        maximum = getattr(self, "max_value", None)
+        if maximum is not None and value > maximum:
+            raise forms.ValidationError(
+                gettext("Enter an amount of at most %(max)s.") % {"max": maximum}, code="max_value")
+
+
+class NameField(forms.CharField):
+    """A name or number (class, team, account holder, company): the rule of
+    :func:`trainingweek.text.clean_name` (NFKC, no invisible or control
+    characters), the same the importers apply; over-long text is refused by
+    the ``max_length`` the field states (``maxlength`` in the HTML)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return clean_name(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invisible") from None
+
+
+def note_field(label, *, required: bool = False, rows: int = 2, max_length: int = NOTE_MAX_LENGTH) -> forms.CharField:
+    """A free-text note with its stated limit (``maxlength`` in the HTML, the
+    limit in the message), refused above it, never cut."""
+    return forms.CharField(label=label, required=required, max_length=max_length,
+                           widget=forms.Textarea(attrs={"rows": rows}))
+
 
 class NoFormTagHelper(FormHelper):
     form_tag = False
@@ -64,7 +186,10 @@ class ProgrammeItemForm(forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save")))
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
+        try:
+            name = clean_name(self.cleaned_data["name"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
         model = type(self.instance)
         clash = model.objects.filter(programme=self.instance.programme, name=name).exclude(pk=self.instance.pk)
         if clash.exists():

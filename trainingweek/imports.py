@@ -68,6 +68,7 @@ from openpyxl.utils import get_column_letter
 
 from . import spreadsheets
 from .spreadsheets import FORMULA_START
+from .text import clean_name
 
 # Rows looked at for the header before giving up (title rows and notes above
 # the header are common in hand-made lists and bank files).
@@ -351,7 +352,8 @@ def text(*, max_length: int | None = None, formula_text: bool = True) -> Callabl
     other people's spreadsheets and CSV files."""
 
     def clean(value: Any) -> str:
-        result = _text(value)
+        # The forms' rule (trainingweek.text): invisible characters refused, nothing cut.
+        result = clean_name(_text(value))
         if not formula_text and result.startswith(FORMULA_START):
             raise CellError(_("Text may not start with =, +, - or @ (a spreadsheet would run it as a formula)"))
         if max_length is not None and len(result) > max_length:
@@ -376,7 +378,8 @@ def identifier(*, max_length: int | None = None) -> Callable[[Any], str]:
                 raise CellError(_(
                     "The cell holds a number and Excel has dropped the last digits; format the column as text and type the number again"))
             value = int(value)
-        result = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+        # The forms' rule too: a zero-width space would make two numbers that look alike differ.
+        result = clean_name(re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))))
         if max_length is not None and len(result) > max_length:
             raise CellError(_("Too long: at most %(max)d characters") % {"max": max_length})
         return result

@@ -6,13 +6,22 @@ from programs.agreements.models import Agreement, Phase, Programme
 from programs.agreements.rules import PhaseSpan, phase_problems
 from programs.agreements.selectors import agreement_parties
 from programs.agreements.services import NAME_TAKEN
-from trainingweek.forms import DATE_WIDGET, NoFormTagHelper
+from trainingweek.forms import (
+    DATE_WIDGET,
+    FIRST_DAY,
+    LAST_DAY,
+    DayField,
+    MoneyField,
+    NameField,
+    NoFormTagHelper,
+    note_field,
+)
 from trainingweek.models import Organisation, User
 from trainingweek.permissions import is_admin
 
 
 class AgreementForm(forms.ModelForm):
-    new_company = forms.CharField(
+    new_company = NameField(
         label=_("Or a new company"), max_length=200, required=False,
         help_text=_("If the company is not in the list, type its full name"),
     )
@@ -25,8 +34,12 @@ class AgreementForm(forms.ModelForm):
             "room_rent_per_day", "settlement_due_working_days", "good_conduct_bonus",
             "insurance_days_before_practice", "stipend_pay_by_month", "stipend_pay_by_day", "notes",
         ]
-        widgets = {"signed_on": DATE_WIDGET, "term_start": DATE_WIDGET, "term_end": DATE_WIDGET,
-                   "notes": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"signed_on": DATE_WIDGET, "term_start": DATE_WIDGET, "term_end": DATE_WIDGET}
+        field_classes = {
+            "deposit_amount": MoneyField, "lab_subsidy_per_computer_day": MoneyField,
+            "room_rent_per_day": MoneyField, "good_conduct_bonus": MoneyField,
+            "signed_on": DayField, "term_start": DayField, "term_end": DayField, "course_title": NameField,
+        }
 
     def __init__(self, *args, user: User, **kwargs):
         if kwargs.get("instance") is None and not is_admin(user):
@@ -34,6 +47,7 @@ class AgreementForm(forms.ModelForm):
             kwargs["instance"] = Agreement(school_id=user.organisation_id)
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
+        self.fields["notes"] = note_field(self.fields["notes"].label)
         # Only the parties the user may choose: their own school and the
         # companies it works with (an administrator: any), so a crafted id of
         # another organisation is "not one of the choices".
@@ -73,10 +87,20 @@ class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
         fields = ["year", "name", "brands", "headcount_target"]
+        field_classes = {"name": NameField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
+        self.fields["year"].min_value, self.fields["year"].max_value = FIRST_DAY.year, LAST_DAY.year
+        self.fields["year"].widget.attrs.update({"min": FIRST_DAY.year, "max": LAST_DAY.year})
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year is not None and not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise forms.ValidationError(_("Enter a year from %(first)s to %(last)s.") % {
+                "first": FIRST_DAY.year, "last": LAST_DAY.year})
+        return year
 
 
 class BasePhaseFormSet(BaseInlineFormSet):
@@ -103,7 +127,7 @@ class BasePhaseFormSet(BaseInlineFormSet):
 
 PhaseFormSet = inlineformset_factory(
     Programme, Phase, formset=BasePhaseFormSet, fields=["kind", "start", "end"], extra=5,
-    can_delete=True,
+    can_delete=True, field_classes={"start": DayField, "end": DayField},
     widgets={
         "kind": forms.Select(attrs={"class": "form-select"}),
         "start": forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),

@@ -1,6 +1,8 @@
 """Reads: which agreements and programmes a user sees (outside them: 404)."""
 
-from django.db.models import Count, QuerySet
+from datetime import date
+
+from django.db.models import Count, Max, Min, QuerySet
 from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Agreement, Programme
@@ -65,3 +67,16 @@ def agreement_parties(user) -> tuple[QuerySet[Organisation], QuerySet[Organisati
     if is_coordinator(user) and user.organisation_id:
         return schools.filter(pk=user.organisation_id), partner_companies(user.organisation_id)
     return schools.none(), companies.none()
+
+
+def programme_span(programme: Programme) -> tuple[date, date] | None:
+    """The programme's first and last day (its phases' span, else the
+    agreement's term); None while it has neither. The window that leave,
+    departures, assessment dates and payout batches are checked against."""
+    span = programme.phases.aggregate(first=Min("start"), last=Max("end"))
+    if span["first"] and span["last"]:
+        return span["first"], span["last"]
+    agreement = programme.agreement
+    if agreement.term_start and agreement.term_end:
+        return agreement.term_start, agreement.term_end
+    return None

@@ -3,17 +3,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from programs.students.models import Enrolment
-from trainingweek.forms import ACCEPT_TABLE, DATE_WIDGET, UploadField
+from trainingweek.forms import ACCEPT_TABLE, DayField, UploadField, set_date_window
 
 
 class LeaveRequestForm(forms.Form):
     enrolment = forms.ModelChoiceField(label=_("Student"), queryset=Enrolment.objects.none())
-    start = forms.DateField(label=_("From"), widget=DATE_WIDGET)
-    end = forms.DateField(label=_("To"), widget=DATE_WIDGET)
+    start = DayField(label=_("From"))
+    end = DayField(label=_("To"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
-    def __init__(self, *args, enrolments, **kwargs):
+    def __init__(self, *args, enrolments, span=None, **kwargs):
+        """``span``: the programme's first and last day; leave falls inside it."""
         super().__init__(*args, **kwargs)
+        if span:
+            set_date_window(self, *span)
         self.fields["enrolment"].queryset = enrolments
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.school_class}）"
         self.helper = FormHelper()
@@ -30,11 +33,14 @@ class DepartureForm(forms.Form):
     KIND_CHOICES = [("withdrawal", _("Withdrawal (the student asks)")), ("dismissal", _("Dismissal (the company decides)"))]
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
     enrolment = forms.ModelChoiceField(label=_("Student"), queryset=Enrolment.objects.none())
-    last_day = forms.DateField(label=_("Last day"), widget=DATE_WIDGET)
+    last_day = DayField(label=_("Last day"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
-    def __init__(self, *args, enrolments, kinds, **kwargs):
+    def __init__(self, *args, enrolments, kinds, span=None, **kwargs):
+        """``span``: the programme's first and last day; nobody leaves before it starts or after it ends."""
         super().__init__(*args, **kwargs)
+        if span:
+            set_date_window(self, *span)
         self.fields["enrolment"].queryset = enrolments
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.school_class}）"
         self.fields["kind"].choices = [c for c in self.KIND_CHOICES if c[0] in kinds]

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.agreements.selectors import get_programme
+from programs.agreements.selectors import get_programme, programme_span
 from programs.attendance import imports, rules, selectors
 from programs.attendance import services as svc
 from programs.attendance.forms import (
@@ -179,7 +179,7 @@ def leave_list(request, pk):
     programme = get_programme(request.user, pk)
     enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE).select_related(
         "student", "school_class")
-    form = LeaveRequestForm(request.POST or None, enrolments=enrolments)
+    form = LeaveRequestForm(request.POST or None, enrolments=enrolments, span=programme_span(programme))
     if request.method == "POST":
         require_perm(request.user, "attendance.request_leave", programme)
         if form.is_valid():
@@ -214,7 +214,7 @@ def departure_list(request, pk):
         "student", "school_class")
     kinds = rules.departure_kinds(mentor=request.user.has_perm("attendance.dismiss", programme),
                                   manager=request.user.has_perm("attendance.request_withdrawal", programme))
-    form = DepartureForm(request.POST or None, enrolments=enrolments, kinds=kinds)
+    form = DepartureForm(request.POST or None, enrolments=enrolments, kinds=kinds, span=programme_span(programme))
     if request.method == "POST":
         require_perm(request.user, "attendance.request_withdrawal", programme)
         if form.is_valid():

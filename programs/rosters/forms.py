@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.rosters import rules
 from programs.rosters.models import CellKind, RosterPlan, ShiftTemplate
-from trainingweek.forms import DATE_WIDGET, NoFormTagHelper, ProgrammeItemForm
+from trainingweek.forms import DATE_WIDGET, DayField, NoFormTagHelper, ProgrammeItemForm
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -32,12 +32,18 @@ class ShiftTemplateForm(ProgrammeItemForm):
         return data
 
 
+# The plan's hours (a day: 24, a week: 168) and its attrition promise (a percentage).
+PLAN_LIMITS = {"min_day_hours": 24, "min_week_hours": 168, "training_day_hours": 24, "overtime_threshold": 24,
+               "attrition_promise": 100}
+
+
 class RosterPlanForm(forms.ModelForm):
     class Meta:
         model = RosterPlan
         fields = ["first_day", "last_day", "rotation_start", "rotation_days", "first_shift", "second_shift",
                   "min_day_hours", "min_week_hours", "training_day_hours", "overtime_threshold", "attrition_promise"]
         widgets = {"first_day": DATE_WIDGET, "last_day": DATE_WIDGET, "rotation_start": DATE_WIDGET}
+        field_classes = {"first_day": DayField, "last_day": DayField, "rotation_start": DayField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,9 +54,16 @@ class RosterPlanForm(forms.ModelForm):
         self.fields["first_day"].help_text = _("Empty: the first day of the phases")
         self.fields["last_day"].help_text = _("Empty: the last day of the phases")
         self.fields["rotation_start"].help_text = _("Empty: the first practice day")
+        for name, limit in PLAN_LIMITS.items():  # hours and a percentage: never negative
+            self.fields[name].min_value, self.fields[name].max_value = 0, limit
+            self.fields[name].widget.attrs.update({"min": 0, "max": limit})
 
     def clean(self):
         data = super().clean()
+        for name, limit in PLAN_LIMITS.items():
+            value = data.get(name)
+            if value is not None and not 0 <= value <= limit:
+                self.add_error(name, _("Enter a number from %(low)s to %(high)s.") % {"low": 0, "high": limit})
         if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
             self.add_error("last_day", _("The roster cannot end before it starts."))
         if data.get("rotation_days") is not None and data["rotation_days"] < 1:
@@ -59,7 +72,7 @@ class RosterPlanForm(forms.ModelForm):
 
 
 class SpecialDayForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    day = DayField(label=_("Date"))
     value = forms.ChoiceField(label=_("Every class does"))
 
     def __init__(self, *args, choices, **kwargs):

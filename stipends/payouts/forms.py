@@ -6,14 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stipends.payouts.models import RateCard
-from trainingweek.forms import UploadField
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from trainingweek.forms import PAY_AFTER_LAST_DAY, DayField, MoneyField, UploadField, set_date_window
 
 
 class NoFormTagHelper(FormHelper):
     form_tag = False
     disable_csrf = True
+
+
+# The rate card's amounts of money (the rest are hours, days and the tax method).
+RATE_CARD_MONEY = ("training_day", "practice_day", "overtime_hour", "support_day", "penalty_1_company",
+                   "penalty_1_student", "penalty_2_company", "penalty_2_student", "penalty_3_company",
+                   "penalty_3_student", "penalty_4_company", "penalty_4_student")
 
 
 class RateCardForm(forms.ModelForm):
@@ -23,6 +27,7 @@ class RateCardForm(forms.ModelForm):
                   "support_min_days", "penalty_1_company", "penalty_1_student", "penalty_2_company",
                   "penalty_2_student", "penalty_3_company", "penalty_3_student", "penalty_4_company",
                   "penalty_4_student", "tax_method"]
+        field_classes = dict.fromkeys(RATE_CARD_MONEY, MoneyField)
 
     def __init__(self, *args, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,15 +49,18 @@ class RateCardForm(forms.ModelForm):
 class BatchForm(forms.Form):
     school_class = forms.ModelChoiceField(label=_("Class"), queryset=None, required=False,
                                           empty_label=_("All classes"))
-    up_to = forms.DateField(label=_("Records up to"), required=False, widget=DATE_WIDGET,
-                            help_text=_("Attendance and incidents up to this day; empty: everything recorded"))
-    pay_on = forms.DateField(label=_("Payment date"), widget=DATE_WIDGET,
-                             help_text=_("Decides the tax year and the tax table"))
+    up_to = DayField(label=_("Records up to"), required=False,
+                     help_text=_("Attendance and incidents up to this day; empty: everything recorded"))
+    pay_on = DayField(label=_("Payment date"), help_text=_("Decides the tax year and the tax table"))
 
-    def __init__(self, *args, programme, **kwargs):
+    def __init__(self, *args, programme, span=None, **kwargs):
+        """``span``: the programme's first and last day (records and payments fall
+        from its first day to a year after its last)."""
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
         self.fields["school_class"].queryset = programme.classes.all()
+        if span:
+            set_date_window(self, span[0], span[1] + PAY_AFTER_LAST_DAY)
 
 
 class ApproveForm(forms.Form):

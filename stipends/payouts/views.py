@@ -18,17 +18,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.agreements.models import Programme
-from programs.agreements.selectors import get_programme
+from programs.agreements.selectors import get_programme, programme_span
 from programs.students.selectors import visible_enrolments
 from stipends.payouts import documents, selectors, services
 from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
-from stipends.payouts.models import PayoutBatch, PayoutItem
+from stipends.payouts.models import PayoutBatch, PayoutItem, StipendProfile
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
-from trainingweek.forms import upload_limits
+from trainingweek.forms import date_window_problem, upload_limits
 from trainingweek.http import client_address
 from trainingweek.models import PersonalDataAccess
 from trainingweek.permissions import require_perm
 from trainingweek.services import log_personal_data_access
+from trainingweek.text import clean_name
+
+# The account holder's name as the bank file holds it (StipendProfile.account_name).
+ACCOUNT_NAME_MAX = StipendProfile._meta.get_field("account_name").max_length
 
 
 def _context(programme, subtab, **extra) -> dict:
@@ -94,17 +98,26 @@ def profiles(request, pk):
     enrolments = list(visible_enrolments(request.user, programme).filter(school_class=school_class)
                       .select_related("student", "team").order_by("student__student_number")) if school_class else []
     existing = selectors.profiles_for(e.pk for e in enrolments)
+    span = programme_span(programme) or (None, None)
     errors = []
     if request.method == "POST":
         require_perm(request.user, "payouts.edit_profiles", programme)
+        if school_class is None:  # an unknown or foreign class in the address
+            errors.append(_("Choose one of the programme's classes."))
         rows = []
         for e in enrolments:
             raw = request.POST.get(f"passed_{e.pk}", "").strip()
             passed = _date(raw)
             if raw and passed is None:
-                errors.append(_("%(name)s: %(value)s is not a date.") % {"name": e.student.name, "value": raw})
-            rows.append((e.pk, passed, request.POST.get(f"support_{e.pk}") == "on",
-                         request.POST.get(f"account_{e.pk}", "").strip()[:50]))
+                errors.append(_("%(name)s: %(value)s is not a date.") % {"name": e.student.name, "value": raw[:20]})
+            elif problem := date_window_problem(passed, *span):
+                errors.append(f"{e.student.name}: {problem}")
+            try:
+                account = clean_name(request.POST.get(f"account_{e.pk}", ""), max_length=ACCOUNT_NAME_MAX)
+            except ValueError as exc:  # said, never cut
+                errors.append(f"{e.student.name}: {exc}")
+                account = ""
+            rows.append((e.pk, passed, request.POST.get(f"support_{e.pk}") == "on", account))
         if not errors:
             n = services.save_profiles(rows=rows, user=request.user)
             messages.success(request, _("%(n)s students updated.") % {"n": n})
@@ -120,7 +133,7 @@ def profiles(request, pk):
                          bool(p and p.support_duty), p.account_name if p else ""))
     return render(request, "stipends/profiles.html", _context(
         programme, "profiles", classes=classes, school_class=school_class, rows=rows,
-        errors=errors))
+        errors=errors, account_max=ACCOUNT_NAME_MAX, first_day=span[0], last_day=span[1]))
 
 
 def _date(raw: str):
@@ -163,7 +176,8 @@ def batch_create(request, pk):
     require_perm(request.user, "payouts.make_batch", programme)
     from django.utils import timezone
 
-    form = BatchForm(request.POST or None, programme=programme, initial={"pay_on": timezone.localdate()})
+    form = BatchForm(request.POST or None, programme=programme, span=programme_span(programme),
+                     initial={"pay_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         batch = services.create_batch(programme=programme, user=request.user, school_class=form.cleaned_data["school_class"],
                                       up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])

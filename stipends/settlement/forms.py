@@ -15,13 +15,14 @@ from stipends.settlement.models import (
     SettlementRecord,
 )
 from stipends.settlement.rules import RoomPeriod, parse_day_lines, period_problems
-from trainingweek.forms import DATE_WIDGET, NoFormTagHelper
+from trainingweek.forms import DATE_WIDGET, DayField, MoneyField, NameField, NoFormTagHelper
 
 
 class RoomForm(forms.ModelForm):
     class Meta:
         model = Room
         fields = ["name", "kind", "notes"]
+        field_classes = {"name": NameField}
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,6 +71,7 @@ class BaseRoomUseFormSet(BaseInlineFormSet):
 
 RoomUseFormSet = inlineformset_factory(
     Room, RoomUse, form=RoomUseForm, formset=BaseRoomUseFormSet, fields=["start", "end", "computers"], extra=3, can_delete=True,
+    field_classes={"start": DayField, "end": DayField},
     widgets={
         "start": forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
         "end": forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
@@ -83,6 +85,7 @@ class PaymentForm(forms.ModelForm):
         model = SettlementPayment
         fields = ["paid_on", "kind", "amount", "note"]
         widgets = {"paid_on": DATE_WIDGET}
+        field_classes = {"paid_on": DayField, "amount": MoneyField}
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +106,7 @@ class SettlementRecordForm(forms.ModelForm):
         fields = ["school_breached", "breach_note", "bonus_decision", "bonus_reason",
                   "insurance_bought_on"]
         widgets = {"insurance_bought_on": DATE_WIDGET}
+        field_classes = {"insurance_bought_on": DayField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

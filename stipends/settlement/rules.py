@@ -208,6 +208,10 @@ class DayLine:
 _LINE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+(.*))?$")
 
 
+# The longest name of a holiday (HolidayDay.name).
+DAY_NAME_MAX = 50
+
+
 def parse_day_lines(text: str, year: int) -> tuple[list[DayLine], list[str]]:
     """Read an administrator's list of dates, one per line, each optionally
     followed by a name: ``2027-02-06 春节``. Dates may be written 2027-2-6,
@@ -239,7 +243,11 @@ def parse_day_lines(text: str, year: int) -> tuple[list[DayLine], list[str]]:
             problems.append(_("Line %(n)s: %(day)s is listed twice.") % {"n": number, "day": day})
             continue
         seen.add(day)
-        days.append(DayLine(day, (match[4] or "").strip()[:50]))
+        name = (match[4] or "").strip()
+        if len(name) > DAY_NAME_MAX:  # said with the limit, never cut
+            problems.append(_("Line %(n)s: the name is longer than %(max)s characters.") % {"n": number, "max": DAY_NAME_MAX})
+            continue
+        days.append(DayLine(day, name))
     return days, problems
 
 

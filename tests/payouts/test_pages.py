@@ -254,10 +254,11 @@ def test_profiles_are_saved_by_the_coordinator_and_keep_bad_input(worked, client
     response = client.post(page_url, {f"passed_{e.pk}": "2020-13-40", f"account_{e.pk}": "张三"})
     assert response.status_code == 200 and "is not a date" in response.content.decode()
     assert 'value="2020-13-40"' in response.content.decode() and not StipendProfile.objects.filter(enrolment=e).exists()
-    response = client.post(page_url, {f"passed_{e.pk}": "2020-10-20", f"support_{e.pk}": "on"})
+    # Inside the programme (its phase runs 2020-10-26 to 2020-11-10).
+    response = client.post(page_url, {f"passed_{e.pk}": "2020-10-26", f"support_{e.pk}": "on"})
     assert response.status_code == 302
     profile = StipendProfile.objects.get(enrolment=e)
-    assert profile.assessment_passed_on == date(2020, 10, 20) and profile.support_duty
+    assert profile.assessment_passed_on == date(2020, 10, 26) and profile.support_duty
     assert client_for(worked.finance).post(page_url, {}).status_code == 403
 
 
