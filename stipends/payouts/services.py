@@ -26,7 +26,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -411,16 +411,34 @@ def reconcile(*, batch: PayoutBatch, data: bytes) -> ImportResult:
     return result
 
 
-@transaction.atomic
 def create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
     """A new draft batch holding only the failed items of ``batch`` whose
     bank details were corrected: the same frozen money and payment key, the
-    new account. The database refuses a second live item of a key."""
+    new account. The database refuses a second live item of a key.
+
+    Two requests at once (a double click, two finance users) make one
+    follow-up: the batch row is locked, so the second waits and finds
+    nothing left to retry; where the lock does not hold (SQLite, a request
+    that read before the lock) the database's refusal becomes the same
+    :class:`PayoutError`, never a server error.
+    """
+    try:
+        return _create_follow_up(batch=batch, user=user)
+    except IntegrityError:
+        raise PayoutError(_(
+            "These failed items were put into another follow-up batch at the same moment; nothing more was "
+            "created. Open the follow-up batch from the batch list.")) from None
+
+
+@transaction.atomic
+def _create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
     # Locked: two clicks make one follow-up (the second finds the items retried).
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != PayoutBatch.State.RECONCILED:
         raise PayoutError(_("Failed items are retried once the batch is reconciled."))
-    ready, _waiting = retry_candidates(batch)
+    ready, waiting = retry_candidates(batch)
+    if not ready and not waiting and batch.items.filter(status=PayoutItem.Status.FAILED).exists():
+        raise PayoutError(_("Every failed item of this batch is in a follow-up batch already."))
     if not ready:
         raise PayoutError(_("No failed item has corrected bank details yet."))
     follow_up = PayoutBatch.objects.create(
