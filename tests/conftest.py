@@ -7,7 +7,9 @@ with the admin role who is not a superuser, and users of another school and
 company who must see none of it.
 """
 
+import copy
 import os
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -65,6 +67,11 @@ def _eager_celery_and_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # A cache of its own per test (counters such as rejected imports must not
+    # leak from one test to the next), on the configured backend.
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
     yield
 
 

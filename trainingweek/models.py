@@ -170,6 +170,7 @@ class PersonalDataAccess(models.Model):
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Reveal")
         EXPORT = "export", _("Export unmasked")
+        CHECK = "check", _("Checked against records")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("User"), on_delete=models.PROTECT)
     action = models.CharField(_("Action"), max_length=10, choices=Action.choices)

@@ -182,6 +182,10 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 # Imports above this many rows run as a background job with a progress page.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=500)
+# A student import checks every ID number against the school's records; a
+# user whose imports were rejected this many times within the hour waits
+# (a rejected file answers which IDs are on record: no guessing by the thousand).
+STUDENT_IMPORT_REJECTIONS_PER_HOUR = env.int("STUDENT_IMPORT_REJECTIONS_PER_HOUR", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

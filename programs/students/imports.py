@@ -201,7 +201,8 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-def check(result: ImportResult, records: Records, *, digest: Callable[[str], str] = crypto.digest) -> list[RowChange]:
+def check(result: ImportResult, records: Records, *, digest: Callable[[str], str] = crypto.digest,
+          may_see_ids: bool = False) -> list[RowChange]:
     """Check the good rows of ``result`` against ``records``; add every
     finding to ``result`` and return what each row would change (nothing
     unless every row of the file is good).
@@ -210,7 +211,9 @@ def check(result: ImportResult, records: Records, *, digest: Callable[[str], str
     to change) are only shown. An ID number held by another student of the
     school, or a shop account used by another enrolment of the programme, is
     an error; a value whose current holder is itself in the file with a new
-    value is free to take (swaps work).
+    value is free to take (swaps work). The holder of an ID number is named
+    only to a user who ``may_see_ids`` unmasked: to anyone else a list of
+    candidate IDs would otherwise answer whose ID each one is.
     """
     classes = {_fold(name): pk for name, pk in records.classes.items()}
     names = "、".join(sorted(records.classes)) or _("none yet: create the classes first")
@@ -233,12 +236,13 @@ def check(result: ImportResult, records: Records, *, digest: Callable[[str], str
         row.phone_digest = digest(row.phone)
         row.card_digest = digest(row.bank_card) if row.bank_card else ""
         rows.append(row)
-    _duplicates_in_records(result, rows, records)
+    _duplicates_in_records(result, rows, records, may_see_ids=may_see_ids)
     changes = _plan(result, rows, records)
     return changes if result.ok else []
 
 
-def _duplicates_in_records(result: ImportResult, rows: list[StudentRow], records: Records) -> None:
+def _duplicates_in_records(result: ImportResult, rows: list[StudentRow], records: Records, *,
+                           may_see_ids: bool) -> None:
     """ID numbers and shop accounts already held by someone not in the file."""
     in_file = {row.student_number: row for row in rows}
     by_pk = {s.pk: s for s in records.students.values()}
@@ -250,9 +254,12 @@ def _duplicates_in_records(result: ImportResult, rows: list[StudentRow], records
     for row in rows:
         holder = id_holder.get(row.id_digest)
         if holder and holder.student_number != row.student_number and _keeps(in_file, holder, "id_digest", row.id_digest):
-            result.add_error(row.row, "id_number", _(
-                "This ID number is already on record for student no. %(number)s (%(name)s) of this school")
-                % {"number": holder.student_number, "name": holder.name}, row.id_number)
+            if may_see_ids:
+                message = _("This ID number is already on record for student no. %(number)s (%(name)s) of this school") % {
+                    "number": holder.student_number, "name": holder.name}
+            else:
+                message = _("This ID number is already registered to another student record of this school")
+            result.add_error(row.row, "id_number", message, row.id_number)
         if not row.shop_account_id:
             continue
         holder = account_holder.get(row.shop_account_id)

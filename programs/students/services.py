@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
@@ -76,23 +77,60 @@ def load_records(programme: Programme) -> imports.Records:
     return imports.Records(classes, students, enrolments)
 
 
-def start_import(*, programme: Programme, user, upload, sheet: ImportResult) -> tuple[StudentImport, Job | None]:
+class ImportRefused(Exception):
+    """The user may not import now (too many rejected imports this hour); nothing was checked."""
+
+
+# Rejected imports are counted per user for an hour from the first one.
+REJECTION_WINDOW_SECONDS = 3600
+
+
+def _rejections_key(user_id: int) -> str:
+    return f"students:rejected-imports:{user_id}"
+
+
+def rejected_imports(user) -> int:
+    """How many of ``user``'s student imports were rejected within the current window."""
+    return cache.get(_rejections_key(user.pk), 0)
+
+
+def _count_rejection(user_id: int) -> None:
+    key = _rejections_key(user_id)
+    cache.add(key, 0, timeout=REJECTION_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=REJECTION_WINDOW_SECONDS)
+
+
+def start_import(*, programme: Programme, user, upload, sheet: ImportResult,
+                 ip_address: str | None = None) -> tuple[StudentImport, Job | None]:
     """Record an upload and import it now, or queue it if it is long.
+
+    Raises :class:`ImportRefused`, before anything is recorded or checked,
+    once ``user`` had ``settings.STUDENT_IMPORT_REJECTIONS_PER_HOUR``
+    imports rejected within the hour.
 
     ``sheet`` is the upload already read (the form checks the file). Up to
     ``IMPORT_BACKGROUND_ROWS`` rows are imported within the request; a longer
     file is stored on a Job and imported by the Celery task, which reads it
     again from storage, so eager mode and a real worker run the same code.
     """
+    limit = settings.STUDENT_IMPORT_REJECTIONS_PER_HOUR
+    if rejected_imports(user) >= limit:
+        raise ImportRefused(_(
+            "%(n)d of your imports were rejected within the last hour; wait an hour before the next one, "
+            "or ask another coordinator to check the file.") % {"n": limit})
     record = StudentImport.objects.create(
         programme=programme, created_by=user, file_name=upload.name[:255], row_count=sheet.row_count
     )
     if sheet.row_count <= settings.IMPORT_BACKGROUND_ROWS:
-        run_import(record=record, sheet=sheet)
+        run_import(record=record, sheet=sheet, ip_address=ip_address)
         return record, None
     with transaction.atomic():
         job = start_job(kind=JOB_KIND, user=user, input_file=upload, params={
             "import_id": record.pk, "language": translation.get_language() or settings.LANGUAGE_CODE,
+            "ip_address": ip_address,
         })
         StudentImport.objects.filter(pk=record.pk).update(job=job)
     record.job = job
@@ -120,7 +158,7 @@ def run_import_job(job: Job) -> dict:
             if sheet.file_error:
                 _finish(record, StudentImport.Status.REJECTED, sheet.file_error.message)
             else:
-                run_import(record=record, sheet=sheet, progress=job.report)
+                run_import(record=record, sheet=sheet, progress=job.report, ip_address=job.params.get("ip_address"))
         except JobSuperseded:
             raise  # another worker took the job over: the import is its to finish
         except Exception:
@@ -129,7 +167,8 @@ def run_import_job(job: Job) -> dict:
     return {"redirect": redirect, "message": record.message}
 
 
-def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress = _no_progress) -> StudentImport:
+def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress = _no_progress,
+               ip_address: str | None = None) -> StudentImport:
     """Check every row; write all of them in one transaction, or none.
 
     ``sheet`` is the upload as :func:`read_upload` read it (its rows
@@ -139,16 +178,27 @@ def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress
     Students are matched by student number within the school: a known one is
     updated (only the fields that changed), an unknown one created, and each
     gets one enrolment in the programme. The outcome (counts, or every bad
-    row) is stored on ``record``.
+    row) is stored on ``record``; a rejection counts against the user's
+    hourly allowance (:func:`start_import`).
+
+    Checking ID numbers against the school's records is a look at personal
+    data: it writes one access-log row with the number of IDs checked, and a
+    duplicate names its holder only to a user who may see IDs unmasked.
     """
     programme = record.programme
+    user = record.created_by
     total = max(sheet.row_count, 1)
     progress(total, 2 * total, _("Checking the rows"))
+    if sheet.rows:
+        log_personal_data_access(
+            user=user, action=PersonalDataAccess.Action.CHECK, subject=f"{programme} · {record.file_name}",
+            object_id=record.pk, fields="id_number", record_count=len(sheet.rows), ip_address=ip_address)
+    may_see_ids = user.has_perm("students.reveal_personal_data", programme)
     try:
         with transaction.atomic():
             # Two imports into one programme wait for each other (PostgreSQL).
             list(Programme.objects.select_for_update().filter(pk=programme.pk).order_by().values_list("pk"))
-            changes = imports.check(sheet, load_records(programme))
+            changes = imports.check(sheet, load_records(programme), may_see_ids=may_see_ids)
             if sheet.ok:
                 progress(3 * total // 2, 2 * total, _("Writing %(n)d students") % {"n": total})
                 _write(programme, changes, user=record.created_by)
@@ -173,6 +223,8 @@ def run_import(*, record: StudentImport, sheet: ImportResult, progress: Progress
 
 def _finish(record: StudentImport, status: str, message: str, *, errors=(), warnings=(), counts=None) -> StudentImport:
     counts = counts or {}
+    if status == StudentImport.Status.REJECTED:
+        _count_rejection(record.created_by_id)
     record.status = status
     record.message = message
     record.errors = list(errors)

@@ -167,10 +167,16 @@ def student_import(request, pk):
     require_perm(request.user, "students.import_students", programme)
     form = StudentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        record, job = services_students.start_import(programme=programme, user=request.user, upload=form.cleaned_data["file"], sheet=form.sheet)
-        if job is not None:
-            return redirect("job_detail", pk=job.pk)
-        return redirect("programs:student_import_result", pk=programme.pk, import_pk=record.pk)
+        try:
+            record, job = services_students.start_import(
+                programme=programme, user=request.user, upload=form.cleaned_data["file"], sheet=form.sheet,
+                ip_address=client_address(request))
+        except services_students.ImportRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if job is not None:
+                return redirect("job_detail", pk=job.pk)
+            return redirect("programs:student_import_result", pk=programme.pk, import_pk=record.pk)
     return render(request, "programs/student_import.html", {
         "programme": programme, "form": form, "columns": imports.COLUMNS,
         "classes": programme.classes.all(),
