@@ -6,7 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stipends.payouts.models import RateCard
-from trainingweek.forms import PAY_AFTER_LAST_DAY, DayField, MoneyField, UploadField, set_date_window
+from trainingweek.forms import (
+    PAY_AFTER_LAST_DAY,
+    DayField,
+    MoneyField,
+    UploadField,
+    set_date_window,
+)
 
 
 class NoFormTagHelper(FormHelper):
