@@ -6,6 +6,7 @@ from django import forms
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from programs.students.forms import StudentPickerField, picker_enrolments
 from scoring import rules as kpi_rules
 from scoring.models import Award, Incident, KpiDefinition, ScoreSettings, ScoringPeriod
 from scoring.rules import ITEMS, weight_problems
@@ -122,14 +123,20 @@ class IncidentForm(forms.ModelForm):
         model = Incident
         fields = ["enrolment", "occurred_on", "level", "cash_amount", "description"]
         widgets = {"occurred_on": DATE_WIDGET}
-        field_classes = {"occurred_on": DayField, "cash_amount": MoneyField}
+        field_classes = {"occurred_on": DayField, "cash_amount": MoneyField, "enrolment": StudentPickerField}
 
-    def __init__(self, *args, enrolments, **kwargs):
+    def __init__(self, *args, enrolments, level_costs=None, **kwargs):
+        """``level_costs``: what each level costs (scoring.selectors.incident_level_costs), shown in its label."""
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
         self.fields["description"] = note_field(self.fields["description"].label, required=True, rows=3)
-        self.fields["enrolment"].queryset = enrolments.select_related("student", "team")
-        self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.team or '—'}）"
+        if level_costs:
+            self.fields["level"].choices = [
+                (value, _("%(level)s (student bears ¥%(student)s, company ¥%(company)s)") % {
+                    "level": label, "student": f"{level_costs[value].student:,}",
+                    "company": f"{level_costs[value].company:,}"} if value in level_costs else label)
+                for value, label in self.fields["level"].choices]
+        self.fields["enrolment"].queryset = picker_enrolments(enrolments)
         self.fields["cash_amount"].help_text = _("Only for a cash compensation")
 
     def clean(self):
@@ -151,13 +158,12 @@ class AwardForm(forms.ModelForm):
     class Meta:
         model = Award
         fields = ["enrolment", "period", "label", "amount"]
-        field_classes = {"amount": MoneyField}
+        field_classes = {"amount": MoneyField, "enrolment": StudentPickerField}
 
     def __init__(self, *args, enrolments, periods, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
-        self.fields["enrolment"].queryset = enrolments.select_related("student", "team")
-        self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.team or '—'}）"
+        self.fields["enrolment"].queryset = picker_enrolments(enrolments)
         self.fields["period"].queryset = periods
         self.fields["label"].help_text = _("e.g. sales champion of the brand, points tier")
 

@@ -507,3 +507,26 @@ def award_history(*, programme, enrolments, limit: int = 50) -> list:
     """The audit history of the programme's awards of the given enrolments
     (deleted ones too), newest first: who added, changed or removed which."""
     return history_entries(Award, limit=limit, programme_id=programme.pk, enrolment_id__in=enrolments.values("pk"))
+
+
+# --------------------------------------------------------------------------- what an incident costs
+@dataclass(frozen=True)
+class LevelCost:
+    """What an incident of one level costs: the company's and the student's share."""
+
+    company: Decimal
+    student: Decimal
+
+
+# The amounts are the payouts rate card's, a layer above scoring: payouts
+# registers its reader here at start-up (stipends.payouts.apps), so scoring
+# never imports it.
+LEVEL_COST_READERS: list = []
+
+
+def incident_level_costs(programme: Programme) -> dict[str, LevelCost]:
+    """Each incident level's cost in this programme ({} when nothing says)."""
+    for reader in LEVEL_COST_READERS:
+        return reader(programme)
+    return {}
+

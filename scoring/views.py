@@ -403,7 +403,7 @@ def incident_create(request, pk):
     require_perm(request.user, "scoring.report_incident", programme)
     enrolments = visible_enrolments(request.user, programme).filter(status=Enrolment.Status.ACTIVE)
     form = IncidentForm(request.POST or None, enrolments=enrolments, instance=Incident(programme=programme,
-                                                                                       reported_by=request.user))
+                        reported_by=request.user), level_costs=selectors.incident_level_costs(programme))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The incident was reported; the school will confirm or dispute it."))

@@ -2,12 +2,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from programs.students.models import Enrolment
+from programs.students.forms import StudentPickerField, picker_enrolments
 from trainingweek.forms import ACCEPT_TABLE, DayField, UploadField, set_date_window
 
 
 class LeaveRequestForm(forms.Form):
-    enrolment = forms.ModelChoiceField(label=_("Student"), queryset=Enrolment.objects.none())
+    enrolment = StudentPickerField()
     start = DayField(label=_("From"))
     end = DayField(label=_("To"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
@@ -17,8 +17,7 @@ class LeaveRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if span:
             set_date_window(self, *span)
-        self.fields["enrolment"].queryset = enrolments
-        self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.school_class}）"
+        self.fields["enrolment"].queryset = picker_enrolments(enrolments)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -32,7 +31,7 @@ class LeaveRequestForm(forms.Form):
 class DepartureForm(forms.Form):
     KIND_CHOICES = [("withdrawal", _("Withdrawal (the student asks)")), ("dismissal", _("Dismissal (the company decides)"))]
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
-    enrolment = forms.ModelChoiceField(label=_("Student"), queryset=Enrolment.objects.none())
+    enrolment = StudentPickerField()
     last_day = DayField(label=_("Last day"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
@@ -41,8 +40,7 @@ class DepartureForm(forms.Form):
         super().__init__(*args, **kwargs)
         if span:
             set_date_window(self, *span)
-        self.fields["enrolment"].queryset = enrolments
-        self.fields["enrolment"].label_from_instance = lambda e: f"{e.student.name}（{e.student.student_number}，{e.school_class}）"
+        self.fields["enrolment"].queryset = picker_enrolments(enrolments)
         self.fields["kind"].choices = [c for c in self.KIND_CHOICES if c[0] in kinds]
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from programs.agreements.models import Programme
 from programs.students import services as services_students
 from programs.students.models import Enrolment, SchoolClass, Team
-from trainingweek.forms import NoFormTagHelper, ProgrammeItemForm
+from trainingweek.forms import NoFormTagHelper, ProgrammeItemForm, SearchableSelect
 from trainingweek.models import User
 
 
@@ -79,3 +79,30 @@ class EnrolmentFilter(django_filters.FilterSet):
         # Personal data is encrypted, so only name and student number are searchable.
         value = value.strip()
         return queryset.filter(Q(student__name__icontains=value) | Q(student__student_number__icontains=value))
+
+
+def student_choice_label(enrolment: Enrolment) -> str:
+    """姓名（学号，班级 · 组）: what a mentor or coordinator recognises in a picker."""
+    group = " · ".join(str(x) for x in (enrolment.school_class, enrolment.team) if x)
+    return f"{enrolment.student.name}（{enrolment.student.student_number}，{group or '—'}）"
+
+
+class StudentPickerField(forms.ModelChoiceField):
+    """One student of the programme, picked by typing a name or student number
+    (a searchable select). Give it the enrolments the user may choose from with
+    :func:`picker_enrolments`, so the labels cost no query per student."""
+
+    widget = SearchableSelect
+
+    def __init__(self, queryset=None, **kwargs):
+        kwargs.setdefault("label", _("Student"))
+        super().__init__(queryset=Enrolment.objects.none() if queryset is None else queryset, **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return student_choice_label(obj)
+
+
+def picker_enrolments(enrolments):
+    """The enrolments a picker lists, with what their labels show."""
+    return enrolments.select_related("student", "school_class", "team").order_by("student__student_number")
+

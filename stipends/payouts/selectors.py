@@ -23,7 +23,7 @@ from programs.attendance.models import Attendance
 from programs.attendance.selectors import last_days
 from programs.students.models import Enrolment
 from programs.students.rules import check_bank_card
-from scoring.selectors import confirmed_incidents, prize_and_award_credits
+from scoring.selectors import LevelCost, confirmed_incidents, prize_and_award_credits
 from stipends.payouts import rules
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
@@ -124,6 +124,13 @@ def rate_card(programme: Programme) -> RateCard:
     """The programme's rate card as saved, else the defaults (unsaved). Reads only:
     the card is saved by its form, or by :func:`ensure_rate_card` when a batch is built."""
     return RateCard.objects.filter(programme=programme).first() or RateCard(programme=programme)
+
+
+def incident_level_costs(programme: Programme) -> dict:
+    """What each incident level costs under the programme's rate card (read by
+    scoring's incident form through ``scoring.selectors.LEVEL_COST_READERS``)."""
+    card = rate_card(programme).to_rules()
+    return {level: LevelCost(p.company_share, p.student_share) for level, p in card.penalties.items()}
 
 
 def rate_card_locked(programme: Programme) -> bool:
