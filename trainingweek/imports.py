@@ -173,6 +173,9 @@ class Column:
     clean: Callable[[Any], Any] | None = None
     mask: Callable[[str], str] | None = None
     number_format: bool = False  # the cleaner gets Formatted(value, number_format)
+    # False: only a header equal to an alias counts, never one containing it
+    # (short aliases such as 组 or 小组 are inside other headers: 小组长).
+    partial: bool = True
 
     def names(self) -> list[str]:
         """Normalised header texts for this column, in order of preference."""
@@ -893,7 +896,8 @@ def _map_header(keys: list[str], columns: Sequence[Column], row: int) -> tuple[d
 
     First every exact match (aliases in order of preference; the same header
     twice is an error), then, for columns still unmapped, in declared order,
-    a header containing an alias, among the cells no column took exactly:
+    a header containing an alias (unless the column is ``partial=False``),
+    among the cells no column took exactly:
     so a 接待时长 column is never taken for a "时长" when 在线时长 is there,
     or when 接待时长 is itself declared. An alias contained in two remaining
     headers is ambiguous: refused, not guessed.
@@ -904,7 +908,7 @@ def _map_header(keys: list[str], columns: Sequence[Column], row: int) -> tuple[d
     taken: set[int] = set()
     for exact in (True, False):
         for column in columns:
-            if column.key in mapped or column.key in problems:
+            if column.key in mapped or column.key in problems or not (exact or column.partial):
                 continue
             for name in column.names():
                 cells = [i for i, k in enumerate(keys)

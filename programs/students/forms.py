@@ -41,9 +41,9 @@ class StudentImportForm(forms.Form):
     file that is not a usable workbook gets its message on the form."""
 
     file = forms.FileField(
-        label=_("Student list (.xlsx)"),
+        label=_("Student list (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={
-            "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv",
         }),
     )
 
@@ -62,7 +62,7 @@ class StudentImportForm(forms.Form):
 
 class EnrolmentFilter(django_filters.FilterSet):
     school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=None)
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=None)
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=None, null_label=_("No team"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Enrolment.Status.choices)
     q = django_filters.CharFilter(label=_("Name / student no."), method="search")
 

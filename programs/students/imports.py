@@ -29,6 +29,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum import luhn
 from stdnum.cn import ric
@@ -37,6 +38,7 @@ from programs.students import rules as validators
 from trainingweek import crypto
 from trainingweek.exports import ExportColumn, Sheet, workbook_bytes
 from trainingweek.imports import (
+    CSV,
     XLSX,
     CellError,
     Column,
@@ -49,7 +51,8 @@ from trainingweek.imports import (
 from trainingweek.masking import mask_bank_card, mask_id_number, mask_phone
 
 # Field lengths of the models the rows end up in.
-MAX_LENGTH = {"class_name": 100, "name": 50, "student_number": 32, "bank_name": 100, "shop_account_id": 100}
+MAX_LENGTH = {"class_name": 100, "name": 50, "student_number": 32, "bank_name": 100, "shop_account_id": 100,
+              "team_name": 100}
 # Rows of the template's class column offered the drop-down list.
 TEMPLATE_ROWS = 20000
 
@@ -90,7 +93,14 @@ def student_columns(*, today: date | None = None) -> tuple[Column, ...]:
         Column("bank_name", "开户行", ("开户行", "开户银行", "开户行名称", "bank"), required=False, clean=plain["bank_name"]),
         Column("shop_account_id", "店铺账号", ("店铺账号", "店铺账号id", "旺旺账号", "旺旺id", "旺旺号", "shop account"),
                required=False, clean=plain["shop_account_id"]),
+        # Exact headers only: 组 and 小组 are inside 小组长 (a group-leader column).
+        Column("team_name", "组/品牌", TEAM_HEADERS, required=False, partial=False, clean=plain["team_name"]),
     )
+
+
+# Headers schools use for the team (组/品牌) a student serves in.
+TEAM_HEADERS = ("组/品牌", "组别", "团队", "品牌", "小组", "组", "组名", "组别名称", "团队名称", "品牌名称", "所属组",
+                "所属组别", "所属团队", "所属品牌", "分组", "team")
 
 
 def _student_number(value) -> str:
@@ -106,7 +116,7 @@ TEXT_COLUMNS = frozenset({"student_number", "id_number", "phone", "bank_card"})
 class StudentListImport(Importer):
     """A student list: one student per row, on the first sheet with the header."""
 
-    formats = (XLSX,)
+    formats = (XLSX, CSV)
     all_sheets = True
     allow_formulas = False
     unique = ("student_number", "id_number", "shop_account_id")
@@ -139,6 +149,7 @@ class KnownEnrolment:
     student_pk: int
     class_pk: int
     shop_account_id: str
+    team_pk: int | None = None
 
 
 @dataclass
@@ -148,6 +159,7 @@ class Records:
     classes: dict[str, int]  # class name -> pk
     students: dict[str, KnownStudent] = field(default_factory=dict)  # by student number
     enrolments: dict[int, KnownEnrolment] = field(default_factory=dict)  # by student pk
+    teams: dict[str, int] = field(default_factory=dict)  # team name -> pk
 
 
 @dataclass
@@ -163,10 +175,12 @@ class StudentRow:
     bank_card: str = ""
     bank_name: str = ""
     shop_account_id: str = ""
+    team_name: str = ""
     id_digest: str = ""
     phone_digest: str = ""
     card_digest: str = ""
     class_pk: int | None = None
+    team_pk: int | None = None  # None: the cell was empty (a new student has no team, a known one keeps it)
 
 
 @dataclass
@@ -201,6 +215,12 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
+def team_key(name: str) -> str:
+    """A team name as the import compares it: NFKC, spaces trimmed and runs
+    of spaces as one; otherwise exact (森马组 is not 森马)."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name)).strip()
+
+
 def check(result: ImportResult, records: Records, *, digest: Callable[[str], str] = crypto.digest,
           may_see_ids: bool = False) -> list[RowChange]:
     """Check the good rows of ``result`` against ``records``; add every
@@ -217,6 +237,8 @@ def check(result: ImportResult, records: Records, *, digest: Callable[[str], str
     """
     classes = {_fold(name): pk for name, pk in records.classes.items()}
     names = "、".join(sorted(records.classes)) or _("none yet: create the classes first")
+    teams = {team_key(name): pk for name, pk in records.teams.items()}
+    team_names = "、".join(sorted(records.teams)) or _("none yet: create the teams first")
     rows: list[StudentRow] = []
     for good in result.rows:
         row = StudentRow(good.number, **{key: good.get(key, "") for key in (c.key for c in COLUMNS)})
@@ -225,6 +247,12 @@ def check(result: ImportResult, records: Records, *, digest: Callable[[str], str
             result.add_error(row.row, "class_name", _(
                 "This programme has no class of that name (its classes: %(classes)s)") % {"classes": names},
                 row.class_name)
+        if row.team_name:
+            row.team_pk = records.teams.get(row.team_name) or teams.get(team_key(row.team_name))
+            if row.team_pk is None:
+                result.add_error(row.row, "team_name", _(
+                    "This programme has no team of that name (its teams: %(teams)s)") % {"teams": team_names},
+                    row.team_name)
         known = records.students.get(row.student_number)
         if not row.bank_card:
             if known is None or not known.card_digest:
@@ -280,6 +308,7 @@ def _keeps(in_file: dict[str, StudentRow], holder: KnownStudent, attr: str, valu
 
 
 def _plan(result: ImportResult, rows: list[StudentRow], records: Records) -> list[RowChange]:
+    team_names = {pk: name for name, pk in records.teams.items()}
     changes = []
     for row in rows:
         student = records.students.get(row.student_number)
@@ -305,6 +334,13 @@ def _plan(result: ImportResult, rows: list[StudentRow], records: Records) -> lis
                 enrolment_fields.add("school_class")
             if row.shop_account_id and row.shop_account_id != enrolment.shop_account_id:
                 enrolment_fields.add("shop_account_id")
+            # An empty team cell keeps the team on record.
+            if row.team_pk is not None and row.team_pk != enrolment.team_pk:
+                enrolment_fields.add("team")
+                if enrolment.team_pk is not None:
+                    result.add_warning(row.row, "team_name", _(
+                        "On record in team %(team)s: the student moves to this team (and leaves its group)")
+                        % {"team": team_names.get(enrolment.team_pk, "")}, row.team_name)
         changes.append(RowChange(row, student, enrolment, frozenset(student_fields), frozenset(enrolment_fields)))
     return changes
 
@@ -312,28 +348,38 @@ def _plan(result: ImportResult, rows: list[StudentRow], records: Records) -> lis
 # --------------------------------------------------------------------------
 # The template
 TEMPLATE_WIDTHS = {"class_name": 14, "name": 10, "student_number": 14, "id_number": 22, "phone": 14,
-                   "bank_card": 24, "bank_name": 22, "shop_account_id": 18}
+                   "bank_card": 24, "bank_name": 22, "shop_account_id": 18, "team_name": 14}
 
 
-def template_workbook(class_names: list[str]) -> bytes:
+def _list_validation(sheet: str, names: list[str], key: str, message: str) -> DataValidation:
+    """A drop-down on column ``key`` of the template offering ``names`` (kept on a hidden ``sheet``)."""
+    letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+    validation = DataValidation(type="list", formula1=f"='{sheet}'!$A$2:$A${len(names) + 1}", allow_blank=True)
+    validation.error = message
+    validation.showErrorMessage = True
+    validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+    return validation
+
+
+def template_workbook(class_names: list[str], team_names: list[str] = ()) -> bytes:
     """The empty student list to fill in, as .xlsx bytes (through the one
     exporter base: every cell formula-safe text, header frozen).
 
     The first sheet has the headers the import matches (required ones in
     red); student number, ID, phone and card columns are formatted as text
     so Excel keeps every digit; the class column offers the programme's
-    classes from a hidden sheet. A further sheet explains each column with
+    classes from a hidden sheet, the team column the programme's teams from
+    another (both lists written as text, so a name like a formula stays a
+    name). A further sheet explains each column with
     an example that is plainly not a real person.
     """
     red = Font(bold=True, color="C00000")
     sheets = []
     validations = []
     if class_names:
-        validation = DataValidation(type="list", formula1=f"='班级列表'!$A$2:$A${len(class_names) + 1}", allow_blank=True)
-        validation.error = _("Choose one of the programme's classes")
-        validation.showErrorMessage = True
-        validation.add(f"A2:A{TEMPLATE_ROWS + 1}")
-        validations.append(validation)
+        validations.append(_list_validation("班级列表", class_names, "class_name", _("Choose one of the programme's classes")))
+    if team_names:
+        validations.append(_list_validation("组列表", team_names, "team_name", _("Choose one of the programme's teams")))
     sheets.append(Sheet("学生名单", [
         ExportColumn(c.label, TEMPLATE_WIDTHS[c.key], column_format="@" if c.key in TEXT_COLUMNS else None,
                      header_style={"font": red} if c.required else {})
@@ -342,6 +388,9 @@ def template_workbook(class_names: list[str]) -> bytes:
         # The list the drop-down offers (below its header): as text, so a
         # class named like a formula stays a name.
         sheets.append(Sheet("班级列表", [ExportColumn("班级", 20)], rows=[(name,) for name in class_names],
+                            hidden=True))
+    if team_names:
+        sheets.append(Sheet("组列表", [ExportColumn("组/品牌", 20)], rows=[(name,) for name in team_names],
                             hidden=True))
     example = _example_row()
     explanations = {
@@ -353,6 +402,8 @@ def template_workbook(class_names: list[str]) -> bytes:
         "bank_card": _("Debit card for the stipend, 15 to 19 digits; may be left empty and added later"),
         "bank_name": _("Bank and branch where the card was opened"),
         "shop_account_id": _("The customer-service account in the shop, if already assigned; unique within the programme"),
+        "team_name": _("One of the programme's teams (组/品牌), exactly as named in the system; "
+                       "may be left empty and assigned later on the student list"),
     }
     notes = [(c.label, _("yes") if c.required else _("no"), explanations[c.key], example[c.key]) for c in COLUMNS]
     notes += [(), (_("Fill in the first sheet only, one student per row, from row 2. Do not rename the headers. "
@@ -372,4 +423,5 @@ def _example_row() -> dict[str, str]:
         "class_name": "19电商1班", "name": "示例学生", "student_number": "2019000001",
         "id_number": body + ric.calc_check_digit(body), "phone": "13800000000",
         "bank_card": card + luhn.calc_check_digit(card), "bank_name": "示例银行某某支行", "shop_account_id": "示例店铺:客服01",
+        "team_name": "示例组",
     }

@@ -29,5 +29,7 @@ is_team_mentor = is_mentor & mentors_team
 # Classes, teams, their mentors and group leaders: the coordinators of the programme's school.
 rules.add_perm("students.manage_teams", is_admin | is_school_coordinator)
 rules.add_perm("students.import_students", is_admin | is_school_coordinator)
+# Putting students into teams (and taking them out): the coordinators of the programme's school.
+rules.add_perm("students.assign_team", is_admin | is_school_coordinator)
 # Unmasked ID numbers, phones and bank cards: the finance of the programme's company only.
 rules.add_perm("students.reveal_personal_data", is_company_finance)

@@ -65,6 +65,33 @@ def rejected_imports(user) -> list[tuple[Programme, int]]:
     ).filter(~Exists(later_success)))
 
 
+def group_leaders(programme: Programme) -> QuerySet[Enrolment]:
+    """The programme's group leaders with their students and teams (one query)."""
+    return Enrolment.objects.filter(programme=programme, is_group_leader=True).select_related(
+        "student", "team").order_by("team__name", "student__student_number")
+
+
+def chosen_enrolment_ids(programme: Programme, *, checked=(), school_class_id=None, leader_id=None) -> set:
+    """What a coordinator chose on the enrolment list, as enrolment ids: the
+    ticked ones (as posted: the service refuses ids not of the programme),
+    every student of a class of the programme (every page, not only the one
+    shown) and a group leader of the programme with their group. Raises
+    ``LookupError`` for a class or leader not of this programme."""
+    ids = set(checked)
+    if school_class_id:
+        if not programme.classes.filter(pk=school_class_id).exists():
+            raise LookupError(school_class_id)
+        ids |= set(Enrolment.objects.filter(programme=programme, school_class_id=school_class_id)
+                   .values_list("pk", flat=True))
+    if leader_id:
+        leader = Enrolment.objects.filter(programme=programme, pk=leader_id, is_group_leader=True).first()
+        if leader is None:
+            raise LookupError(leader_id)
+        ids |= {leader.pk, *Enrolment.objects.filter(programme=programme, group_leader=leader)
+                .values_list("pk", flat=True)}
+    return ids
+
+
 def student_history(student) -> list:
     """The audit history of a student's record (ID number, phone and bank card masked)."""
     return history_entries(Student, id=student.pk)

@@ -55,10 +55,10 @@ def read_upload(upload, progress: Callable[[int], None] | None = None) -> Import
 
 
 def load_records(programme: Programme) -> imports.Records:
-    """What the import is checked against, in three queries, never decrypting.
+    """What the import is checked against, in four queries, never decrypting.
 
     All students of the programme's school (by student number, with their
-    digests), the programme's classes, and its enrolments.
+    digests), the programme's classes, its enrolments and its teams.
     """
     school_id = programme.agreement.school_id
     classes = dict(SchoolClass.objects.filter(programme=programme).values_list("name", "pk"))
@@ -69,12 +69,13 @@ def load_records(programme: Programme) -> imports.Records:
         ).values_list("pk", "student_number", "name", "id_number_digest", "phone_digest", "bank_card_digest", "bank_name")
     }
     enrolments = {
-        student_pk: imports.KnownEnrolment(pk, student_pk, class_pk, account)
-        for pk, student_pk, class_pk, account in Enrolment.objects.filter(programme=programme).values_list(
-            "pk", "student_id", "school_class_id", "shop_account_id"
+        student_pk: imports.KnownEnrolment(pk, student_pk, class_pk, account, team_pk)
+        for pk, student_pk, class_pk, account, team_pk in Enrolment.objects.filter(programme=programme).values_list(
+            "pk", "student_id", "school_class_id", "shop_account_id", "team_id"
         )
     }
-    return imports.Records(classes, students, enrolments)
+    teams = dict(Team.objects.filter(programme=programme).values_list("name", "pk"))
+    return imports.Records(classes, students, enrolments, teams)
 
 
 class ImportRefused(Exception):
@@ -268,7 +269,7 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
     enrolments = [
         Enrolment(
             programme=programme, student_id=student_pk.get(c.row.student_number) or c.student.pk,
-            school_class_id=c.row.class_pk, shop_account_id=c.row.shop_account_id,
+            school_class_id=c.row.class_pk, shop_account_id=c.row.shop_account_id, team_id=c.row.team_pk,
         )
         for c in changes if c.enrolment is None
     ]
@@ -288,7 +289,7 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
             student_groups[change.student_fields].append(student)
         if change.enrolment is not None and change.enrolment_fields:
             enrolment = Enrolment(pk=change.enrolment.pk, school_class_id=row.class_pk,
-                                  shop_account_id=row.shop_account_id)
+                                  shop_account_id=row.shop_account_id, team_id=row.team_pk)
             enrolment_groups[change.enrolment_fields].append(enrolment)
     digests = {"id_number": "id_number_digest", "phone": "phone_digest", "bank_card": "bank_card_digest"}
     for fields, students in student_groups.items():
@@ -300,6 +301,7 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
         record_history(Student.objects.filter(pk__in=changed_ids), model=Student, user=user)
     for fields, members in enrolment_groups.items():
         Enrolment.objects.bulk_update(members, sorted(fields))
+    _leave_groups([c.enrolment.pk for c in changes if c.enrolment is not None and "team" in c.enrolment_fields])
 
 
 def _release_held_values(changes: list[imports.RowChange]) -> None:
@@ -364,3 +366,59 @@ def assign_group_leaders(*, team: Team, leaders: set[int], members: dict[int, in
             changed.append(e)
     Enrolment.objects.bulk_update(changed, ["is_group_leader", "group_leader"])
     return len(changed)
+
+
+# --------------------------------------------------------------------------
+# Students into teams
+class TeamAssignmentError(ValueError):
+    """A team assignment that was refused as a whole; the message is for the user."""
+
+
+def _leave_groups(enrolment_ids) -> None:
+    """Enrolments that changed team leave their group (groups live within a
+    team): no longer a group leader, no leader of the old team, and members
+    of the old team whose leader they were keep no leader."""
+    ids = list(enrolment_ids)
+    if not ids:
+        return
+    Enrolment.objects.filter(group_leader_id__in=ids).exclude(pk__in=ids).update(group_leader=None)
+    Enrolment.objects.filter(pk__in=ids).update(is_group_leader=False, group_leader=None)
+
+
+@transaction.atomic
+def assign_team(*, programme: Programme, enrolment_ids, team: Team | None, user) -> int:
+    """Put the enrolments ``enrolment_ids`` of ``programme`` into ``team``
+    (``None``: take them out of their team), in one transaction.
+
+    All or nothing: an id that is not an enrolment of this programme, or a
+    team of another programme, refuses the whole request with
+    :class:`TeamAssignmentError` and writes nothing (a crafted form cannot
+    touch another programme). A student who changes team leaves their group
+    (:func:`_leave_groups`). The team's mentors see the students at once
+    (their pages read ``Enrolment.team``). ``user`` is who assigned (the
+    caller checked ``students.assign_team``). Returns how many enrolments
+    changed team.
+    """
+    ids = set()
+    for value in enrolment_ids:
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            raise TeamAssignmentError(_("Choose students of this programme.")) from None
+    if not ids:
+        raise TeamAssignmentError(_("Choose at least one student."))
+    if team is not None and team.programme_id != programme.pk:
+        raise TeamAssignmentError(_("That team is not one of this programme's teams."))
+    # Lock the programme's row: two coordinators assigning at once wait for each other.
+    list(Programme.objects.select_for_update().filter(pk=programme.pk).order_by().values_list("pk"))
+    found = dict(Enrolment.objects.filter(programme=programme, pk__in=ids).values_list("pk", "team_id"))
+    if found.keys() != ids:
+        raise TeamAssignmentError(_("Some of the chosen students are not enrolled in this programme; nothing was changed."))
+    team_id = team.pk if team is not None else None
+    moving = [pk for pk, current in found.items() if current != team_id]
+    if moving:
+        Enrolment.objects.filter(pk__in=moving).update(team_id=team_id)
+        _leave_groups(moving)
+        logger.info("user %s put %d enrolments of programme %s into team %s", getattr(user, "pk", None),
+                    len(moving), programme.pk, team_id)
+    return len(moving)

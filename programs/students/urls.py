@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.programme_list, name="programme_list"),
     path("<int:pk>/", views.programme_detail, name="programme_detail"),
     path("<int:pk>/enrolments/", views.enrolment_list, name="enrolment_list"),
+    path("<int:pk>/enrolments/team/", views.enrolment_assign_team, name="enrolment_assign_team"),
     path("<int:pk>/enrolments/<int:enrolment_pk>/", views.enrolment_detail, name="enrolment_detail"),
     path("<int:pk>/enrolments/<int:enrolment_pk>/reveal/", views.enrolment_reveal, name="enrolment_reveal"),
     path("<int:pk>/students/import/", views.student_import, name="student_import"),

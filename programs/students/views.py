@@ -13,6 +13,7 @@ from collections import Counter
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,8 +23,10 @@ from programs.agreements.selectors import get_programme, visible_programmes
 from programs.students import imports, services
 from programs.students import services as services_students
 from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
-from programs.students.models import Enrolment
+from programs.students.models import Enrolment, Team
 from programs.students.selectors import (
+    chosen_enrolment_ids,
+    group_leaders,
     require_team,
     student_history,
     visible_enrolments,
@@ -58,6 +61,8 @@ def programme_detail(request, pk):
         "phases": programme.phases.all(),
         "classes": classes,
         "teams": teams,
+        "without_team": visible_enrolments(request.user, programme).filter(
+            team__isnull=True, status=Enrolment.Status.ACTIVE).count(),
     })
 
 
@@ -147,9 +152,61 @@ def enrolment_list(request, pk):
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    assign = None
+    if request.user.has_perm("students.assign_team", programme):
+        # The choices of the assignment bar: a fixed number of queries, whatever the number of students.
+        assign = {"teams": list(programme.teams.all()), "classes": list(programme.classes.all()),
+                  "leaders": list(group_leaders(programme))}
     return render(request, "programs/enrolment_list.html", {
-        "programme": programme, "filter": filterset, "page": page, "query": query.urlencode(),
+        "programme": programme, "filter": filterset, "page": page, "query": query.urlencode(), "assign": assign,
     })
+
+
+@require_POST
+def enrolment_assign_team(request, pk):
+    """Put the chosen students into a team, or take them out of their team
+    (the coordinator's bar on the enrolment list); back to the list as it was filtered."""
+    programme = get_programme(request.user, pk)
+    require_perm(request.user, "students.assign_team", programme)
+    back = QueryDict(request.POST.get("query", ""))
+    url = reverse("programs:enrolment_list", args=[programme.pk])
+    if back:
+        url = f"{url}?{back.urlencode()}"
+    remove = request.POST.get("action") == "remove"
+    team = None
+    if not remove:
+        team_id = request.POST.get("team", "")
+        team = Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None
+        if team is None:
+            messages.error(request, _("Choose a team."))
+            return redirect(url)
+    try:
+        ids = chosen_enrolment_ids(
+            programme, checked=request.POST.getlist("enrolment"),
+            school_class_id=_posted_id(request, "school_class"), leader_id=_posted_id(request, "group_leader"))
+        changed = services.assign_team(programme=programme, enrolment_ids=ids, team=team, user=request.user)
+    except LookupError:
+        messages.error(request, _("Choose a class and group leader of this programme; nothing was changed."))
+    except services.TeamAssignmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        if remove:
+            messages.success(request, _("Took %(n)d of %(total)d students out of their team.")
+                             % {"n": changed, "total": len(ids)})
+        else:
+            messages.success(request, _("Put %(n)d of %(total)d students into team %(team)s.")
+                             % {"n": changed, "total": len(ids), "team": team.name})
+    return redirect(url)
+
+
+def _posted_id(request, name):
+    """An optional id field of the POST: None when empty; a non-number is no id of this programme."""
+    value = request.POST.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise LookupError(value)
+    return int(value)
 
 
 FINDINGS_PAGE_SIZE = 200
@@ -179,17 +236,18 @@ def student_import(request, pk):
             return redirect("programs:student_import_result", pk=programme.pk, import_pk=record.pk)
     return render(request, "programs/student_import.html", {
         "programme": programme, "form": form, "columns": imports.COLUMNS,
-        "classes": programme.classes.all(),
+        "classes": programme.classes.all(), "teams": programme.teams.all(),
         "recent": programme.student_imports.select_related("created_by")[:RECENT_IMPORTS],
         **upload_limits(),
     })
 
 
 def import_template(request, pk):
-    """The Excel template, with the programme's classes offered in the class column."""
+    """The Excel template, with the programme's classes and teams offered in their columns."""
     programme = get_programme(request.user, pk)
     require_perm(request.user, "students.import_students", programme)
-    content = imports.template_workbook(list(programme.classes.values_list("name", flat=True)))
+    content = imports.template_workbook(list(programme.classes.values_list("name", flat=True)),
+                                        list(programme.teams.values_list("name", flat=True)))
     return xlsx_response(content, "学生导入模板.xlsx")
 
 

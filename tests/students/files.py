@@ -8,7 +8,9 @@ import openpyxl
 from programs.students import demo as synthetic
 from programs.students.imports import COLUMNS
 
-HEADERS = [c.label for c in COLUMNS]
+# The columns of a list made before the team column (optional) existed; TEAM is its header.
+TEAM = next(c.label for c in COLUMNS if c.key == "team_name")
+HEADERS = [c.label for c in COLUMNS if c.key != "team_name"]
 
 
 def student_rows(n: int, class_name: str = "19电商1班", *, start: int = 1, seed: int = 7) -> list[dict]:
