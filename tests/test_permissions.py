@@ -90,6 +90,7 @@ MATRIX = {
     "programs:programme_detail": (lambda w: f"/programs/{w.programme.pk}/", _row()),
     "programs:programme_edit": (lambda w: f"/programs/{w.programme.pk}/edit/", SETUP_ONLY),
     "programs:enrolment_list": (lambda w: f"/programs/{w.programme.pk}/enrolments/", _row()),
+    "programs:enrolment_assign_team": (lambda w: f"/programs/{w.programme.pk}/enrolments/team/", POST_ONLY),
     "programs:class_create": (lambda w: f"/programs/{w.programme.pk}/classes/new/", SETUP_ONLY),
     "programs:class_edit": (lambda w: f"/programs/{w.programme.pk}/classes/{w.class_a.pk}/edit/", SETUP_ONLY),
     "programs:team_create": (lambda w: f"/programs/{w.programme.pk}/teams/new/", SETUP_ONLY),
@@ -253,6 +254,9 @@ POSTS = {name: (_empty, READS) for name in [
     # Whoever started the job (or may start its kind: none for this test kind); the admin sees it, may not resume it.
     "job_resume": (_empty, _posted(coordinator=302, mentor_a=404, mentor_b=404, finance=404, admin=403)),
     "programs:team_detail": (_empty, TEAM_MANAGE_POST),
+    # The coordinator moves a student of team A into team B (back to the list).
+    "programs:enrolment_assign_team": (lambda w: {"action": "assign", "team": w.team_b.pk,
+                                                  "enrolment": [w.enrolments_a[0].pk]}, MANAGE_POST),
     # Everyone may end their own sessions (the page says so, 200); nobody anyone else's.
     "logout_everywhere": (_empty, _row(other_coordinator=200, other_finance=200, other_mentor=200)),
     "programs:enrolment_reveal": (_empty, _posted(coordinator=403, mentor_a=403, mentor_b=404, finance=200, admin=403)),
@@ -302,7 +306,8 @@ PERMS = {
     "programs:programme_detail": ("agreements.manage_programme", "students.manage_teams",
                                   "settlement.view_settlement", "payouts.view_payouts"),
     "programs:programme_edit": ("agreements.manage_programme",),
-    "programs:enrolment_list": ("students.import_students",),
+    "programs:enrolment_list": ("students.import_students", "students.assign_team"),
+    "programs:enrolment_assign_team": ("students.assign_team",),
     "programs:class_create": ("students.manage_teams",),
     "programs:class_edit": ("students.manage_teams",),
     "programs:team_create": ("students.manage_teams",),
