@@ -61,8 +61,10 @@ def programme_detail(request, pk):
         "phases": programme.phases.all(),
         "classes": classes,
         "teams": teams,
-        "without_team": visible_enrolments(request.user, programme).filter(
-            team__isnull=True, status=Enrolment.Status.ACTIVE).count(),
+        # Only those who put students into teams are told how many still have none.
+        "without_team": Enrolment.objects.filter(
+            programme=programme, team__isnull=True, status=Enrolment.Status.ACTIVE).count()
+        if request.user.has_perm("students.assign_team", programme) else None,
     })
 
 

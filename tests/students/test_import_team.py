@@ -12,7 +12,13 @@ from django.utils import translation
 
 from programs.students import imports
 from programs.students import services as services_students
-from programs.students.imports import KnownEnrolment, KnownStudent, Records, StudentListImport, check
+from programs.students.imports import (
+    KnownEnrolment,
+    KnownStudent,
+    Records,
+    StudentListImport,
+    check,
+)
 from programs.students.models import Enrolment, StudentImport
 from tests.factories import TeamFactory
 

@@ -127,7 +127,7 @@ def test_the_list_offers_the_bar_to_the_coordinator_only(world, client_for):
         assert 'data-testid="team-assign"' not in html and 'name="enrolment"' not in html
 
 
-def test_ticked_students_into_a_team_and_back_to_the_filtered_list(world, client_for):
+def test_ticked_students_into_a_team_and_back_to_the_filtered_list(world, client_for, english_ui):
     client = client_for(world.coordinator)
     response = client.post(url(world), {"action": "assign", "team": world.team_b.pk, "query": "team=null&q=20",
                                         "enrolment": [world.enrolments_a[0].pk, world.enrolments_a[1].pk]})
