@@ -95,3 +95,9 @@ def chosen_enrolment_ids(programme: Programme, *, checked=(), school_class_id=No
 def student_history(student) -> list:
     """The audit history of a student's record (ID number, phone and bank card masked)."""
     return history_entries(Student, id=student.pk)
+
+
+def students_without_team(user) -> list[tuple[Programme, int]]:
+    """Per programme the user sees, its active students in no team yet (no
+    mentor sees them: no attendance, no KPI values). One query."""
+    return count_by_programme(enrolments_seen_by(user).filter(team__isnull=True, status=Enrolment.Status.ACTIVE))

@@ -1,4 +1,4 @@
-"""A coordinator puts a class of students into a team from the programme page
+"""A coordinator puts a class of students into a team from the home page's inbox
 in real Chromium (the page's own JS ticks the class; CSP-clean), and the
 team's mentor then finds them on the attendance week."""
 
@@ -12,10 +12,10 @@ from tests.rosters.conftest import rostered, shifts  # noqa: F401 (fixtures)
 def test_coordinator_assigns_a_class_and_the_mentor_sees_it(world, rostered, page, login):  # noqa: F811
     newcomers = SchoolClassFactory(programme=world.programme, name="19电商3班")
     students = [EnrolmentFactory(programme=world.programme, school_class=newcomers) for _ in range(3)]
-    login(world.coordinator)
-    page.goto(f"/programs/{world.programme.pk}/")
-    expect(page.get_by_test_id("without-team")).to_contain_text("3")
-    page.get_by_test_id("assign-teams").click()
+    login(world.coordinator)  # lands on the inbox
+    waiting = page.locator("[data-testid=inbox-item][data-key='students.without_team']")
+    expect(waiting).to_have_attribute("data-count", "3")
+    waiting.click()
     listing = page.get_by_test_id("enrolment-list")
     for e in students:
         expect(listing).to_contain_text(e.student.name)
@@ -28,6 +28,8 @@ def test_coordinator_assigns_a_class_and_the_mentor_sees_it(world, rostered, pag
     page.get_by_test_id("assign-submit").click()
     expect(page.locator(".alert-success")).to_contain_text(world.team_a.name)
     assert set(Enrolment.objects.filter(school_class=newcomers).values_list("team", flat=True)) == {world.team_a.pk}
+    page.goto("/")
+    expect(waiting).to_have_attribute("data-count", "0")
 
     page.context.clear_cookies()
     login(world.mentor_a)

@@ -212,3 +212,28 @@ def test_the_new_teams_mentor_sees_them_on_the_attendance_week_and_kpi_grid(worl
     # ...and the old team's mentor no longer does.
     old = reverse("programs:attendance_week", args=[world.programme.pk, world.team_a.pk])
     assert student.name not in client_for(world.mentor_a).get(old).content.decode()
+
+
+def test_the_coordinators_inbox_leads_to_the_students_without_a_team(world, client_for):
+    from trainingweek.inbox import inbox_for
+    newcomer = EnrolmentFactory(programme=world.programme, school_class=world.class_a)
+    EnrolmentFactory(programme=world.programme, school_class=world.class_a, status=Enrolment.Status.WITHDRAWN)
+    items = {item.key: item for item in inbox_for(world.coordinator, None)}
+    entry = items["students.without_team"]
+    assert entry.total == 1
+    assert entry.entries[0].url == reverse("programs:enrolment_list", args=[world.programme.pk]) + "?team=null"
+    listing = client_for(world.coordinator).get(entry.entries[0].url).content.decode()
+    assert newcomer.student.name in listing and world.enrolments_a[0].student.name not in listing
+    assert "students.without_team" not in {item.key for item in inbox_for(world.mentor_a, None)}
+    # Once in a team, nothing waits.
+    assign_team(programme=world.programme, enrolment_ids=[newcomer.pk], team=world.team_a, user=world.coordinator)
+    assert {item.key: item for item in inbox_for(world.coordinator, None)}["students.without_team"].total == 0
+
+
+def test_the_programme_page_counts_students_without_a_team_for_the_coordinator(world, client_for):
+    EnrolmentFactory(programme=world.programme, school_class=world.class_a)
+    page = reverse("programs:programme_detail", args=[world.programme.pk])
+    html = client_for(world.coordinator).get(page).content.decode()
+    link = reverse("programs:enrolment_list", args=[world.programme.pk]) + "?team=null"
+    assert 'data-testid="without-team"' in html and f'href="{link}"' in html
+    assert 'data-testid="without-team"' not in client_for(world.mentor_a).get(page).content.decode()
