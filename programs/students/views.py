@@ -174,7 +174,11 @@ def enrolment_assign_team(request, pk):
     url = reverse("programs:enrolment_list", args=[programme.pk])
     if back:
         url = f"{url}?{back.urlencode()}"
-    remove = request.POST.get("action") == "remove"
+    action = request.POST.get("action")
+    if action not in ("assign", "remove"):
+        messages.error(request, _("Choose a team and put the students into it, or remove them from their team."))
+        return redirect(url)
+    remove = action == "remove"
     team = None
     if not remove:
         team_id = request.POST.get("team", "")

@@ -167,8 +167,10 @@ def test_remove_from_team_on_the_page(world, client_for):
     lambda w, f: {"action": "assign", "team": "", "enrolment": [w.enrolments_a[0].pk]},
     lambda w, f: {"action": "remove", "enrolment": [f[3].pk]},
     lambda w, f: {"action": "assign", "team": w.team_b.pk},
+    lambda w, f: {"action": "NaN", "team": w.team_b.pk, "enrolment": [w.enrolments_a[0].pk]},
+    lambda w, f: {"team": w.team_b.pk, "enrolment": [w.enrolments_a[0].pk]},
 ], ids=["foreign-enrolment", "foreign-team", "foreign-class", "foreign-leader", "bad-class", "no-team",
-        "remove-foreign", "nothing-chosen"])
+        "remove-foreign", "nothing-chosen", "unknown-action", "no-action"])
 def test_crafted_posts_write_nothing(world, foreign, client_for, crafted):
     before = all_enrolments()
     client = client_for(world.coordinator)
