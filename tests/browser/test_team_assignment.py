@@ -21,6 +21,13 @@ def test_coordinator_assigns_a_class_and_the_mentor_sees_it(world, rostered, pag
         expect(listing).to_contain_text(e.student.name)
     expect(listing).not_to_contain_text(world.enrolments_a[0].student.name)  # the list shows those without a team
 
+    boxes = page.locator("input[name=enrolment]")
+    page.get_by_test_id("select-all").check()  # "select all shown", then none again
+    for i in range(boxes.count()):
+        expect(boxes.nth(i)).to_be_checked()
+    page.get_by_test_id("select-all").uncheck()
+    expect(page.locator("input[name=enrolment]:checked")).to_have_count(0)
+
     page.get_by_test_id("assign-class").select_option(label="19电商3班")
     for e in students:  # the static JS ticks the class's students shown
         expect(page.locator(f'input[name=enrolment][value="{e.pk}"]')).to_be_checked()
