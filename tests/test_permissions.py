@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from programs.attendance import services as attendance_services
 from programs.attendance.models import Departure, LeaveRequest
 from programs.rosters.models import ShiftTemplate
 from programs.students.models import StudentImport
@@ -146,6 +147,10 @@ MATRIX = {
     # Online hours come from the company's platform: mentors import them.
     "programs:online_hours_import": (lambda w: f"/programs/{w.programme.pk}/attendance/import/",
                                      _row(coordinator=403, finance=403)),
+    # The columns of an upload waiting to be imported: only whoever uploaded it sees it (404 for the others).
+    "programs:online_hours_mapping": (
+        lambda w: f"/programs/{w.programme.pk}/attendance/import/{w.hours_upload.pk}/",
+        _row(coordinator=403, mentor_b=404, finance=403, admin=404)),
     "programs:leave_list": (lambda w: f"/programs/{w.programme.pk}/leave/", _row()),
     "programs:leave_decide": (lambda w: f"/programs/{w.programme.pk}/leave/{w.leave.pk}/decide/", POST_ONLY),
     "programs:departure_list": (lambda w: f"/programs/{w.programme.pk}/departures/", _row()),
@@ -248,6 +253,7 @@ POSTS = {name: (_empty, READS) for name in [
     "programs:student_import", "settlement:calendar_year_create", "settlement:calendar_year_edit",
     "settlement:settlement_record", "settlement:payment_create", "settlement:room_create", "settlement:room_edit",
     "programs:shift_create", "programs:shift_edit", "programs:roster_rules", "programs:online_hours_import",
+    "programs:online_hours_mapping",
     "scoring:kpi_import", "scoring:incident_create", "scoring:settings", "scoring:kpi_setup",
     "scoring:period_setup", "stipends:batch_create", "stipends:result_upload",
 ]} | {
@@ -345,6 +351,7 @@ PERMS = {
     "programs:attendance_index": ("attendance.import_online_hours",),
     "programs:attendance_week": ("attendance.record_attendance",),
     "programs:online_hours_import": ("attendance.import_online_hours",),
+    "programs:online_hours_mapping": ("attendance.import_online_hours",),
     "programs:leave_list": ("attendance.request_leave", "attendance.decide_as_mentor"),
     "programs:leave_decide": ("attendance.decide_as_mentor",),
     "programs:departure_list": ("attendance.request_withdrawal", "attendance.dismiss", "attendance.decide_as_school"),
@@ -443,6 +450,10 @@ def world_with_job(world, tmp_path):
     world.departure = Departure.objects.create(
         programme=world.programme, enrolment=world.enrolments_a[1], kind=Departure.Kind.WITHDRAWAL, last_day=date(2020, 11, 1),
         reason="家中有事", requested_by=world.coordinator)
+    # An online-hours export mentor_a uploaded, waiting for its columns to be confirmed.
+    world.hours_upload = attendance_services.keep_online_hours_upload(
+        programme=world.programme, user=world.mentor_a, file=ContentFile(
+            "客服账号,日期,在线时长\nbala:小明,2020-10-27,8\n".encode(), name="online.csv"))
     # Scoring: the default set-up, a reported incident, an award and a finished class-PDF job.
     world.period = scoring_services.create_default_setup(programme=world.programme).periods[-1]
     world.incident = Incident.objects.create(

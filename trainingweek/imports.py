@@ -691,13 +691,16 @@ class Importer:
 
     # -- reading
 
-    def read(self, source, *, progress: Callable[[int], None] | None = None) -> ImportResult:
+    def read(self, source, *, progress: Callable[[int], None] | None = None,
+             chosen: Chosen | None = None) -> ImportResult:
         """Read ``source`` (an uploaded file, a binary file object or bytes)
         and check every row. Never raises for what is in the file: a file
         that cannot be read gives one file-level error (``row`` None).
 
         ``progress`` is called with the number of rows read every
-        ``PROGRESS_EVERY`` rows (for a background job).
+        ``PROGRESS_EVERY`` rows (for a background job). With ``chosen`` (what
+        a person confirmed on a :meth:`preview`) the header row and the
+        columns are taken from it instead of being found by their aliases.
         """
         columns = tuple(self.columns)
         keys = [c.key for c in columns]
@@ -711,7 +714,10 @@ class Importer:
             try:
                 for table in tables:
                     rows = iter(table.rows)
-                    header = self._find_header(table, rows, columns, closest)
+                    if chosen is not None:
+                        header = self._chosen_header(table, rows, columns, chosen)
+                    else:
+                        header = self._find_header(table, rows, columns, closest)
                     if header is None:
                         continue
                     result.header = header
@@ -763,6 +769,83 @@ class Importer:
                             if i not in mapped.values() and v not in (None, "") and not isinstance(v, FormulaCell))
             return Header(table.format, table.sheet, number, mapped, texts, ignored, table.encoding)
         return None
+
+    def _chosen_header(self, table: _Table, rows: Iterator, columns: Sequence[Column], chosen: Chosen) -> Header:
+        """The header row and columns a person chose; rows are consumed up to it."""
+        values = None
+        for number, (cells, _formats) in enumerate(rows, start=1):
+            if number == chosen.row:
+                values = cells
+                break
+        if values is None:
+            raise ImportFileError(_("The file changed: its header row is no longer there; please upload it again."))
+        mapped = {key: index for key, index in chosen.columns.items() if index is not None}
+        missing = [c for c in columns if c.required and c.key not in mapped]
+        if missing:
+            raise ImportFileError(_("Choose the column(s): %(missing)s.") % {
+                "missing": "、".join(_name(c) for c in missing)})
+        if len(set(mapped.values())) != len(mapped) or any(i >= len(values) or i < 0 for i in mapped.values()):
+            raise ImportFileError(_("Each column of the file can be chosen for one item only."))
+        texts = {key: str(values[i] if values[i] is not None else "").strip() for key, i in mapped.items()}
+        ignored = tuple(f"{get_column_letter(i + 1)} {str(v).strip()}" for i, v in enumerate(values)
+                        if i not in mapped.values() and v not in (None, "") and not isinstance(v, FormulaCell))
+        return Header(table.format, table.sheet, chosen.row, mapped, texts, ignored, table.encoding)
+
+    def preview(self, source, *, rows: int = 5, known: dict[str, str] | None = None) -> Preview:
+        """The header and the first ``rows`` data rows of the (first) table,
+        for a person to confirm the columns before :meth:`read`.
+
+        The header is the first row within ``header_scan_rows`` in which
+        every required column is found, by its aliases (as :meth:`read`
+        finds it) or by the header text ``known`` names for it (a mapping
+        remembered from an earlier file, key -> :func:`header_key`); failing
+        that, the row where most are found, then the one with most headers.
+        ``suggested`` maps each column found to its index: the ``known`` text
+        first, then the aliases; a column the aliases cannot tell apart (two
+        headers contain 时长) is left for the person to choose. Never raises
+        for what is in the file: ``error`` says why it cannot be read.
+        """
+        known = {k: v for k, v in (known or {}).items() if v}
+        columns = tuple(self.columns)
+        try:
+            data = _read_limited(source, self.max_bytes)
+            tables = self._tables(data)
+            try:
+                table = next(tables, None)
+                if table is None:
+                    raise ImportFileError(_("The file has no sheet."))
+                scanned = []
+                for number, (values, _formats) in enumerate(table.rows, start=1):
+                    if number > self.header_scan_rows + rows:
+                        break
+                    scanned.append((number, values))
+            finally:
+                tables.close()
+        except ImportFileError as exc:
+            return Preview(error=str(exc))
+        best = None  # (found, number, values, suggested)
+        for number, values in scanned[:self.header_scan_rows]:
+            keys = [header_key(v) for v in values]
+            if not any(keys):
+                continue
+            suggested = _suggest(keys, columns, known, number)
+            found = sum(1 for c in columns if c.required and c.key in suggested)
+            # A title row has one cell of text; a header, one per column.
+            score = (found, sum(1 for k in keys if k))
+            if best is None or score > best[0]:
+                best = (score, number, values, suggested)
+            if found == sum(1 for c in columns if c.required):
+                break
+        if best is None:
+            return Preview(error=_("The file has no header row with text in the first %(n)s rows.")
+                           % {"n": self.header_scan_rows})
+        _found, number, values, suggested = best
+        body = [[_shown_cell(v) for v in cells] for n, cells in scanned if n > number
+                and any(v not in (None, "") for v in cells)][:rows]
+        width = max([len(values), *(len(r) for r in body)])
+        headers = [_shown_cell(v) for v in values] + [""] * (width - len(values))
+        return Preview(row=number, headers=headers, rows=[r + [""] * (width - len(r)) for r in body],
+                       suggested=suggested, sheet=table.sheet)
 
     def _read_rows(self, rows: Iterator, header: Header, columns: Sequence[Column], result: ImportResult,
                    progress) -> None:
@@ -847,6 +930,66 @@ class Importer:
                     result.add_error(row.number, keys[0], _("The same value is also on row(s) %(rows)s")
                                      % {"rows": others}, row.raw.get(keys[0]))
         result.rows = [r for r in result.rows if r.number not in repeated]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The header row (as Excel numbers it) and the columns (key -> 0-based
+    index, None for an optional column not read) a person confirmed."""
+
+    row: int
+    columns: dict[str, int | None]
+
+
+@dataclass
+class Preview:
+    """What :meth:`Importer.preview` shows: the header row's number and
+    texts, the first data rows (cells as text, padded to the same width),
+    the suggested columns (key -> index) and, if the file cannot be read,
+    why (``error``; the rest is then empty)."""
+
+    row: int = 0
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    suggested: dict[str, int] = field(default_factory=dict)
+    sheet: str = ""
+    error: str = ""
+
+    def header_keys(self) -> list[str]:
+        """The headers as compared (:func:`header_key`), e.g. to remember a mapping."""
+        return [header_key(h) for h in self.headers]
+
+
+def _shown_cell(value: Any) -> str:
+    """A cell as the preview shows it: dates as 2020-11-09, 8.0 as 8, a formula as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, FormulaCell):
+        return value.formula
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def _suggest(keys: list[str], columns: Sequence[Column], known: dict[str, str], row: int) -> dict[str, int]:
+    """Key -> index of the columns found in the header cells ``keys``: a
+    ``known`` header text that is in the row exactly once, else the aliases
+    (:func:`_map_header`; an ambiguous column is not suggested)."""
+    suggested: dict[str, int] = {}
+    for column in columns:
+        text = known.get(column.key)
+        cells = [i for i, k in enumerate(keys) if text and k == text]
+        if len(cells) == 1 and cells[0] not in suggested.values():
+            suggested[column.key] = cells[0]
+    rest = [c for c in columns if c.key not in suggested]
+    masked = ["" if i in suggested.values() else k for i, k in enumerate(keys)]
+    mapped, _problems = _map_header(masked, rest, row)
+    suggested.update(mapped)
+    return suggested
 
 
 class _Closest:

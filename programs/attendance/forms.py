@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils import get_column_letter
 
 from programs.students.forms import StudentPickerField, picker_enrolments
 from trainingweek.forms import ACCEPT_TABLE, DayField, UploadField, set_date_window
@@ -53,3 +54,34 @@ class DecisionForm(forms.Form):
 
 class OnlineHoursImportForm(forms.Form):
     file = UploadField(label=_("Export from the customer-service platform (.csv or .xlsx)"), accept=ACCEPT_TABLE)
+
+
+class OnlineHoursMappingForm(forms.Form):
+    """Which column of the uploaded export is which: one choice per column the
+    import reads (``OnlineHoursImport.columns``), among the file's headers."""
+
+    def __init__(self, *args, columns, headers, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("(choose a column)"))] + [
+            (str(i), f"{get_column_letter(i + 1)} · {text}" if text else get_column_letter(i + 1))
+            for i, text in enumerate(headers)]
+        self.keys = [c.key for c in columns]
+        for column in columns:
+            self.fields[column.key] = forms.TypedChoiceField(
+                label=column.label, choices=choices, coerce=int, empty_value=None, required=column.required)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        seen = {}
+        for key in self.keys:
+            index = data.get(key)
+            if index is None:
+                continue
+            if index in seen:
+                self.add_error(key, _("This column is already chosen for “%(other)s”.") % {
+                    "other": self.fields[seen[index]].label})
+            else:
+                seen[index] = key
+        return data

@@ -18,12 +18,13 @@ from django.utils.translation import gettext_lazy
 
 from programs.agreements.models import Programme
 from programs.attendance import rules
-from programs.attendance.models import Attendance
+from programs.attendance import services
+from programs.attendance.models import Attendance, OnlineHoursUpload
 from programs.attendance.rules import MAX_ONLINE_HOURS
-from programs.attendance.selectors import DayContext, last_days
+from programs.attendance.selectors import DayContext, last_days, programme_span, remembered_columns
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
-from trainingweek.imports import Column, Importer, ImportResult, day, decimal, text
+from trainingweek.imports import Chosen, Column, Importer, ImportResult, Preview, day, decimal, header_key, text
 
 
 class OnlineHoursImport(Importer):
@@ -41,7 +42,8 @@ class OnlineHoursImport(Importer):
 
 
 @transaction.atomic
-def import_online_hours(programme: Programme, data: bytes, user, visible_team_ids: set[int] | None) -> ImportResult:
+def import_online_hours(programme: Programme, data: bytes, user, visible_team_ids: set[int] | None,
+                        *, chosen: Chosen | None = None) -> ImportResult:
     """Import the customer-service platform's online-hours export.
 
     The file is read by :class:`OnlineHoursImport` (CSV or .xlsx). Each
@@ -53,9 +55,14 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
     student who left (``rules.recordable_day``: nothing is recorded or paid
     after it). Otherwise the hours are set on the days' records, and a day
     without a record is recorded as present;
-    ``result.counts["written"]`` says how many.
+    ``result.counts["written"]`` says how many. A day outside the
+    programme (``rules.within_programme``: before its first phase or after
+    its last, such as an Excel date of 1900 or 9999) is an error of its row.
+    ``chosen`` is the header row and columns a person confirmed on the
+    preview (:func:`preview_online_hours`); without it they are found by
+    their aliases.
     """
-    result = OnlineHoursImport().read(data)
+    result = OnlineHoursImport().read(data, chosen=chosen)
     parsed = [(row.number, row["account"], row["day"], roster_rules.q2(row["hours"])) for row in result.rows]
     if result.file_error:
         return result
@@ -65,7 +72,12 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
         for e in Enrolment.objects.filter(programme=programme, shop_account_id__in=accounts).select_related("student")
     }
     left = last_days(e.pk for e in enrolments.values())
+    span = programme_span(programme)
     for n, account, when, _hours in parsed:
+        if not rules.within_programme(when, span=span):
+            result.add_error(n, "day", _("%(day)s is outside the programme (%(first)s to %(last)s).") % {
+                "day": when.isoformat(), "first": span[0].isoformat(), "last": span[1].isoformat()}
+                if span else _("The programme has no phases yet, so it has no days to record."), when.isoformat())
         e = enrolments.get(account)
         if e is None:
             result.add_error(n, "account", _("No student of this programme has this shop account."), account)
@@ -97,4 +109,29 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
     Attendance.objects.bulk_update(updates, ["online_hours", "recorded_by", "version"], batch_size=1000)
     Attendance.objects.bulk_create(creates, batch_size=2000)
     result.counts["written"] = len(updates) + len(creates)
+    return result
+
+
+def preview_online_hours(programme: Programme, data: bytes) -> Preview:
+    """The export's header and first rows, with the columns preselected: the
+    header texts last confirmed for this programme, else the aliases."""
+    return OnlineHoursImport().preview(data, known=remembered_columns(programme))
+
+
+def confirm_online_hours(upload: OnlineHoursUpload, chosen: Chosen, user,
+                         visible_team_ids: set[int] | None) -> ImportResult:
+    """Import a waiting upload with the columns a person confirmed.
+
+    All or nothing, as :func:`import_online_hours`. Once written, the
+    chosen header texts are remembered for the programme (the next file of
+    this layout is preselected) and the encrypted upload is deleted.
+    """
+    with transaction.atomic():
+        result = import_online_hours(upload.programme, services.read_online_hours_upload(upload), user,
+                                     visible_team_ids, chosen=chosen)
+        if result.ok:
+            services.remember_online_hours_columns(
+                programme=upload.programme,
+                columns={key: header_key(text) for key, text in result.header.texts.items()})
+            services.discard_online_hours_upload(upload=upload)
     return result

@@ -172,3 +172,39 @@ class Departure(DecidedRequest):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.enrolment_id} {self.last_day}"
+
+
+class OnlineHoursUpload(models.Model):
+    """An online-hours export waiting for its person to confirm the columns.
+
+    The file holds the platform's accounts: it is stored Fernet-encrypted
+    (``trainingweek.crypto.encrypt_bytes``), never in plaintext, and deleted
+    once imported, replaced by the same person's next upload, or a day old
+    (``services.keep_online_hours_upload``)."""
+
+    programme = models.ForeignKey(Programme, verbose_name=_("Programme"), on_delete=models.CASCADE,
+                                  related_name="online_hours_uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Uploaded by"),
+                                    on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(_("Uploaded file"), upload_to="uploads/online-hours/")
+    file_name = models.CharField(_("File name"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("Uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Online-hours upload")
+        verbose_name_plural = _("Online-hours upload")
+
+
+class OnlineHoursMapping(models.Model):
+    """The columns last confirmed for a programme's online-hours exports:
+    column key -> header text (``trainingweek.imports.header_key``), so the
+    next file of the same layout is preselected."""
+
+    programme = models.OneToOneField(Programme, verbose_name=_("Programme"), on_delete=models.CASCADE,
+                                     related_name="online_hours_mapping")
+    columns = models.JSONField(_("Columns"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Online-hours columns")
+        verbose_name_plural = _("Online-hours columns")

@@ -148,6 +148,16 @@ def recordable_day(day: date, *, last_day: date | None) -> bool:
     return last_day is None or day <= last_day
 
 
+def within_programme(day: date, *, span: tuple[date, date] | None) -> bool:
+    """Only days of the programme (its phases' first to last day) are recorded.
+
+    ``span`` is (first day, last day); None when the programme has no phases
+    yet, so no day is. With phases 10-26 to 11-10: 10-26 and 11-10 are in,
+    10-25, 11-11, 1900-01-01 (an Excel date of 0 or 1) and 9999-12-31 are not.
+    """
+    return span is not None and span[0] <= day <= span[1]
+
+
 def days_after_last_day(days: Iterable[date], *, last_day: date | None) -> list[date]:
     """The given days that fall after ``last_day``, sorted (none when the student has not left)."""
     return sorted(d for d in set(days) if not recordable_day(d, last_day=last_day))

@@ -21,11 +21,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Phase, Programme
 from programs.agreements.selectors import count_by_programme
 from programs.attendance import rules
-from programs.attendance.models import Attendance, Departure, LeaveRequest
+from programs.attendance.models import (
+    Attendance,
+    Departure,
+    LeaveRequest,
+    OnlineHoursMapping,
+    OnlineHoursUpload,
+)
 from programs.rosters import rules as roster_rules
 from programs.rosters.models import RosterPlan
 from programs.rosters.selectors import cell_text, get_plan, phase_ranges, schedule_cells
@@ -34,6 +41,22 @@ from programs.students.selectors import enrolments_seen_by
 from trainingweek import versioning
 
 HOURS_FIELD = DecimalField(max_digits=12, decimal_places=2)
+
+
+def programme_span(programme: Programme) -> tuple[date, date] | None:
+    """The programme's first and last day (its phases'), None without phases. One query."""
+    phases = phase_ranges(programme)
+    return (min(p.start for p in phases), max(p.end for p in phases)) if phases else None
+
+
+def online_hours_upload(programme: Programme, user, pk) -> OnlineHoursUpload:
+    """The user's own upload of this programme waiting for its columns; 404 for anyone else's."""
+    return get_object_or_404(OnlineHoursUpload, programme=programme, uploaded_by=user, pk=pk)
+
+
+def remembered_columns(programme: Programme) -> dict[str, str]:
+    """The header texts last confirmed for the programme's online-hours exports (key -> header key)."""
+    return OnlineHoursMapping.objects.filter(programme=programme).values_list("columns", flat=True).first() or {}
 
 
 def approved_leave_days(enrolment_ids: Iterable[int], first: date, last: date) -> set[tuple[int, date]]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,12 +24,18 @@ from django.utils.translation import gettext as _
 
 from programs.agreements.models import Programme
 from programs.attendance import rules
-from programs.attendance.models import Attendance, Departure, LeaveRequest
+from programs.attendance.models import (
+    Attendance,
+    Departure,
+    LeaveRequest,
+    OnlineHoursMapping,
+    OnlineHoursUpload,
+)
 from programs.attendance.rules import MAX_ONLINE_HOURS
 from programs.attendance.selectors import DayContext, approved_leave_days
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
-from trainingweek import versioning
+from trainingweek import crypto, versioning
 from trainingweek.versioning import Loaded
 
 
@@ -442,3 +451,47 @@ def decide_departure(*, departure: Departure, side: str, user, approve: bool | N
     if approve is None:
         raise WorkflowError(_("Choose to approve or refuse."))
     return decide_withdrawal(departure=departure, side=side, user=user, approve=approve, refusal_reason=refusal_reason)
+
+
+# --------------------------------------------------------------------------- online-hours uploads
+# An upload nobody confirmed is deleted by the next upload after this long.
+UPLOAD_KEEP = timedelta(days=1)
+
+
+def keep_online_hours_upload(*, programme: Programme, user, file) -> OnlineHoursUpload:
+    """Store an uploaded export, encrypted, until its columns are confirmed.
+
+    The file carries the platform's accounts, so it is never stored in
+    plaintext: Fernet with the field key (``crypto.encrypt_bytes``), under a
+    random name. The same person's earlier uploads of the programme, and
+    anyone's older than ``UPLOAD_KEEP``, are deleted: only the latest waits.
+    """
+    with transaction.atomic():
+        stale = OnlineHoursUpload.objects.filter(
+            Q(programme=programme, uploaded_by=user) | Q(created_at__lt=timezone.now() - UPLOAD_KEEP))
+        for old in stale:
+            discard_online_hours_upload(upload=old)
+        upload = OnlineHoursUpload(programme=programme, uploaded_by=user, file_name=getattr(file, "name", "")[:255])
+        plain = b"".join(File(file).chunks()) if not isinstance(file, bytes) else file
+        upload.file.save(f"{uuid.uuid4().hex}.enc", ContentFile(crypto.encrypt_bytes(plain)), save=False)
+        upload.save()
+    return upload
+
+
+def read_online_hours_upload(upload: OnlineHoursUpload) -> bytes:
+    """The waiting upload's content, decrypted (kept in memory only)."""
+    with upload.file.open("rb") as stored:
+        return crypto.decrypt_bytes(stored.read())
+
+
+def discard_online_hours_upload(*, upload: OnlineHoursUpload) -> None:
+    """Delete a waiting upload: its row, and its encrypted file once the row's deletion is committed."""
+    name, storage = upload.file.name, upload.file.storage
+    upload.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def remember_online_hours_columns(*, programme: Programme, columns: dict[str, str]) -> None:
+    """Remember the header texts confirmed for the programme (key -> header key), for the next file."""
+    OnlineHoursMapping.objects.update_or_create(programme=programme, defaults={"columns": columns})

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from openpyxl.utils import get_column_letter
 
 from programs.agreements.selectors import get_programme, programme_span
 from programs.attendance import imports, rules, selectors
@@ -21,6 +22,7 @@ from programs.attendance.forms import (
     DepartureForm,
     LeaveRequestForm,
     OnlineHoursImportForm,
+    OnlineHoursMappingForm,
 )
 from programs.attendance.models import Attendance, Departure, LeaveRequest
 from programs.rosters import rules as roster_rules
@@ -35,6 +37,7 @@ from programs.students.selectors import (
 )
 from trainingweek import versioning
 from trainingweek.forms import upload_limits
+from trainingweek.imports import Chosen
 from trainingweek.permissions import require_perm
 from trainingweek.versioning import Loaded
 
@@ -150,20 +153,47 @@ def attendance_week(request, pk, team_pk):
 
 
 def online_hours_import(request, pk):
-    """Upload the platform's online-hours CSV; nothing is written unless every row is good."""
+    """Upload the platform's online-hours export; its columns are confirmed on the next page."""
     programme = get_programme(request.user, pk)
     require_perm(request.user, "attendance.import_online_hours", programme)
     form = OnlineHoursImportForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        preview = imports.preview_online_hours(programme, upload.read())
+        if preview.error:
+            error = preview.error
+        else:
+            upload.seek(0)
+            kept = svc.keep_online_hours_upload(programme=programme, user=request.user, file=upload)
+            return redirect("programs:online_hours_mapping", pk=programme.pk, upload_pk=kept.pk)
+    return render(request, "programs/attendance/import.html", {
+        "programme": programme, "form": form, "error": error, "tab": "rosters", "subtab": "attendance",
+        **upload_limits(),
+    })
+
+
+def online_hours_mapping(request, pk, upload_pk):
+    """The uploaded export's header and first rows; the user confirms which column is which, then it is
+    imported (nothing is written unless every row is good) and the encrypted upload deleted."""
+    programme = get_programme(request.user, pk)
+    require_perm(request.user, "attendance.import_online_hours", programme)
+    upload = selectors.online_hours_upload(programme, request.user, upload_pk)
+    preview = imports.preview_online_hours(programme, svc.read_online_hours_upload(upload))
+    columns = imports.OnlineHoursImport.columns
+    form = OnlineHoursMappingForm(request.POST or None, columns=columns, headers=preview.headers,
+                                  initial=preview.suggested)
     result = None
     if request.method == "POST" and form.is_valid():
-        team_ids = visible_team_ids(request.user, programme)
-        result = imports.import_online_hours(programme, form.cleaned_data["file"].read(), request.user, team_ids)
+        chosen = Chosen(row=preview.row, columns={c.key: form.cleaned_data[c.key] for c in columns})
+        result = imports.confirm_online_hours(upload, chosen, request.user, visible_team_ids(request.user, programme))
         if result.ok:
             messages.success(request, _("Imported the online hours of %(n)s rows.") % {"n": result.counts["written"]})
             return redirect("programs:attendance_index", pk=programme.pk)
-    return render(request, "programs/attendance/import.html", {
-        "programme": programme, "form": form, "result": result, "tab": "rosters", "subtab": "attendance",
-        **upload_limits(),
+    return render(request, "programs/attendance/import_mapping.html", {
+        "programme": programme, "upload": upload, "preview": preview, "form": form, "result": result,
+        "letters": [get_column_letter(i + 1) for i in range(len(preview.headers))],
+        "tab": "rosters", "subtab": "attendance",
     })
 
 

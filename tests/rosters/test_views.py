@@ -163,10 +163,18 @@ def set_accounts(world):
         e.save()
 
 
+def upload_and_confirm(client, world, data: bytes):
+    """Upload, then confirm the preselected columns on the mapping page: the response to the confirmation."""
+    response = client.post(import_url(world), {"file": SimpleUploadedFile("online.csv", data, content_type="text/csv")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mapping = client.get(response["Location"])
+    chosen = {k: v for k, v in mapping.context["form"].initial.items()}
+    return client.post(response["Location"], chosen)
+
+
 def test_import_page_good_file(world, rostered, client_for):
     set_accounts(world)
-    upload = SimpleUploadedFile("online.csv", SAMPLE.read_bytes(), content_type="text/csv")
-    response = client_for(world.mentor_a).post(import_url(world), {"file": upload})
+    response = upload_and_confirm(client_for(world.mentor_a), world, SAMPLE.read_bytes())
     assert response.status_code == 302
     assert Attendance.objects.count() == 9
     assert Attendance.objects.get(enrolment=world.enrolments_a[0], day=date(2020, 11, 10)).online_hours == Decimal("17")
@@ -179,8 +187,7 @@ def test_import_page_good_file(world, rostered, client_for):
 ])
 def test_import_page_lists_bad_rows_and_writes_nothing(world, rostered, client_for, content, message):
     set_accounts(world)
-    upload = SimpleUploadedFile("online.csv", content.encode(), content_type="text/csv")
-    response = client_for(world.mentor_a).post(import_url(world), {"file": upload})
+    response = upload_and_confirm(client_for(world.mentor_a), world, content.encode())
     html = response.content.decode()
     assert response.status_code == 200 and message in html and "<td>3</td>" in html
     assert not Attendance.objects.exists()
