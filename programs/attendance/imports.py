@@ -17,14 +17,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs.agreements.models import Programme
-from programs.attendance import rules
-from programs.attendance import services
+from programs.attendance import rules, services
 from programs.attendance.models import Attendance, OnlineHoursUpload
 from programs.attendance.rules import MAX_ONLINE_HOURS
 from programs.attendance.selectors import DayContext, last_days, programme_span, remembered_columns
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
-from trainingweek.imports import Chosen, Column, Importer, ImportResult, Preview, day, decimal, header_key, text
+from trainingweek.imports import (
+    Chosen,
+    Column,
+    Importer,
+    ImportResult,
+    Preview,
+    day,
+    decimal,
+    header_key,
+    text,
+)
 
 
 class OnlineHoursImport(Importer):

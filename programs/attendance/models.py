@@ -194,6 +194,9 @@ class OnlineHoursUpload(models.Model):
         verbose_name = _("Online-hours upload")
         verbose_name_plural = _("Online-hours upload")
 
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+
 
 class OnlineHoursMapping(models.Model):
     """The columns last confirmed for a programme's online-hours exports:
@@ -208,3 +211,6 @@ class OnlineHoursMapping(models.Model):
     class Meta:
         verbose_name = _("Online-hours columns")
         verbose_name_plural = _("Online-hours columns")
+
+    def __str__(self):
+        return f"{self.programme}: {self.columns}"

@@ -8,10 +8,10 @@ the one the page showed (``trainingweek.versioning``).
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
