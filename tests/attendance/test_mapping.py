@@ -128,6 +128,25 @@ def test_a_changed_choice_takes_online_time_instead_of_time_in_conversations_and
     assert initial(page)["hours"] == 5
 
 
+def test_where_two_headers_hold_online_time_the_user_picks_one_and_it_is_remembered(world, rostered, client_for):
+    # Both contain 在线时长: the aliases cannot tell them apart, so neither is preselected, and
+    # without a choice the file is refused as ambiguous.
+    with_accounts(world)
+    a = world.enrolments_a[0].shop_account_id
+    data = csv("客服账号,日期,接待时长,旺旺在线时长合计,在线时长合计", f"{a},2020-11-09,3.5,9.25,8.75")
+    assert not imports.import_online_hours(world.programme, data, world.mentor_a, None).ok
+    client = client_for(world.mentor_a)
+    page = client.get(upload(client, world, data)["Location"])
+    assert initial(page) == {"account": 0, "day": 1}
+    assert client.post(page.request["PATH_INFO"], {"account": "0", "day": "1", "hours": "4"}).status_code == 302
+    assert hours_of(world.enrolments_a[0]) == {date(2020, 11, 9): D("8.75")}
+    page = client.get(upload(client, world, data)["Location"])
+    assert initial(page) == {"account": 0, "day": 1, "hours": 4}
+    assert client.post(page.request["PATH_INFO"], {"account": "0", "day": "1", "hours": "3"}).status_code == 302
+    assert hours_of(world.enrolments_a[0]) == {date(2020, 11, 9): D("9.25")}  # the other one, as now chosen
+    assert OnlineHoursMapping.objects.get(programme=world.programme).columns["hours"] == "旺旺在线时长合计"
+
+
 def test_one_column_cannot_be_two_items(world, rostered, client_for):
     with_accounts(world, PLATFORM)
     client = client_for(world.mentor_a)
