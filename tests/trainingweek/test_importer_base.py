@@ -23,6 +23,7 @@ from trainingweek.imports import (
     CSV,
     XLSX,
     CellError,
+    Chosen,
     Column,
     Formatted,
     Importer,
@@ -548,3 +549,38 @@ def test_any_text_survives_a_csv_in_each_encoding(values, encoding):
     assert result.ok, result.errors
     assert [(r["note"], r["hours"]) for r in result.rows] == [(v, Decimal(h)) for v, h in values]
     assert result.header.encoding == ("gb18030" if encoding == "gb18030" else "utf-8-sig")
+
+
+# --------------------------------------------------------------------------- preview and chosen columns
+
+
+def test_preview_finds_the_header_below_a_title_and_suggests_by_alias_known_text_first():
+    data = _csv([["客服绩效"], ["店铺", "客服账号", "日期", "接待时长", "在线时长"],
+                 ["童装", "bala:甲", "2020-11-09", "3", "8"], [], ["童装", "bala:乙", "2020-11-09", "2", "7"]])
+    preview = HoursImport().preview(data, rows=5)
+    assert (preview.row, preview.error) == (2, "")
+    assert preview.headers == ["店铺", "客服账号", "日期", "接待时长", "在线时长"]
+    assert preview.rows == [["童装", "bala:甲", "2020-11-09", "3", "8"], ["童装", "bala:乙", "2020-11-09", "2", "7"]]
+    assert preview.suggested == {"account": 1, "day": 2, "hours": 4}
+    # A known header text beats the aliases; one that is not in the file is passed over.
+    assert HoursImport().preview(data, known={"hours": "接待时长", "day": "统计日"}).suggested == {
+        "hours": 3, "account": 1, "day": 2}
+
+
+def test_preview_pads_short_rows_and_says_why_a_file_cannot_be_read():
+    preview = HoursImport().preview(_xlsx([["客服账号", "日期", "在线时长"], ["bala:甲", date(2020, 11, 9)]]))
+    assert preview.rows == [["bala:甲", "2020-11-09", ""]]
+    assert HoursImport().preview(b"PK\x03\x04broken").error
+    assert not HoursImport(max_bytes=10).preview(b"x" * 20).headers
+
+
+def test_read_with_chosen_columns_takes_them_and_refuses_an_impossible_choice():
+    data = _csv([["客服", "统计日", "时间A", "时间B"], ["bala:甲", "2020-11-09", "3", "8"]])
+    assert not HoursImport().read(data).ok  # no alias matches
+    result = HoursImport().read(data, chosen=Chosen(1, {"account": 0, "day": 1, "hours": 3}))
+    assert result.ok and result.rows[0]["hours"] == Decimal("8") and result.header.texts["hours"] == "时间B"
+    assert result.header.cell("hours", 2) == "D2"
+    for chosen in (Chosen(1, {"account": 0, "day": 1, "hours": 1}), Chosen(1, {"account": 0, "day": 1, "hours": 9}),
+                   Chosen(1, {"account": 0, "day": 1, "hours": None}), Chosen(7, {"account": 0, "day": 1, "hours": 3})):
+        result = HoursImport().read(data, chosen=chosen)
+        assert result.file_error and not result.rows, chosen
