@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Case, F, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 WRITE, SKIP, CONFLICT = "write", "skip", "conflict"
@@ -165,8 +166,12 @@ def update_unchanged(queryset: models.QuerySet, changes: Sequence[tuple[models.M
         sets = {}
         for name in names:
             field = model._meta.get_field(name)
-            sets[field.attname] = Case(*[When(pk=row.pk, then=Value(values[name], output_field=field))
-                                         for row, values in batch], output_field=field)
+            case = Case(*[When(pk=row.pk, then=Value(values[name], output_field=field))
+                          for row, values in batch], output_field=field)
+            # As Django's bulk_update does: PostgreSQL types a CASE of parameters as text.
+            if connections[queryset.db].features.requires_casted_case_in_updates:
+                case = Cast(case, output_field=field)
+            sets[field.attname] = case
         rows = [row for row, _values in batch]
         updated += queryset.filter(pk__in=[r.pk for r in rows], version=_expected(rows)).update(
             **sets, version=F("version") + 1)
