@@ -148,14 +148,15 @@ def _date(raw: str):
 
 # --------------------------------------------------------------------------- statements
 def statement_list(request, pk):
-    """The students the user sees with their gross to date and what is frozen already."""
+    """The students the user sees with their gross to date, what was paid in
+    payout batches, what is now due and what they owe."""
     programme = get_programme(request.user, pk)
     enrolments = list(visible_enrolments(request.user, programme).select_related("student", "school_class", "team")
                       .order_by("school_class__name", "student__student_number"))
     ids = [e.pk for e in enrolments]
     found = selectors.statements(programme, ids)
-    frozen = selectors.frozen_totals(ids)
-    rows = [(e, found[e.pk], frozen.get(e.pk)) for e in enrolments]
+    standing = selectors.balances(programme, ids, found=found)
+    rows = [(e, found[e.pk], standing[e.pk]) for e in enrolments]
     return render(request, "stipends/statement_list.html", _context(programme, "statements", rows=rows))
 
 
