@@ -133,6 +133,17 @@ def test_paid_now_due_and_owed_on_the_statement_the_list_and_the_batch(worked, f
     second = frozen_batch(worked, pay_on=date(2020, 12, 25))
     batch_page = client.get(url("batch_detail", worked, second.pk)).content.decode()
     assert 'data-kind="owed"' in batch_page and "0.00 / 50.00" in batch_page
+    services.approve_batch(batch=second, user=finance2, confirmed=True)
+    attend(e, date(2020, 11, 21), 2)  # 160.00 more: 50.00 recovered, 110.00 paid
+    frozen_batch(worked, pay_on=date(2020, 12, 28))
+    page = client.get(url("statement", worked, e.pk)).content.decode()
+    cells = _parse(page)
+    payments = [lines for testid, lines in cells.tables if testid == "item-lines"]
+    assert [sorted(x) for x in payments] == [["800.00"], ["-50.00", "50.00"], ["-50.00", "160.00"]]
+    assert [_money(t) for t in cells.text["item-lines-total"]] == [D("800.00"), D("0.00"), D("110.00")]
+    assert "Recovered: paid too much before" in page and "owed before 50.00, after 0.00" in page
+    assert [_money(cells.text[k][0]) for k in ("gross", "paid", "now-due", "owed")] == [
+        D("910.00"), D("910.00"), D("0.00"), D("0.00")]
 
 
 class _Rows(HTMLParser):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from stipends.payouts.rules import SETTLING_CODES
 from stipends.payouts.selectors import load_table
 from stipends.payouts.services import LINE_LABELS
 from trainingweek.money import money
@@ -53,6 +54,9 @@ def _source_text(code: str, source) -> str:
 def line_sources(line: dict) -> str:
     """The records a line came from (dates, incident numbers), and those removed since."""
     code = line["code"]
+    if code in SETTLING_CODES:
+        return _("owed before %(before)s, after %(after)s") % {
+            "before": f"{money(line['owed_before']):,}", "after": f"{money(line['owed_after']):,}"}
     if code in ("award", "team_prize"):
         added = ""
     else:
