@@ -180,9 +180,14 @@ def batch_create(request, pk):
     form = BatchForm(request.POST or None, programme=programme, span=programme_span(programme),
                      initial={"pay_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        batch = services.create_batch(programme=programme, user=request.user, school_class=form.cleaned_data["school_class"],
-                                      up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])
-        return _start_freeze(request, batch)
+        try:
+            batch = services.create_batch(programme=programme, user=request.user,
+                                          school_class=form.cleaned_data["school_class"],
+                                          up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])
+        except services.PayoutError as exc:  # nobody has anything due: said on the form, nothing made
+            form.add_error(None, str(exc))
+        else:
+            return _start_freeze(request, batch)
     return render(request, "stipends/batch_form.html", _context(programme, "overview", form=form))
 
 

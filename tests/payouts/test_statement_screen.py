@@ -177,3 +177,16 @@ def _rows(page: str) -> dict[int, tuple]:
     parser = _Rows()
     parser.feed(page)
     return {e: tuple(_money(cells[k]) for k in ("gross", "paid", "now-due", "owed")) for e, cells in parser.rows.items()}
+
+
+def test_the_batch_form_refuses_a_batch_with_nothing_due_and_says_who_owes(worked, finance2, client_for):
+    from stipends.payouts.models import PayoutBatch
+
+    first = frozen_batch(worked)
+    services.approve_batch(batch=first, user=finance2, confirmed=True)
+    Incident.objects.create(programme=worked.programme, enrolment=worked.enrolments_a[2], occurred_on=date(2020, 11, 3),
+                            level="2", description="错发", status=Incident.Status.CONFIRMED, reported_by=worked.mentor_a)
+    response = client_for(worked.finance).post(url("batch_create", worked), {"pay_on": "2020-12-25"})
+    assert response.status_code == 200
+    assert "Nobody has anything due; 1 student owes 50.00" in response.content.decode()
+    assert list(PayoutBatch.objects.values_list("pk", flat=True)) == [first.pk]
