@@ -300,6 +300,132 @@ def lines_total(lines: Iterable[dict]) -> Decimal:
     return money(sum((Decimal(line["amount"]) for line in lines), ZERO))
 
 
+# --------------------------------------------------------------------------- overpayments and recovery
+#: Lines a payment adds beside the statement's own: they settle what a student
+#: owes and are never compared with the statement (see :func:`statement_part`).
+RECOVERY = "recovery"  # taken back from this payment: what was overpaid before (negative)
+OWED = "owed_carried"  # a downward correction this payment could not deduct: stays owed (positive)
+SETTLING_CODES = frozenset({RECOVERY, OWED})
+
+
+def statement_part(lines: Iterable[dict]) -> list[dict]:
+    """A frozen item's statement lines, without its recovery and owed lines
+    (what :func:`adjustment` compares the statement now with)."""
+    return [line for line in lines if line["code"] not in SETTLING_CODES]
+
+
+def owed_from(frozen: Iterable[Sequence[dict]]) -> Decimal:
+    """What a student still owes after the frozen items ``frozen`` (each a
+    list of lines, once per payment key): every amount carried as owed less
+    every amount recovered since.
+
+    >>> owed_from([[{"code": "penalty", "amount": "-50.00"}, {"code": OWED, "amount": "50.00"}],
+    ...            [{"code": "practice_days", "amount": "30.00"}, {"code": RECOVERY, "amount": "-30.00"}]])
+    Decimal('20.00')
+    """
+    return money(sum((Decimal(line["amount"]) for lines in frozen for line in lines
+                      if line["code"] in SETTLING_CODES), ZERO))
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """One payment of one student once what they owe is settled.
+
+    ``change`` is what the statement moved since everything frozen before
+    (the sum of the :func:`adjustment` lines: negative after a correction
+    downwards, such as an incident confirmed after the student was paid).
+    ``gross`` is what this payment pays before tax, never negative;
+    ``recovered`` what it takes back of ``owed_before``; ``carried`` the part
+    of a downward change it could not deduct, now owed; ``owed_after`` what
+    the student still owes afterwards."""
+
+    change: Decimal
+    owed_before: Decimal
+    gross: Decimal
+    recovered: Decimal
+    carried: Decimal
+    owed_after: Decimal
+
+
+def settle(change: Decimal, owed_before: Decimal = ZERO) -> Settlement:
+    """Settle one payment: recovery = min(owed, this payment's gross before
+    recovery); a negative change is never paid negative but carried as owed.
+
+    The amounts keep one invariant over any sequence of payments: what was
+    paid in total less what is still owed equals the statement to date
+    (``paid − owed == due``), so nothing is recovered twice and an
+    overpayment is never lost.
+
+    Tax: the recovery reduces taxable pay. It corrects earlier pay rather
+    than being a new charge on the student, so the tax is computed on the
+    payment's ``gross`` after recovery. By the cumulative method this makes
+    this year's cumulative pay (payments before + this gross) the corrected
+    pay to date, and the cumulative tax is recomputed on it; tax already
+    withheld on the overpaid amount is not refunded through payroll (the
+    method never withholds below zero; the student's annual reconciliation
+    settles it). By the per-payment method each payment is taxed on what it
+    actually pays, so recovered money is not taxed a second time.
+
+    Worked examples (a level-2 incident, 50.00, confirmed after 800.00 was paid):
+
+    >>> s = settle(Decimal("-50.00"))                    # the next batch: nothing new
+    >>> (s.gross, s.recovered, s.carried, s.owed_after)
+    (Decimal('0.00'), Decimal('0.00'), Decimal('50.00'), Decimal('50.00'))
+    >>> s = settle(Decimal("30.00"), Decimal("50.00"))   # 30.00 earned since: all of it recovered
+    >>> (s.gross, s.recovered, s.owed_after)
+    (Decimal('0.00'), Decimal('30.00'), Decimal('20.00'))
+    >>> s = settle(Decimal("160.00"), Decimal("20.00"))  # two more days: the rest recovered, 140.00 paid
+    >>> (s.gross, s.recovered, s.owed_after)
+    (Decimal('140.00'), Decimal('20.00'), Decimal('0.00'))
+    """
+    change, owed_before = money(change), money(owed_before)
+    if owed_before < 0:
+        raise ValueError("what a student owes is never negative")
+    before_recovery = max(ZERO, change)
+    recovered = min(owed_before, before_recovery)
+    carried = max(ZERO, -change)
+    return Settlement(change, owed_before, before_recovery - recovered, recovered, carried,
+                      owed_before - recovered + carried)
+
+
+def settling_lines(settlement: Settlement) -> list[dict]:
+    """The recovery and owed lines a payment adds (as :func:`line_record`
+    dicts), so its lines add up to its gross and the statement shows why."""
+    lines = []
+    common = {"label": "", "quantity": "1", "sources": [], "removed": [],
+              "owed_before": str(settlement.owed_before), "owed_after": str(settlement.owed_after)}
+    if settlement.recovered:
+        amount = str(-settlement.recovered)
+        lines.append({"key": RECOVERY, "code": RECOVERY, "rate": amount, "amount": amount, **common})
+    if settlement.carried:
+        amount = str(settlement.carried)
+        lines.append({"key": OWED, "code": OWED, "rate": amount, "amount": amount, **common})
+    return lines
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Where a student stands: ``paid`` (gross of every payment frozen so
+    far), ``due`` (the statement to date), ``now_due`` (what the next payment
+    pays before tax) and ``owed`` (paid beyond what is due: recovered from
+    the next payments)."""
+
+    paid: Decimal
+    due: Decimal
+    now_due: Decimal
+    owed: Decimal
+
+
+def balance(*, paid: Decimal, due: Decimal) -> Balance:
+    """owed = max(0, paid − due); now due = max(0, due − paid).
+
+    >>> balance(paid=Decimal("800.00"), due=Decimal("750.00"))
+    Balance(paid=Decimal('800.00'), due=Decimal('750.00'), now_due=Decimal('0.00'), owed=Decimal('50.00'))
+    """
+    paid, due = money(paid), money(due)
+    return Balance(paid, due, max(ZERO, due - paid), max(ZERO, paid - due))
+
+
 def internship_months(ranges: Iterable[tuple[date, date]], pay_on: date) -> int:
     """Months of internship with this payer in ``pay_on``'s tax year, this
     one included, for the cumulative tax method: the calendar months that a
@@ -334,21 +460,24 @@ class CheckItem:
     gross: Decimal
     net: Decimal
     at_cap: bool
+    owed: Decimal = ZERO  # what the student still owes after this payment
+    recovered: Decimal = ZERO  # what this payment takes back
 
 
 @dataclass
 class Finding:
-    kind: str  # no_account | bad_account | luhn | shared_account | name_differs | outlier | at_cap | zero_net
+    kind: str  # no_account | bad_account | luhn | shared_account | name_differs | outlier | at_cap | owed | zero_net
     item_ids: list[int]
     detail: str = ""
     blocking: bool = False
 
 
 FINDING_ORDER = ["no_account", "bad_account", "shared_account", "luhn", "name_differs", "outlier", "at_cap",
-                 "zero_net"]
+                 "owed", "zero_net"]
 
 
-def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decimal("0.5")) -> list[Finding]:
+def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decimal("0.5"),
+                   owing: Sequence[tuple[str, Decimal]] = ()) -> list[Finding]:
     """What to look at before approving, worst first.
 
     Blocking (the batch cannot be approved): a missing bank card, or one that
@@ -356,7 +485,9 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
     one account for several students (by keyed digest), an account holder on
     file who is not the student, a gross more than ``outlier_ratio`` away
     from the class median (classes of 3 or more), a student at the liability
-    cap, a zero net.
+    cap, a student who was overpaid (an item that recovers money or still
+    leaves some owed, and ``owing``: (name, owed) of students of the batch's
+    scope without an item in it who still owe), a zero net.
     """
     findings: list[Finding] = []
     by_digest = defaultdict(list)
@@ -385,8 +516,12 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
             findings.append(Finding("outlier", [item.id], f"{item.name}: {item.gross} / {money(mid)}"))
         if item.at_cap:
             findings.append(Finding("at_cap", [item.id], item.name))
+        if item.owed or item.recovered:
+            findings.append(Finding("owed", [item.id], f"{item.name}: {money(item.recovered)} / {money(item.owed)}"))
         if item.net == 0:
             findings.append(Finding("zero_net", [item.id], item.name))
+    for name, owed in owing:
+        findings.append(Finding("owed", [], f"{name}: {money(ZERO)} / {money(owed)}"))
     findings.sort(key=lambda f: FINDING_ORDER.index(f.kind))
     return findings
 

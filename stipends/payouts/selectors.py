@@ -211,15 +211,17 @@ def withhold(table: tax.TaxTable, gross: Decimal, *, paid_before: Decimal = ZERO
     with the figures that led to it (kept on the item)."""
     if table.method == TaxMethod.LABOUR_PER_PAYMENT:
         result = tax.labour_per_payment_tax(table, pay=gross)
-        detail = {}
+        detail = {"pay": str(money(gross))}
     else:
         result = tax.intern_cumulative_tax(table, pay=gross, paid_before=paid_before,
                                            withheld_before=withheld_before, months=months)
         detail = {"paid_before": str(money(paid_before)), "withheld_before": str(money(withheld_before)),
-                  "months": months}
+                  "months": months, "cumulative_pay": str(money(Decimal(paid_before) + Decimal(gross))),
+                  "allowance": str(money(table.monthly_deduction * months))}
     amount = min(result.tax, gross)
     return amount, {"table": table.key, "method": table.method, "taxable": str(result.taxable),
-                    "rate": str(result.rate), "quick_deduction": str(result.quick_deduction), **detail}
+                    "rate": str(result.rate), "quick_deduction": str(result.quick_deduction),
+                    "tax": str(amount), **detail}
 
 
 def programme_months(programme: Programme, pay_on: date) -> int:
@@ -229,10 +231,13 @@ def programme_months(programme: Programme, pay_on: date) -> int:
 
 @dataclass
 class StatementView:
-    """A student's statement to date for the statement page."""
+    """A student's statement to date for the statement page: the lines (they
+    add up to the gross to date), where the student stands (paid, now due,
+    owed), and the tax an immediate payment of what is now due would withhold."""
 
     stipend: Stipend
     lines: list[dict]
+    balance: rules.Balance
     tax: Decimal
     tax_detail: dict
     net: Decimal
@@ -240,19 +245,25 @@ class StatementView:
 
 
 def student_statement(programme: Programme, enrolment: Enrolment) -> StatementView:
-    """Statement to date with an estimate of the tax if paid at once today,
-    and the payout items already frozen for the student."""
+    """Statement to date, the balance against what was frozen in payout
+    batches, an estimate of the tax on what is now due if paid today (by the
+    cumulative method: on top of this company's payments and withholdings
+    this year), and the payout items already frozen for the student."""
     stipend = statements(programme, [enrolment.pk])[enrolment.pk]
+    standing = balances(programme, [enrolment.pk], found={enrolment.pk: stipend})[enrolment.pk]
     card = rate_card(programme)
     today = timezone.localdate()
+    paid_before, withheld_before = tax_history(
+        [enrolment.student_id], company_id=programme.agreement.company_id, year=today.year).get(
+        enrolment.student_id, (ZERO, ZERO))
     try:
-        amount, detail = withhold(tax_table(card.tax_method, today), stipend.gross,
-                                  months=programme_months(programme, today))
+        amount, detail = withhold(tax_table(card.tax_method, today), standing.now_due, paid_before=paid_before,
+                                  withheld_before=withheld_before, months=programme_months(programme, today))
     except PayoutError:
         amount, detail = ZERO, {}
     items = list(PayoutItem.objects.filter(enrolment=enrolment).select_related("batch").order_by("batch__created_at", "pk"))
-    return StatementView(stipend, [payout_rules.line_record(x) for x in stipend.lines], amount, detail,
-                         stipend.gross - amount, items)
+    return StatementView(stipend, [payout_rules.line_record(x) for x in stipend.lines], standing, amount, detail,
+                         standing.now_due - amount, items)
 
 
 def frozen_totals(enrolment_ids: Sequence[int]) -> dict[int, Decimal]:
@@ -262,6 +273,18 @@ def frozen_totals(enrolment_ids: Sequence[int]) -> dict[int, Decimal]:
             "enrolment_id", "payment_key", "gross"):
         seen[e].setdefault(key, gross)
     return {e: sum(keys.values(), ZERO) for e, keys in seen.items()}
+
+
+def balances(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None = None, *,
+             found: Mapping[int, Stipend] | None = None,
+             frozen: Mapping[int, Decimal] | None = None) -> dict[int, rules.Balance]:
+    """Where each student stands (:func:`stipends.payouts.rules.balance`):
+    paid in payout batches so far, the statement to date, now due and owed.
+    ``found`` and ``frozen`` are the statements and frozen totals when the
+    caller has them already."""
+    found = statements(programme, enrolment_ids, up_to) if found is None else found
+    frozen = frozen_totals(enrolment_ids) if frozen is None else frozen
+    return {e: rules.balance(paid=frozen.get(e, ZERO), due=found[e].gross) for e in enrolment_ids}
 
 
 # --------------------------------------------------------------------------- freezing a batch
@@ -278,11 +301,18 @@ def _prior_items(enrolment_ids: Sequence[int], batch: PayoutBatch) -> dict[int, 
 def _tax_history(student_ids: Sequence[int], batch: PayoutBatch) -> dict[int, tuple[Decimal, Decimal]]:
     """This payer's earlier payments and withholdings this tax year per
     student (any of the company's programmes), once per payment key."""
+    return tax_history(student_ids, company_id=batch.programme.agreement.company_id, year=batch.pay_on.year,
+                       exclude_batch=batch.pk)
+
+
+def tax_history(student_ids: Sequence[int], *, company_id: int, year: int,
+                exclude_batch: int | None = None) -> dict[int, tuple[Decimal, Decimal]]:
+    """(paid, withheld) by the company to each student in ``year``'s
+    payments, once per payment key, leaving out ``exclude_batch``. One query."""
     seen: dict[int, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
     for student, key, gross, withheld in PayoutItem.objects.filter(
-            enrolment__student_id__in=student_ids,
-            batch__programme__agreement__company_id=batch.programme.agreement.company_id,
-            batch__pay_on__year=batch.pay_on.year).exclude(batch=batch).values_list(
+            enrolment__student_id__in=student_ids, batch__programme__agreement__company_id=company_id,
+            batch__pay_on__year=year).exclude(batch=exclude_batch).values_list(
             "enrolment__student_id", "payment_key", "gross", "tax"):
         seen[student].setdefault(key, (gross, withheld))
     return {s: (sum((g for g, _t in keys.values()), ZERO), sum((t for _g, t in keys.values()), ZERO))
@@ -320,13 +350,42 @@ def active_freeze_jobs(batch_id: int):
 def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
     """A batch's items as plain values for the pre-approval checks."""
     return [payout_rules.CheckItem(i.pk, i.name, i.school_class.name, i.account or "", i.account_digest,
-                                   i.account_name, i.gross, i.net, i.at_cap)
+                                   i.account_name, i.gross, i.net, i.at_cap, *_settled(i.lines))
             for i in batch.items.select_related("school_class")]
+
+
+def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
+    """(owed after, recovered) of one frozen item, from its recovery and owed lines."""
+    settling = [x for x in lines if x["code"] in payout_rules.SETTLING_CODES]
+    if not settling:
+        return ZERO, ZERO
+    recovered = -sum((Decimal(x["amount"]) for x in settling if x["code"] == payout_rules.RECOVERY), ZERO)
+    return Decimal(settling[0]["owed_after"]), money(recovered)
+
+
+def owing_outside(batch: PayoutBatch) -> list[tuple[str, Decimal]]:
+    """(name, owed) of the students of the batch's scope who still owe from
+    earlier payments and have no item in this batch. One query."""
+    ids = set(scope_ids(batch))
+    frozen: dict[int, dict[str, list]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    in_batch = set()
+    for e, batch_id, key, name, lines in PayoutItem.objects.filter(
+            batch__programme_id=batch.programme_id).order_by("pk").values_list(
+            "enrolment_id", "batch_id", "payment_key", "name", "lines"):
+        if e not in ids:
+            continue
+        if batch_id == batch.pk:
+            in_batch.add(e)
+        frozen[e].setdefault(key, lines)
+        names[e] = name
+    owing = [(names[e], payout_rules.owed_from(keys.values())) for e, keys in frozen.items() if e not in in_batch]
+    return [(name, owed) for name, owed in owing if owed > 0]
 
 
 def findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
     """The pre-approval checks of a batch (see :func:`payout_rules.batch_findings`)."""
-    return payout_rules.batch_findings(check_items(batch))
+    return payout_rules.batch_findings(check_items(batch), owing=owing_outside(batch))
 
 
 def payable_items(batch: PayoutBatch) -> list[PayoutItem]:

@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.agreements.models import Programme
@@ -48,7 +48,9 @@ from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by
     _tax_history,
     account_fields,
     active_freeze_jobs,
+    balances,
     findings,
+    frozen_totals,
     payable_items,
     profiles_for,
     programme_months,
@@ -77,6 +79,8 @@ LINE_LABELS = {
     "team_prize": gettext_lazy("Team prize share"),
     "penalty": gettext_lazy("Incident: the student's share"),
     "liability_cap": gettext_lazy("Liability cap: the excess given back"),
+    payout_rules.RECOVERY: gettext_lazy("Recovered: paid too much before"),
+    payout_rules.OWED: gettext_lazy("Owed: a correction larger than this payment, recovered from the next ones"),
 }
 
 
@@ -149,11 +153,17 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
         enrolment = enrolments[e]
         stipend = stipend_lines(periods[e], card)
         earlier = prior.get(e, {})
+        frozen = [lines for _g, lines in earlier.values()]
         lines = payout_rules.adjustment([payout_rules.line_record(x) for x in stipend.lines],
-                                        [frozen for _g, frozen in earlier.values()])
-        gross = money(stipend.gross - sum((g for g, _l in earlier.values()), ZERO))
-        if earlier and gross <= 0:
-            continue  # nothing new to pay (an overpayment is offset by later batches)
+                                        [payout_rules.statement_part(f) for f in frozen])
+        change = payout_rules.lines_total(lines)
+        if earlier and change == 0:
+            continue  # nothing new since the last payment
+        # A downward change is carried as owed (a zero payment that shows it);
+        # what is owed is recovered from the next payments, never paid negative.
+        settled = payout_rules.settle(change, payout_rules.owed_from(frozen))
+        lines += payout_rules.settling_lines(settled)
+        gross = settled.gross
         paid_before, withheld_before = history.get(enrolment.student_id, (ZERO, ZERO))
         withheld, detail = withhold(table, gross, paid_before=paid_before, withheld_before=withheld_before,
                                     months=months)
@@ -252,7 +262,23 @@ def start_freeze(*, batch: PayoutBatch, user, language: str | None = None, chunk
 @transaction.atomic
 def create_batch(*, programme: Programme, user, school_class=None, up_to: date | None = None,
                  pay_on: date | None = None) -> PayoutBatch:
-    """A new draft batch (computed by the job the caller starts)."""
+    """A new draft batch (computed by the job the caller starts).
+
+    Refused (PayoutError saying why) when it would pay nobody: every student
+    in its scope was in a batch before and none has anything due now (those
+    who were overpaid are counted, with what they owe: it is recovered from
+    their next payment, so a batch of them alone would only carry it)."""
+    ids = scope_ids(PayoutBatch(programme=programme, school_class=school_class))
+    frozen = frozen_totals(ids)
+    standing = balances(programme, ids, up_to, frozen=frozen)
+    if ids and set(ids) <= set(frozen) and not any(b.now_due for b in standing.values()):
+        owing = [b.owed for b in standing.values() if b.owed]
+        if owing:
+            raise PayoutError(ngettext(
+                "Nobody has anything due; %(n)s student owes %(total)s (recovered from their next payment).",
+                "Nobody has anything due; %(n)s students owe %(total)s (recovered from their next payments).",
+                len(owing)) % {"n": len(owing), "total": f"{money(sum(owing, ZERO)):,}"})
+        raise PayoutError(_("Nobody has anything due since the last batch."))
     card = rate_card(programme)
     return PayoutBatch.objects.create(programme=programme, school_class=school_class, up_to=up_to,
                                       pay_on=pay_on or timezone.localdate(), tax_method=card.tax_method,

@@ -148,14 +148,15 @@ def _date(raw: str):
 
 # --------------------------------------------------------------------------- statements
 def statement_list(request, pk):
-    """The students the user sees with their gross to date and what is frozen already."""
+    """The students the user sees with their gross to date, what was paid in
+    payout batches, what is now due and what they owe."""
     programme = get_programme(request.user, pk)
     enrolments = list(visible_enrolments(request.user, programme).select_related("student", "school_class", "team")
                       .order_by("school_class__name", "student__student_number"))
     ids = [e.pk for e in enrolments]
     found = selectors.statements(programme, ids)
-    frozen = selectors.frozen_totals(ids)
-    rows = [(e, found[e.pk], frozen.get(e.pk)) for e in enrolments]
+    standing = selectors.balances(programme, ids, found=found)
+    rows = [(e, found[e.pk], standing[e.pk]) for e in enrolments]
     return render(request, "stipends/statement_list.html", _context(programme, "statements", rows=rows))
 
 
@@ -179,9 +180,14 @@ def batch_create(request, pk):
     form = BatchForm(request.POST or None, programme=programme, span=programme_span(programme),
                      initial={"pay_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        batch = services.create_batch(programme=programme, user=request.user, school_class=form.cleaned_data["school_class"],
-                                      up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])
-        return _start_freeze(request, batch)
+        try:
+            batch = services.create_batch(programme=programme, user=request.user,
+                                          school_class=form.cleaned_data["school_class"],
+                                          up_to=form.cleaned_data["up_to"], pay_on=form.cleaned_data["pay_on"])
+        except services.PayoutError as exc:  # nobody has anything due: said on the form, nothing made
+            form.add_error(None, str(exc))
+        else:
+            return _start_freeze(request, batch)
     return render(request, "stipends/batch_form.html", _context(programme, "overview", form=form))
 
 

@@ -58,6 +58,7 @@ def test_approval_is_refused_while_the_batch_is_computed_again(worked, finance2)
 
 def test_a_job_of_another_batch_does_not_hold_approval_up(worked, finance2):
     batch = frozen_batch(worked)
+    attend(worked.enrolments_b[0], date(2020, 11, 20), 1)  # something new for the other batch to pay
     other = services.create_batch(programme=worked.programme, user=worked.finance, school_class=worked.class_b)
     services.start_freeze(batch=other, user=worked.finance)
     services.approve_batch(batch=batch, user=finance2, confirmed=True)

@@ -1,6 +1,7 @@
 """The bank's result file: all-or-nothing reconciliation, follow-up batches
 of failed items only, and the payout overview."""
 
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -10,7 +11,7 @@ from stipends.payouts import selectors, services
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from tests.factories import StudentFactory
 
-from .conftest import approved_exported, bank_rows, frozen_batch, result_workbook
+from .conftest import approved_exported, attend, bank_rows, frozen_batch, result_workbook
 
 
 def test_a_result_file_marks_items_paid_and_failed(worked, finance2):
@@ -110,19 +111,22 @@ def test_a_follow_up_batch_holds_only_failed_items_once_the_card_is_corrected(wo
 
 def test_a_regular_batch_after_a_failure_does_not_pay_the_failed_statement_again(worked, finance2):
     batch, failing = _fail_one(worked, finance2)
+    attend(worked.enrolments_a[1], date(2020, 11, 20), 1)  # somebody else has something new (a batch never pays nobody)
     later = frozen_batch(worked)
     assert not later.items.filter(enrolment=failing).exists()
+    assert list(later.items.values_list("enrolment_id", "gross")) == [(worked.enrolments_a[1].pk, D("80.00"))]
 
 
 def test_overview_totals_by_class_and_state(worked, finance2):
     batch, failing = _fail_one(worked, finance2)
-    frozen_batch(worked)  # nothing new
+    with pytest.raises(services.PayoutError, match="Nobody has anything due"):
+        frozen_batch(worked)  # nothing new: refused, not an empty batch
     classes, total, batches = selectors.payout_overview(worked.programme)
     by_name = {c.name: c for c in classes}
     assert by_name[worked.class_a.name].paid == D("2500.00")  # 900 + 800 + 800
     assert by_name[worked.class_b.name].paid == D("1600.00") and by_name[worked.class_b.name].failed == D("800.00")
     assert total.outstanding == D("800.00") and len(total.students) == 6
-    assert [b.item_count for b in batches] == [0, 6]
+    assert [b.item_count for b in batches] == [6]
     student = failing.student
     student.bank_card = StudentFactory.build().bank_card
     student.save()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from programs.attendance.models import Attendance
 from scoring.models import Award, Incident
+from stipends.payouts import rules as payout_rules
 from stipends.payouts import selectors, services
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 
@@ -93,15 +94,83 @@ def test_a_correction_downwards_is_carried_forward_not_paid_negative(worked, fin
     frozen_batch(worked)
     e = worked.enrolments_b[0]
     Attendance.objects.filter(enrolment=e, day__gte=date(2020, 11, 2)).update(status="absent")  # 3 days fewer
+    attend(worked.enrolments_a[1], date(2020, 11, 20), 1)  # someone else is due 80.00, so the batch is made
     second = frozen_batch(worked)
-    assert not second.items.filter(enrolment=e).exists()
-    attend(e, date(2020, 11, 20), 5)  # five more days: +400 − 240 already overpaid = 160
+    carried = second.items.get(enrolment=e)  # a zero payment that shows the correction and what is owed
+    assert (carried.gross, carried.net) == (D("0.00"), D("0.00"))
+    assert {x["code"]: x["amount"] for x in carried.lines} == {"practice_days": "-240.00", "owed_carried": "240.00"}
+    attend(e, date(2020, 11, 20), 5)  # five more days: +400 − 240 overpaid = 160
     third = frozen_batch(worked)
     item = third.items.get(enrolment=e)
     assert item.gross == D("160.00")
-    assert {x["code"] for x in item.lines} == {"practice_days"}
-    practice = item.lines[0]
-    assert practice["quantity"] == "2" and len(practice["removed"]) == 3 and len(practice["sources"]) == 5
+    assert {x["code"]: x["amount"] for x in item.lines} == {"practice_days": "400.00", "recovery": "-240.00"}
+    practice = next(x for x in item.lines if x["code"] == "practice_days")
+    assert practice["quantity"] == "5" and practice["removed"] == [] and len(practice["sources"]) == 5
+
+
+def test_an_incident_after_payment_is_recovered_from_the_next_payment_never_twice(worked, finance2):
+    """The issue's case: 800.00 paid, then a level-2 incident (the student
+    bears 50.00) is confirmed. 50.00 is owed, shown, flagged, and taken from
+    the next payment; a third batch recovers nothing more."""
+    first = frozen_batch(worked)
+    services.approve_batch(batch=first, user=finance2, confirmed=True)
+    e = worked.enrolments_b[1]
+    Incident.objects.create(programme=worked.programme, enrolment=e, occurred_on=date(2020, 11, 3), level="2",
+                            description="错发", status=Incident.Status.CONFIRMED, reported_by=worked.mentor_b)
+    # Nobody has anything due: no empty batch, and the refusal says why.
+    with pytest.raises(services.PayoutError, match=r"Nobody has anything due; 1 student owes 50\.00"):
+        services.create_batch(programme=worked.programme, user=worked.finance, pay_on=date(2020, 12, 25))
+    assert selectors.balances(worked.programme, [e.pk])[e.pk] == payout_rules.Balance(
+        D("800.00"), D("750.00"), D("0.00"), D("50.00"))
+    # Another student earns 80.00: a batch is made; the overpaid student is in it at zero, flagged.
+    attend(worked.enrolments_a[1], date(2020, 11, 20), 1)
+    second = frozen_batch(worked, pay_on=date(2020, 12, 25))
+    zero = second.items.get(enrolment=e)
+    assert (zero.gross, zero.net) == (D("0.00"), D("0.00"))
+    owed = [f for f in selectors.findings(second) if f.kind == "owed"]
+    assert [(f.item_ids, f.detail.split(": ")[1]) for f in owed] == [([zero.pk], "0.00 / 50.00")]
+    services.approve_batch(batch=second, user=finance2, confirmed=True)
+    # Two more days (160.00): 50.00 recovered, 110.00 paid.
+    attend(e, date(2020, 11, 21), 2)
+    third = frozen_batch(worked, pay_on=date(2020, 12, 28))
+    item = third.items.get(enrolment=e)
+    lines = {x["code"]: x["amount"] for x in item.lines}
+    assert lines == {"practice_days": "160.00", "recovery": "-50.00"}
+    assert (item.gross, item.net) == (D("110.00"), D("110.00"))
+    assert [f.detail.split(": ")[1] for f in selectors.findings(third) if f.kind == "owed"] == ["50.00 / 0.00"]
+    services.approve_batch(batch=third, user=finance2, confirmed=True)
+    # Paid in all: 800 + 0 + 110 = 910 = 12 days − 50; nothing owed, nothing recovered twice.
+    assert selectors.balances(worked.programme, [e.pk])[e.pk] == payout_rules.Balance(
+        D("910.00"), D("910.00"), D("0.00"), D("0.00"))
+    attend(e, date(2020, 11, 25), 1)
+    fourth = frozen_batch(worked, pay_on=date(2020, 12, 29))
+    assert {x["code"]: x["amount"] for x in fourth.items.get(enrolment=e).lines} == {"practice_days": "80.00"}
+
+
+def test_a_recovery_larger_than_the_payment_leaves_the_rest_owed(worked, finance2):
+    first = frozen_batch(worked)
+    services.approve_batch(batch=first, user=finance2, confirmed=True)
+    e = worked.enrolments_b[2]
+    Incident.objects.create(programme=worked.programme, enrolment=e, occurred_on=date(2020, 11, 3), level="cash",
+                            cash_amount=D("130.00"), description="赔偿", status=Incident.Status.CONFIRMED,
+                            reported_by=worked.mentor_b)
+    attend(e, date(2020, 11, 20), 1)  # 80.00 earned since; 130.00 owed
+    with pytest.raises(services.PayoutError, match=r"1 student owes 50\.00"):
+        frozen_batch(worked, pay_on=date(2020, 12, 25))
+    attend(worked.enrolments_a[2], date(2020, 11, 20), 1)  # somebody else is due 80.00
+    second = frozen_batch(worked, pay_on=date(2020, 12, 25))
+    item = second.items.get(enrolment=e)
+    # The new day and the incident net to −50.00: nothing paid, 50.00 owed.
+    assert {x["code"]: x["amount"] for x in item.lines} == {
+        "practice_days": "80.00", "penalty": "-130.00", "owed_carried": "50.00"}
+    assert item.net == D("0.00") and item.net >= 0
+    assert selectors.balances(worked.programme, [e.pk])[e.pk].owed == D("50.00")
+    # 3 days later (240.00): the 50.00 still owed is recovered once.
+    attend(e, date(2020, 11, 21), 3)
+    third = frozen_batch(worked, pay_on=date(2020, 12, 28))
+    assert {x["code"]: x["amount"] for x in third.items.get(enrolment=e).lines} == {
+        "practice_days": "240.00", "recovery": "-50.00"}
+    assert third.items.get(enrolment=e).gross == D("190.00")
 
 
 def test_the_database_refuses_a_second_live_item_for_the_same_statement(worked):

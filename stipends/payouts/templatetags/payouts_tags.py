@@ -1,9 +1,14 @@
 """How statement lines and checks read on the pages."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils.translation import gettext as _
 
+from stipends.payouts.rules import SETTLING_CODES
+from stipends.payouts.selectors import load_table
 from stipends.payouts.services import LINE_LABELS
+from trainingweek.money import money
 
 register = template.Library()
 
@@ -16,6 +21,7 @@ FINDING_LABELS = {
     "name_differs": lambda: _("Account holder on file differs from the student's name"),
     "outlier": lambda: _("Amount far from the class median"),
     "at_cap": lambda: _("At the liability cap"),
+    "owed": lambda: _("Paid too much before (recovered now / still owed)"),
     "zero_net": lambda: _("Nothing to pay (net 0.00)"),
 }
 
@@ -48,6 +54,9 @@ def _source_text(code: str, source) -> str:
 def line_sources(line: dict) -> str:
     """The records a line came from (dates, incident numbers), and those removed since."""
     code = line["code"]
+    if code in SETTLING_CODES:
+        return _("owed before %(before)s, after %(after)s") % {
+            "before": f"{money(line['owed_before']):,}", "after": f"{money(line['owed_after']):,}"}
     if code in ("award", "team_prize"):
         added = ""
     else:
@@ -63,3 +72,38 @@ def line_sources(line: dict) -> str:
 def finding_label(kind: str) -> str:
     return FINDING_LABELS.get(kind, lambda: kind)()
 
+
+
+def _percent(rate) -> str:
+    return f"{(Decimal(rate) * 100).normalize():f}"
+
+
+@register.simple_tag
+def tax_explained(detail: dict, gross=None, tax=None) -> str:
+    """The tax of a payment (or of the estimate) in words: the method, this
+    year's cumulative pay and allowance, the rate and what was withheld
+    before, with the table's own numbers; never the table's code. ``gross``
+    and ``tax`` fill in what items frozen before these words existed lack."""
+    if not detail:
+        return ""
+    table = load_table(detail["table"])
+    text = lambda value: f"{money(value or 0):,}"  # noqa: E731
+    pay = detail.get("pay") or gross
+    values = {"taxable": text(detail.get("taxable")), "rate": _percent(detail.get("rate") or 0),
+              "quick": text(detail.get("quick_deduction")), "tax": text(detail.get("tax", tax)),
+              "ratio": _percent(table.income_ratio)}
+    if detail.get("method") == "labour_per_payment":
+        return _("Labour remuneration, taxed per payment: of this payment of %(pay)s, %(taxable)s is taxable "
+                 "(%(flat)s deducted from a payment up to %(upto)s, else %(ratio)s %% of it taxed); rate %(rate)s %%, quick deduction "
+                 "%(quick)s; tax withheld %(tax)s.") % {
+            **values, "pay": text(pay), "flat": text(table.flat_deduction), "upto": text(table.flat_deduction_upto)}
+    months = int(detail.get("months") or 1)
+    cumulative = detail.get("cumulative_pay")
+    if cumulative is None:
+        cumulative = Decimal(detail.get("paid_before") or 0) + Decimal(gross or 0)
+    return _("Intern cumulative withholding: pay from this company this year %(cumulative)s; %(ratio)s %% of it "
+             "less the allowance of %(allowance)s (%(monthly)s × %(months)s months) leaves %(taxable)s taxable; "
+             "rate %(rate)s %%, quick deduction %(quick)s; withheld before this year %(before)s; "
+             "tax withheld now %(tax)s.") % {
+        **values, "cumulative": text(cumulative), "allowance": text(table.monthly_deduction * months),
+        "monthly": text(table.monthly_deduction), "months": months, "before": text(detail.get("withheld_before"))}
