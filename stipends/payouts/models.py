@@ -253,7 +253,8 @@ class PayoutItem(models.Model):
     # The account is kept encrypted in the history too and shown masked.
     history = audit_history()
     AUDIT_MASKED = {"account": mask_bank_card}
-    AUDIT_HIDDEN = ("account_digest", "account_masked")
+    # The lines and the tax are explained on the statement itself; the history keeps them, pages need not repeat the JSON.
+    AUDIT_HIDDEN = ("account_digest", "account_masked", "lines", "tax_detail")
 
     class Meta:
         verbose_name = _("Payout item")
