@@ -652,6 +652,7 @@ def intern_cumulative_tax(
 def labour_per_payment_tax(table: TaxTable, *, pay: Decimal) -> TaxResult:
     """Tax to withhold on one labour-remuneration payment.
 
+    >>> from stipends.payouts.selectors import load_table  # the table is data, read by the selector
     >>> labour_per_payment_tax(load_table("cn-iit-labour-2019"), pay=Decimal("1810")).tax
     Decimal('202.00')
     """
