@@ -68,7 +68,8 @@ class OnlineHoursMappingForm(forms.Form):
         self.keys = [c.key for c in columns]
         for column in columns:
             self.fields[column.key] = forms.TypedChoiceField(
-                label=column.label, choices=choices, coerce=int, empty_value=None, required=column.required)
+                label=column.label, choices=choices, coerce=int, empty_value=None, required=column.required,
+                help_text="" if column.required else _("Optional: leave it unchosen if the file has no such column."))
         self.helper = FormHelper()
         self.helper.form_tag = False
 

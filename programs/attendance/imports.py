@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from programs.agreements.models import Programme
 from programs.attendance import rules, services
 from programs.attendance.models import Attendance, OnlineHoursUpload
-from programs.attendance.rules import MAX_ONLINE_HOURS
+from programs.attendance.rules import MAX_CUSTOMERS_SERVED, MAX_ONLINE_HOURS, MAX_RESPONSE_SECONDS
 from programs.attendance.selectors import DayContext, last_days, programme_span, remembered_columns
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
@@ -45,6 +45,11 @@ class OnlineHoursImport(Importer):
         Column("day", gettext_lazy("Date"), ("日期",), clean=day()),
         Column("hours", gettext_lazy("Online hours"), ("在线时长", "旺旺在线时长"),
                clean=decimal(minimum=0, maximum=MAX_ONLINE_HOURS)),
+        # Optional: many exports carry them; scoring's KPIs customers and response_time are fed from them.
+        Column("customers", gettext_lazy("Customers served"), ("接待人数", "接待客户数", "咨询人数"),
+               required=False, clean=decimal(places=0, minimum=0, maximum=MAX_CUSTOMERS_SERVED)),
+        Column("response", gettext_lazy("Average response time (seconds)"), ("平均响应时间", "平均响应时长"),
+               required=False, clean=decimal(minimum=0, maximum=MAX_RESPONSE_SECONDS)),
     )
     unique = (("account", "day"),)
     allow_empty = True
@@ -72,7 +77,8 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
     their aliases.
     """
     result = OnlineHoursImport().read(data, chosen=chosen)
-    parsed = [(row.number, row["account"], row["day"], roster_rules.q2(row["hours"])) for row in result.rows]
+    parsed = [(row.number, row["account"], row["day"], roster_rules.q2(row["hours"]),
+               _figures(row.get("customers"), row.get("response"))) for row in result.rows]
     if result.file_error:
         return result
     accounts = {p[1] for p in parsed}
@@ -82,7 +88,7 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
     }
     left = last_days(e.pk for e in enrolments.values())
     span = programme_span(programme)
-    for n, account, when, _hours in parsed:
+    for n, account, when, _hours, _extra in parsed:
         if not rules.within_programme(when, span=span):
             result.add_error(n, "day", _("%(day)s is outside the programme (%(first)s to %(last)s).") % {
                 "day": when.isoformat(), "first": span[0].isoformat(), "last": span[1].isoformat()}
@@ -106,7 +112,7 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
     }
     context = DayContext(programme, matched, first, last)
     updates, creates = [], []
-    for _n, account, when, hours in parsed:
+    for _n, account, when, hours, figures in parsed:
         e = enrolments[account]
         record = existing.get((e.pk, when))
         if record is not None:
@@ -114,11 +120,26 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
             record.online_hours, record.recorded_by, record.version = hours, user, F("version") + 1
             updates.append(record)
         else:
-            creates.append(context.row(programme, e.pk, when, rules.PRESENT, hours, user))
-    Attendance.objects.bulk_update(updates, ["online_hours", "recorded_by", "version"], batch_size=1000)
+            record = context.row(programme, e.pk, when, rules.PRESENT, hours, user)
+            creates.append(record)
+        # An empty cell (or a column not chosen) keeps what the day already holds.
+        for name, value in figures.items():
+            if value is not None:
+                setattr(record, name, value)
+    Attendance.objects.bulk_update(updates, ["online_hours", "customers_served", "response_seconds", "recorded_by",
+                                             "version"], batch_size=1000)
     Attendance.objects.bulk_create(creates, batch_size=2000)
     result.counts["written"] = len(updates) + len(creates)
+    if any(v is not None for p in parsed for v in p[4].values()):
+        services.after_platform_import(programme=programme, enrolment_ids={e.pk for e in matched},
+                                       days={p[2] for p in parsed}, user=user)
     return result
+
+
+def _figures(customers, response) -> dict:
+    """The optional platform figures of a row as the Attendance fields they go to."""
+    return {"customers_served": None if customers is None else int(customers),
+            "response_seconds": None if response is None else roster_rules.q2(response)}
 
 
 def preview_online_hours(programme: Programme, data: bytes) -> Preview:

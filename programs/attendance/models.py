@@ -44,6 +44,10 @@ class Attendance(models.Model):
     day = models.DateField(_("Date"))
     status = models.CharField(_("Attendance"), max_length=10, choices=Status.choices)
     online_hours = models.DecimalField(_("Online hours"), max_digits=4, decimal_places=2, null=True, blank=True)
+    # From the platform's export (optional columns of the online-hours import); they feed scoring's KPIs.
+    customers_served = models.PositiveIntegerField(_("Customers served"), null=True, blank=True)
+    response_seconds = models.DecimalField(
+        _("Average response time (seconds)"), max_digits=8, decimal_places=2, null=True, blank=True)
     day_kind = models.CharField(_("Day kind"), max_length=12, choices=DayKind.choices)
     shift = models.ForeignKey(
         ShiftTemplate, verbose_name=_("Shift"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -42,6 +42,9 @@ ATTENDED = frozenset({PRESENT, LATE})
 
 # The most online hours a day can hold.
 MAX_ONLINE_HOURS = Decimal("24")
+# The platform's optional figures of a day: bounds that catch a wrong column, not real limits.
+MAX_CUSTOMERS_SERVED = 100_000
+MAX_RESPONSE_SECONDS = Decimal("86400")  # a day
 
 
 # --------------------------------------------------------------------------- attendance

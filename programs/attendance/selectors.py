@@ -363,3 +363,16 @@ def attendance_not_recorded(user, day: date) -> list[TeamDay]:
             .values("programme", "programme__name", "team", "team__name").annotate(n=Count("pk", distinct=True)))
     found = [TeamDay(r["programme"], r["programme__name"], r["team"], r["team__name"], r["n"]) for r in rows]
     return sorted(found, key=lambda t: (t.programme_name, t.team_name, t.team_id))
+
+
+def platform_figures(programme: Programme, enrolment_ids: Iterable[int], start: date | None,
+                     end: date | None) -> list[tuple[int, date, int | None, Decimal | None]]:
+    """``(enrolment_id, day, customers_served, response_seconds)`` of the days
+    holding either platform figure, ``start``/``end`` inclusive (None: open); one query."""
+    qs = Attendance.objects.filter(programme=programme, enrolment_id__in=list(enrolment_ids)).filter(
+        Q(customers_served__isnull=False) | Q(response_seconds__isnull=False))
+    if start is not None:
+        qs = qs.filter(day__gte=start)
+    if end is not None:
+        qs = qs.filter(day__lte=end)
+    return list(qs.values_list("enrolment_id", "day", "customers_served", "response_seconds"))

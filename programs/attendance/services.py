@@ -495,3 +495,18 @@ def discard_online_hours_upload(*, upload: OnlineHoursUpload) -> None:
 def remember_online_hours_columns(*, programme: Programme, columns: dict[str, str]) -> None:
     """Remember the header texts confirmed for the programme (key -> header key), for the next file."""
     OnlineHoursMapping.objects.update_or_create(programme=programme, defaults={"columns": columns})
+
+
+# --------------------------------------------------------------------------- after a platform import
+# Apps above attendance (scoring) register here at start-up (scoring.apps), so
+# attendance never imports them: each is called as
+# ``writer(programme=..., enrolment_ids=..., days=..., user=...)``.
+AFTER_PLATFORM_IMPORT: list = []
+
+
+def after_platform_import(*, programme: Programme, enrolment_ids: set[int], days: set[date], user) -> None:
+    """Tell the registered writers that the platform's figures of these
+    students and days were imported. Called inside the import's transaction,
+    so a writer that fails undoes the import (all or nothing)."""
+    for writer in AFTER_PLATFORM_IMPORT:
+        writer(programme=programme, enrolment_ids=enrolment_ids, days=days, user=user)
