@@ -9,4 +9,9 @@ class ScoringConfig(AppConfig):
 
     def ready(self):
         # Registers the app's named permissions, its job kinds and its inbox items.
-        from scoring import inbox, permissions, tasks  # noqa: F401
+        from programs.attendance.services import AFTER_PLATFORM_IMPORT
+        from scoring import inbox, permissions, services, tasks  # noqa: F401
+
+        # The online-hours import's customers served and response times feed those KPIs.
+        if services.feed_platform_kpis not in AFTER_PLATFORM_IMPORT:
+            AFTER_PLATFORM_IMPORT.append(services.feed_platform_kpis)

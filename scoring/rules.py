@@ -413,3 +413,52 @@ def missing_kpi_values(*, students: int, student_kpis: int, team_kpis: int, stud
     2
     """
     return max(0, students * student_kpis - student_values) + max(0, team_kpis - team_values)
+
+
+# --------------------------------------------------------------------------- KPIs from the platform's export
+CUSTOMERS_KPI, RESPONSE_TIME_KPI = "customers", "response_time"
+
+
+def in_period(day: date, *, start: date | None, end: date | None) -> bool:
+    """Whether ``day`` lies in a scoring period (both ends inclusive; a missing end is open).
+
+    >>> in_period(date(2020, 11, 11), start=date(2020, 11, 11), end=date(2020, 11, 11))
+    True
+    >>> in_period(date(2020, 11, 12), start=None, end=date(2020, 11, 11))
+    False
+    >>> in_period(date(2020, 1, 1), start=None, end=None)
+    True
+    """
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def platform_kpi_values(customers: Sequence[int | None],
+                        response_seconds: Sequence[Decimal | None]) -> dict[str, Decimal]:
+    """A student's period values of the KPIs fed by the platform's daily figures.
+
+    ``customers`` and ``response_seconds`` are the figures of the student's
+    days in the period (``None``: the day has none). Customers served is the
+    sum of the days with a figure; the average response time is the plain
+    mean of the days with a figure, in seconds to two places (half up): a
+    day without a figure counts neither as zero nor at all. A KPI with no
+    figure in the period is absent, so a value typed by hand is left alone.
+
+    >>> platform_kpi_values([170, None, 154], [Decimal("55"), Decimal("37"), None])
+    {'customers': Decimal('324'), 'response_time': Decimal('46.00')}
+    >>> platform_kpi_values([1], [Decimal("10"), Decimal("10"), Decimal("11")])  # 31/3 = 10.333…
+    {'customers': Decimal('1'), 'response_time': Decimal('10.33')}
+    >>> platform_kpi_values([], [Decimal("0.005"), Decimal("0")])  # 0.0025 rounds half up
+    {'response_time': Decimal('0.00')}
+    >>> platform_kpi_values([], [Decimal("0.01"), Decimal("0")])  # 0.005 rounds half up
+    {'response_time': Decimal('0.01')}
+    >>> platform_kpi_values([None], [None])
+    {}
+    """
+    values = {}
+    counted = [c for c in customers if c is not None]
+    if counted:
+        values[CUSTOMERS_KPI] = Decimal(sum(counted))
+    timed = [Decimal(s) for s in response_seconds if s is not None]
+    if timed:
+        values[RESPONSE_TIME_KPI] = (sum(timed, Decimal(0)) / len(timed)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return values

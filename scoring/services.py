@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from programs.agreements.models import Programme
+from programs.attendance.selectors import platform_figures
 from programs.students.models import Enrolment, Team
 from scoring import rules as kpi_rules
 from scoring.models import (
@@ -301,6 +302,55 @@ def upsert_values(*, student_rows: list[KpiValue], team_rows: list[TeamKpiValue]
                            update_fields=["value", "updated_by", "updated_at"])
     upsert_bumping_version(TeamKpiValue, team_rows, unique_fields=["team", "kpi", "period"],
                            update_fields=["value", "updated_by", "updated_at"])
+
+
+@transaction.atomic
+def feed_platform_kpis(*, programme: Programme, enrolment_ids: Iterable[int], days: Iterable, user) -> int:
+    """Write the KPIs fed by the platform's export (codes ``customers`` and
+    ``response_time``, student level) for every scoring period that holds one
+    of ``days``, from the students' attendance figures over the whole period
+    (``rules.platform_kpi_values``).
+
+    Registered with ``programs.attendance.services.AFTER_PLATFORM_IMPORT``
+    (scoring.apps): the online-hours import calls it in its transaction. A
+    programme without these KPIs gets nothing; a student without a figure
+    in a period keeps whatever value they have. Changed values are written
+    through :func:`upsert_values`, so their versions move and an open KPI
+    grid reports the change instead of overwriting it; unchanged ones are
+    not touched. Returns how many values were written.
+    """
+    days = set(days)
+    enrolment_ids = set(enrolment_ids)
+    kpis = {k.code: k for k in KpiDefinition.objects.filter(
+        programme=programme, level=KpiDefinition.Level.STUDENT,
+        code__in=[kpi_rules.CUSTOMERS_KPI, kpi_rules.RESPONSE_TIME_KPI])}
+    if not kpis or not days or not enrolment_ids:
+        return 0
+    periods = [p for p in ScoringPeriod.objects.filter(programme=programme)
+               if any(kpi_rules.in_period(d, start=p.start, end=p.end) for d in days)]
+    if not periods:
+        return 0
+    starts, ends = [p.start for p in periods], [p.end for p in periods]
+    figures = platform_figures(programme, enrolment_ids, None if None in starts else min(starts),
+                               None if None in ends else max(ends))
+    stored = {(v.enrolment_id, v.kpi_id, v.period_id): v.value for v in KpiValue.objects.filter(
+        kpi__in=kpis.values(), period__in=periods, enrolment_id__in=enrolment_ids).only(
+        "enrolment_id", "kpi_id", "period_id", "value")}
+    rows = []
+    for period in periods:
+        by_student = defaultdict(list)
+        for enrolment_id, day, customers, seconds in figures:
+            if kpi_rules.in_period(day, start=period.start, end=period.end):
+                by_student[enrolment_id].append((customers, seconds))
+        for enrolment_id, pairs in by_student.items():
+            values = kpi_rules.platform_kpi_values([c for c, _s in pairs], [s for _c, s in pairs])
+            for code, value in values.items():
+                kpi = kpis.get(code)
+                if kpi is not None and stored.get((enrolment_id, kpi.pk, period.pk)) != value:
+                    rows.append(KpiValue(enrolment_id=enrolment_id, kpi=kpi, period=period, value=value,
+                                         updated_by=user))
+    upsert_values(student_rows=rows, team_rows=[])
+    return len(rows)
 
 
 # --------------------------------------------------------------------------- teams, ranking, prizes

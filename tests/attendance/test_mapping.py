@@ -69,7 +69,7 @@ def test_the_preview_shows_the_header_and_first_rows_with_columns_preselected_by
     assert preview.row == 2 and preview.headers[:6] == ["日期", "店铺", "旺旺子账号", "接待人数", "接待时长", "在线时长"]
     assert len(preview.rows) == 5 and preview.rows[0][:3] == ["2020-11-09", "示范童装旗舰店", PLATFORM[0]]
     # 在线时长 (F), never 接待时长 (E), though both hold "时长".
-    assert initial(page) == {"day": 0, "account": 2, "hours": 5}
+    assert initial(page) == {"day": 0, "account": 2, "hours": 5, "customers": 3, "response": 6}
     html = page.content.decode()
     assert 'value="5" selected' in html and "示范童装旗舰店:小美03" in html
 

@@ -2,11 +2,13 @@
 Chromium, checks the preselected columns on the preview, confirms them, and
 sees the online time (never the time in conversations) on the attendance week."""
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from playwright.sync_api import expect
 
-from programs.attendance.models import OnlineHoursMapping, OnlineHoursUpload
+from programs.attendance.models import Attendance, OnlineHoursMapping, OnlineHoursUpload
 from tests.rosters.conftest import rostered, shifts  # noqa: F401 (fixtures)
 
 XLSX = Path(__file__).parent.parent / "attendance" / "data" / "online_hours_platform.xlsx"
@@ -35,6 +37,9 @@ def test_mentor_confirms_the_columns_and_sees_the_online_hours_on_the_week(world
     expect(page.locator("select[name=hours]")).to_have_value("5")
     expect(page.locator("select[name=account]")).to_have_value("2")
     expect(page.locator("select[name=day]")).to_have_value("0")
+    # The optional platform figures: D 接待人数 and G 平均响应时间(秒).
+    expect(page.locator("select[name=customers]")).to_have_value("3")
+    expect(page.locator("select[name=response]")).to_have_value("6")
     page.select_option("select[name=hours]", label="F · 在线时长")
     page.get_by_test_id("mapping-form").locator("button[type=submit]").click()
 
@@ -46,3 +51,5 @@ def test_mentor_confirms_the_columns_and_sees_the_online_hours_on_the_week(world
     assert not OnlineHoursUpload.objects.exists()
     assert not list(Path(settings.MEDIA_ROOT).rglob("*.enc"))  # the encrypted upload is gone too
     assert OnlineHoursMapping.objects.get(programme=world.programme).columns["hours"] == "在线时长"
+    day = Attendance.objects.get(enrolment=first, day=date(2020, 11, 9))
+    assert (day.customers_served, day.response_seconds) == (170, Decimal("55"))

@@ -122,3 +122,27 @@ def test_values_are_shown_to_two_places_at_most():
     assert format_value(D("91615.955"), "amount") == "91,615.96"
     assert format_value(D("282"), "count") == "282"
     assert format_value(None, "percent") == ""
+
+
+def test_platform_kpi_values_sum_customers_and_average_response_over_the_days_with_a_figure():
+    from scoring.rules import platform_kpi_values
+
+    assert platform_kpi_values([170, None, 154], [D("55"), D("37"), None]) == {
+        "customers": D("324"), "response_time": D("46.00")}
+    # 31 / 3 = 10.333…; a day without a figure is not a zero.
+    assert platform_kpi_values([1], [D("10"), None, D("10"), D("11")])["response_time"] == D("10.33")
+    # Half up at the second place: 0.005 → 0.01 (banker's rounding would give 0.00).
+    assert platform_kpi_values([], [D("0.01"), D("0")]) == {"response_time": D("0.01")}
+    assert platform_kpi_values([0], [None]) == {"customers": D("0")}  # zero customers is a value
+    assert platform_kpi_values([None], [None]) == {}
+
+
+def test_a_day_is_in_a_period_between_its_ends_inclusive_and_a_missing_end_is_open():
+    from datetime import date
+
+    from scoring.rules import in_period
+
+    day = date(2020, 11, 11)
+    assert in_period(day, start=day, end=day)
+    assert not in_period(day, start=date(2020, 11, 12), end=None)
+    assert in_period(day, start=None, end=None) and not in_period(day, start=None, end=date(2020, 11, 10))
