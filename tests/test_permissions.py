@@ -34,6 +34,7 @@ from scoring import documents as scoring_documents
 from scoring import services as scoring_services
 from scoring.models import Award, Incident
 from stipends.payouts import services as stipend_services
+from stipends.payouts.models import PayoutItem
 from stipends.settlement.models import HolidayCalendarYear, Room, SettlementPayment
 from tests.factories import AgreementFactory, ProgrammeFactory, UserFactory
 from trainingweek.models import Job, User
@@ -206,6 +207,9 @@ MATRIX = {
         lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/signoff/{w.class_a.pk}.pdf", FINANCE_ONLY),
     "stipends:result_upload": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/result/", FINANCE_ONLY),
     "stipends:follow_up": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/follow-up/", POST_ONLY),
+    "stipends:correct_bank_details": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/items/{w.failed_item.pk}/bank-details/",
+        FINANCE_ONLY),
 }
 
 
@@ -255,7 +259,7 @@ POSTS = {name: (_empty, READS) for name in [
     "programs:shift_create", "programs:shift_edit", "programs:roster_rules", "programs:online_hours_import",
     "programs:online_hours_mapping",
     "scoring:kpi_import", "scoring:incident_create", "scoring:settings", "scoring:kpi_setup",
-    "scoring:period_setup", "stipends:batch_create", "stipends:result_upload",
+    "scoring:period_setup", "stipends:batch_create", "stipends:result_upload", "stipends:correct_bank_details",
 ]} | {
     # Whoever started the job (or may start its kind: none for this test kind); the admin sees it, may not resume it.
     "job_resume": (_empty, _posted(coordinator=302, mentor_a=404, mentor_b=404, finance=404, admin=403)),
@@ -398,6 +402,7 @@ PERMS = {
     "stipends:signoff_pdf": ("payouts.export_bank_data",),
     "stipends:result_upload": ("payouts.reconcile_batch",),
     "stipends:follow_up": ("payouts.make_batch",),
+    "stipends:correct_bank_details": ("payouts.correct_bank_details",),
 }
 
 
@@ -472,6 +477,9 @@ def world_with_job(world, tmp_path):
     world.batch = stipend_services.create_batch(programme=world.programme, user=maker, pay_on=date(2020, 12, 20))
     stipend_services.freeze_batch(batch_id=world.batch.pk)
     stipend_services.approve_batch(batch=world.batch, user=world.finance, confirmed=True)
+    # One of its transfers failed: finance corrects its bank details.
+    world.failed_item = world.batch.items.order_by("pk").first()
+    PayoutItem.objects.filter(pk=world.failed_item.pk).update(status=PayoutItem.Status.FAILED, failure_reason="户名不符")
     # A programme of another school with another company (the other_* users' organisations).
     world.foreign_programme = ProgrammeFactory(agreement=AgreementFactory(
         school=world.other_coordinator.organisation, company=world.other_finance.organisation))

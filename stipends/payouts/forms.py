@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from programs.students.rules import check_bank_card
 from stipends.payouts.models import RateCard
 from trainingweek.forms import (
     PAY_AFTER_LAST_DAY,
@@ -79,3 +80,29 @@ class ResultUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
+
+
+class BankDetailsForm(forms.Form):
+    """Corrected bank details of a failed transfer's student. The card is
+    checked by the one bank-card rule (programs.students.rules): its errors
+    refuse the form, its warning is kept on ``card_warnings`` for the page."""
+
+    bank_card = forms.CharField(label=_("Bank card"), max_length=40,
+                                help_text=_("15 to 19 digits; spaces are dropped"))
+    account_holder = forms.CharField(label=_("Account holder"), max_length=50,
+                                     help_text=_("The name the account is held in, as the bank has it"))
+    bank_name = forms.CharField(label=_("Bank"), max_length=100, required=False)
+    bank_branch = forms.CharField(label=_("Bank branch"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        self.fields["bank_card"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.card_warnings: list[str] = []
+
+    def clean_bank_card(self):
+        checked = check_bank_card(self.cleaned_data["bank_card"])
+        if checked.errors:
+            raise forms.ValidationError(checked.errors[0])
+        self.card_warnings = checked.warnings
+        return checked.value

@@ -234,6 +234,9 @@ class PayoutItem(models.Model):
     account = EncryptedTextField(_("Bank card"), blank=True)
     account_digest = models.CharField(max_length=64, blank=True, db_index=True)
     account_masked = models.CharField(_("Bank card"), max_length=30, blank=True)
+    # Where the card was opened (some banks' files need it for payees at other banks).
+    bank_name = models.CharField(_("Bank"), max_length=100, blank=True)
+    bank_branch = models.CharField(_("Bank branch"), max_length=100, blank=True)
     earned = models.DecimalField(_("Earned"), **MONEY)
     liability = models.DecimalField(_("Liability"), **MONEY)
     gross = models.DecimalField(_("Gross"), **MONEY)

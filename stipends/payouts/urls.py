@@ -24,4 +24,6 @@ urlpatterns = [
     path("<int:pk>/batches/<int:batch_pk>/signoff/<int:class_pk>.pdf", views.signoff_pdf, name="signoff_pdf"),
     path("<int:pk>/batches/<int:batch_pk>/result/", views.result_upload, name="result_upload"),
     path("<int:pk>/batches/<int:batch_pk>/follow-up/", views.follow_up, name="follow_up"),
+    path("<int:pk>/batches/<int:batch_pk>/items/<int:item_pk>/bank-details/", views.correct_bank_details,
+         name="correct_bank_details"),
 ]

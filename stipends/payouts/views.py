@@ -21,7 +21,13 @@ from programs.agreements.models import Programme
 from programs.agreements.selectors import get_programme, programme_span
 from programs.students.selectors import visible_enrolments
 from stipends.payouts import documents, selectors, services
-from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
+from stipends.payouts.forms import (
+    ApproveForm,
+    BankDetailsForm,
+    BatchForm,
+    RateCardForm,
+    ResultUploadForm,
+)
 from stipends.payouts.models import PayoutBatch, PayoutItem, StipendProfile
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.forms import date_window_problem, upload_limits
@@ -227,6 +233,8 @@ def batch_detail(request, pk, batch_pk):
         classes=classes, approve_form=ApproveForm(),
         active_job=selectors.active_freeze_jobs(batch.pk).first() if batch.state == PayoutBatch.State.DRAFT else None,
         is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
+        correctable=({i.pk for i in ready + waiting}
+                     if request.user.has_perm("payouts.correct_bank_details", programme) else set()),
         blocking=any(f.blocking for f in found), history=selectors.batch_history(batch)))
 
 
@@ -367,3 +375,27 @@ def follow_up(request, pk, batch_pk):
         return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
     messages.success(request, _("Follow-up batch created with %(n)s failed items.") % {"n": new.items.count()})
     return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=new.pk)
+
+
+def correct_bank_details(request, pk, batch_pk, item_pk):
+    """Finance corrects the bank details of a failed transfer's student; the
+    follow-up batch then pays the corrected account."""
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.correct_bank_details")
+    item = get_object_or_404(batch.items.select_related("enrolment__student", "school_class"),
+                             pk=item_pk, status=PayoutItem.Status.FAILED, retries__isnull=True)
+    student = item.enrolment.student
+    form = BankDetailsForm(request.POST or None, initial={
+        "account_holder": item.account_name, "bank_name": student.bank_name, "bank_branch": student.bank_branch})
+    if request.method == "POST" and form.is_valid():
+        try:
+            warnings = services.correct_bank_details(item=item, user=request.user, **form.cleaned_data)
+        except services.PayoutError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The bank details of %(name)s were corrected; a follow-up batch pays "
+                                        "the corrected account.") % {"name": item.name})
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    return render(request, "stipends/correct_bank_details.html", _context(
+        programme, "overview", batch=batch, item=item, form=form))
