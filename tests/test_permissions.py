@@ -198,6 +198,8 @@ MATRIX = {
     "stipends:batch_refresh": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/refresh/", POST_ONLY),
     "stipends:batch_delete": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/delete/", POST_ONLY),
     "stipends:bank_file": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank.xlsx", FINANCE_ONLY),
+    "stipends:bank_summary": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank-summary.xlsx", FINANCE_ONLY),
     "stipends:batch_mark_sent": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/sent/", POST_ONLY),
     "stipends:register": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/register/{w.class_a.pk}.xlsx",
                           FINANCE_ONLY),
@@ -249,7 +251,7 @@ POSTS = {name: (_empty, READS) for name in [
     "scoring:dashboard", "scoring:ranking", "scoring:kpi_index", "scoring:kpi_template", "scoring:sheet_index",
     "scoring:student_sheet", "scoring:student_pdf", "scoring:class_pdf_result", "scoring:class_pdf_download",
     "scoring:incident_list", "stipends:overview", "stipends:statement_list", "stipends:statement",
-    "stipends:batch_detail", "stipends:bank_file", "stipends:register", "stipends:signoff_xlsx",
+    "stipends:batch_detail", "stipends:bank_file", "stipends:bank_summary", "stipends:register", "stipends:signoff_xlsx",
     "stipends:signoff_pdf",
 ]} | {name: (_empty, FORM) for name in [
     "programs:agreement_create", "programs:agreement_edit", "programs:programme_create", "programs:programme_edit",
@@ -396,6 +398,7 @@ PERMS = {
     "stipends:batch_refresh": ("payouts.make_batch",),
     "stipends:batch_delete": ("payouts.make_batch",),
     "stipends:bank_file": ("payouts.export_bank_data",),
+    "stipends:bank_summary": ("payouts.export_bank_data",),
     "stipends:batch_mark_sent": ("payouts.mark_batch_sent",),
     "stipends:register": ("payouts.export_bank_data",),
     "stipends:signoff_xlsx": ("payouts.export_bank_data",),

@@ -33,14 +33,14 @@ class RateCardForm(forms.ModelForm):
         fields = ["training_day", "practice_day", "overtime_hour", "overtime_threshold_hours", "support_day",
                   "support_min_days", "penalty_1_company", "penalty_1_student", "penalty_2_company",
                   "penalty_2_student", "penalty_3_company", "penalty_3_student", "penalty_4_company",
-                  "penalty_4_student", "tax_method"]
+                  "penalty_4_student", "tax_method", "bank_file_profile"]
         field_classes = dict.fromkeys(RATE_CARD_MONEY, MoneyField)
 
     def __init__(self, *args, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
         for name, f in self.fields.items():
-            if name != "tax_method":
+            if name not in ("tax_method", "bank_file_profile"):
                 f.min_value = 0
                 f.widget.attrs["min"] = "0"
             f.disabled = locked
@@ -48,7 +48,7 @@ class RateCardForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         for name, value in list(data.items()):
-            if name != "tax_method" and value is not None and value < 0:
+            if name not in ("tax_method", "bank_file_profile") and value is not None and value < 0:
                 self.add_error(name, _("Amounts cannot be negative."))
         return data
 

@@ -70,6 +70,12 @@ class RateCard(models.Model):
     tax_method = models.CharField(
         _("Tax method"), max_length=30, choices=TaxMethod.choices, default=TaxMethod.INTERN_CUMULATIVE
     )
+    # The paying bank's upload layout (stipends.payouts.rules.BANK_FILE_PROFILES).
+    bank_file_profile = models.CharField(
+        _("Bank file layout"), max_length=20, default=rules.DEFAULT_BANK_FILE_PROFILE,
+        choices=[(p.key, p.label) for p in rules.BANK_FILE_PROFILES.values()],
+        help_text=_("The paying bank's bulk-transfer upload layout"),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -133,6 +133,13 @@ def incident_level_costs(programme: Programme) -> dict:
     return {level: LevelCost(p.company_share, p.student_share) for level, p in card.penalties.items()}
 
 
+def bank_file_profile(programme: Programme) -> payout_rules.BankFileProfile:
+    """The layout of the programme's paying bank, from its rate card (the plain sheet by default)."""
+    key = rate_card(programme).bank_file_profile
+    return payout_rules.BANK_FILE_PROFILES.get(key) or payout_rules.BANK_FILE_PROFILES[
+        payout_rules.DEFAULT_BANK_FILE_PROFILE]
+
+
 def rate_card_locked(programme: Programme) -> bool:
     """A rate card is fixed once any batch of its programme was approved."""
     return PayoutBatch.objects.filter(programme=programme, approved_at__isnull=False).exists()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/batches/<int:batch_pk>/refresh/", views.batch_refresh, name="batch_refresh"),
     path("<int:pk>/batches/<int:batch_pk>/delete/", views.batch_delete, name="batch_delete"),
     path("<int:pk>/batches/<int:batch_pk>/bank.xlsx", views.bank_file, name="bank_file"),
+    path("<int:pk>/batches/<int:batch_pk>/bank-summary.xlsx", views.bank_summary, name="bank_summary"),
     path("<int:pk>/batches/<int:batch_pk>/sent/", views.batch_mark_sent, name="batch_mark_sent"),
     path("<int:pk>/batches/<int:batch_pk>/register/<int:class_pk>.xlsx", views.register, name="register"),
     path("<int:pk>/batches/<int:batch_pk>/signoff/<int:class_pk>.xlsx", views.signoff_xlsx, name="signoff_xlsx"),
