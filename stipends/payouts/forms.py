@@ -11,6 +11,7 @@ from trainingweek.forms import (
     PAY_AFTER_LAST_DAY,
     DayField,
     MoneyField,
+    NameField,
     UploadField,
     set_date_window,
 )
@@ -89,10 +90,10 @@ class BankDetailsForm(forms.Form):
 
     bank_card = forms.CharField(label=_("Bank card"), max_length=40,
                                 help_text=_("15 to 19 digits; spaces are dropped"))
-    account_holder = forms.CharField(label=_("Account holder"), max_length=50,
-                                     help_text=_("The name the account is held in, as the bank has it"))
-    bank_name = forms.CharField(label=_("Bank"), max_length=100, required=False)
-    bank_branch = forms.CharField(label=_("Bank branch"), max_length=100, required=False)
+    account_holder = NameField(label=_("Account holder"), max_length=50,
+                               help_text=_("The name the account is held in, as the bank has it"))
+    bank_name = NameField(label=_("Bank"), max_length=100, required=False)
+    bank_branch = NameField(label=_("Bank branch"), max_length=100, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
