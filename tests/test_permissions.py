@@ -34,6 +34,7 @@ from scoring import documents as scoring_documents
 from scoring import services as scoring_services
 from scoring.models import Award, Incident
 from stipends.payouts import services as stipend_services
+from stipends.payouts.models import PayoutItem
 from stipends.settlement.models import HolidayCalendarYear, Room, SettlementPayment
 from tests.factories import AgreementFactory, ProgrammeFactory, UserFactory
 from trainingweek.models import Job, User
@@ -197,6 +198,8 @@ MATRIX = {
     "stipends:batch_refresh": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/refresh/", POST_ONLY),
     "stipends:batch_delete": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/delete/", POST_ONLY),
     "stipends:bank_file": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank.xlsx", FINANCE_ONLY),
+    "stipends:bank_summary": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank-summary.xlsx", FINANCE_ONLY),
     "stipends:batch_mark_sent": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/sent/", POST_ONLY),
     "stipends:register": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/register/{w.class_a.pk}.xlsx",
                           FINANCE_ONLY),
@@ -206,6 +209,9 @@ MATRIX = {
         lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/signoff/{w.class_a.pk}.pdf", FINANCE_ONLY),
     "stipends:result_upload": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/result/", FINANCE_ONLY),
     "stipends:follow_up": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/follow-up/", POST_ONLY),
+    "stipends:correct_bank_details": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/items/{w.failed_item.pk}/bank-details/",
+        FINANCE_ONLY),
 }
 
 
@@ -245,7 +251,7 @@ POSTS = {name: (_empty, READS) for name in [
     "scoring:dashboard", "scoring:ranking", "scoring:kpi_index", "scoring:kpi_template", "scoring:sheet_index",
     "scoring:student_sheet", "scoring:student_pdf", "scoring:class_pdf_result", "scoring:class_pdf_download",
     "scoring:incident_list", "stipends:overview", "stipends:statement_list", "stipends:statement",
-    "stipends:batch_detail", "stipends:bank_file", "stipends:register", "stipends:signoff_xlsx",
+    "stipends:batch_detail", "stipends:bank_file", "stipends:bank_summary", "stipends:register", "stipends:signoff_xlsx",
     "stipends:signoff_pdf",
 ]} | {name: (_empty, FORM) for name in [
     "programs:agreement_create", "programs:agreement_edit", "programs:programme_create", "programs:programme_edit",
@@ -255,7 +261,7 @@ POSTS = {name: (_empty, READS) for name in [
     "programs:shift_create", "programs:shift_edit", "programs:roster_rules", "programs:online_hours_import",
     "programs:online_hours_mapping",
     "scoring:kpi_import", "scoring:incident_create", "scoring:settings", "scoring:kpi_setup",
-    "scoring:period_setup", "stipends:batch_create", "stipends:result_upload",
+    "scoring:period_setup", "stipends:batch_create", "stipends:result_upload", "stipends:correct_bank_details",
 ]} | {
     # Whoever started the job (or may start its kind: none for this test kind); the admin sees it, may not resume it.
     "job_resume": (_empty, _posted(coordinator=302, mentor_a=404, mentor_b=404, finance=404, admin=403)),
@@ -392,12 +398,14 @@ PERMS = {
     "stipends:batch_refresh": ("payouts.make_batch",),
     "stipends:batch_delete": ("payouts.make_batch",),
     "stipends:bank_file": ("payouts.export_bank_data",),
+    "stipends:bank_summary": ("payouts.export_bank_data",),
     "stipends:batch_mark_sent": ("payouts.mark_batch_sent",),
     "stipends:register": ("payouts.export_bank_data",),
     "stipends:signoff_xlsx": ("payouts.export_bank_data",),
     "stipends:signoff_pdf": ("payouts.export_bank_data",),
     "stipends:result_upload": ("payouts.reconcile_batch",),
     "stipends:follow_up": ("payouts.make_batch",),
+    "stipends:correct_bank_details": ("payouts.correct_bank_details",),
 }
 
 
@@ -472,6 +480,9 @@ def world_with_job(world, tmp_path):
     world.batch = stipend_services.create_batch(programme=world.programme, user=maker, pay_on=date(2020, 12, 20))
     stipend_services.freeze_batch(batch_id=world.batch.pk)
     stipend_services.approve_batch(batch=world.batch, user=world.finance, confirmed=True)
+    # One of its transfers failed: finance corrects its bank details.
+    world.failed_item = world.batch.items.order_by("pk").first()
+    PayoutItem.objects.filter(pk=world.failed_item.pk).update(status=PayoutItem.Status.FAILED, failure_reason="户名不符")
     # A programme of another school with another company (the other_* users' organisations).
     world.foreign_programme = ProgrammeFactory(agreement=AgreementFactory(
         school=world.other_coordinator.organisation, company=world.other_finance.organisation))

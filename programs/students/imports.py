@@ -52,7 +52,11 @@ from trainingweek.masking import mask_bank_card, mask_id_number, mask_phone
 
 # Field lengths of the models the rows end up in.
 MAX_LENGTH = {"class_name": 100, "name": 50, "student_number": 32, "bank_name": 100, "shop_account_id": 100,
-              "team_name": 100}
+              "team_name": 100, "bank_branch": 100, "account_holder": 50}
+# Columns a new student needs; a student already on record (matched by the
+# student number) keeps what is on record when they are left out or empty,
+# so a re-import of bank details needs no ID number.
+NEW_STUDENT_COLUMNS = ("id_number", "phone")
 # Rows of the template's class column offered the drop-down list.
 TEMPLATE_ROWS = 20000
 
@@ -85,9 +89,9 @@ def student_columns(*, today: date | None = None) -> tuple[Column, ...]:
         Column("student_number", "学号", ("学号", "学生学号", "student no.", "student number"),
                clean=_student_number),
         Column("id_number", "身份证号", ("身份证号", "身份证号码", "身份证", "居民身份证号", "居民身份证号码", "id number"),
-               clean=checked(validators.check_id_number, today=today), mask=mask_id_number),
+               required=False, clean=checked(validators.check_id_number, today=today), mask=mask_id_number),
         Column("phone", "手机号", ("手机号", "手机号码", "手机", "电话", "电话号码", "联系电话", "phone"),
-               clean=checked(validators.check_phone), mask=mask_phone),
+               required=False, clean=checked(validators.check_phone), mask=mask_phone),
         Column("bank_card", "银行卡号", ("银行卡号", "银行卡", "银行账号", "卡号", "银行卡号码", "bank card"), required=False,
                clean=checked(validators.check_bank_card), mask=mask_bank_card),
         Column("bank_name", "开户行", ("开户行", "开户银行", "开户行名称", "bank"), required=False, clean=plain["bank_name"]),
@@ -95,6 +99,10 @@ def student_columns(*, today: date | None = None) -> tuple[Column, ...]:
                required=False, clean=plain["shop_account_id"]),
         # Exact headers only: 组 and 小组 are inside 小组长 (a group-leader column).
         Column("team_name", "组/品牌", TEAM_HEADERS, required=False, partial=False, clean=plain["team_name"]),
+        Column("bank_branch", "开户网点", ("开户网点", "开户支行", "支行", "网点", "bank branch"), required=False,
+               clean=plain["bank_branch"]),
+        Column("account_holder", "户名", ("户名", "账户名", "账户名称", "开户名", "持卡人", "持卡人姓名", "account holder"),
+               required=False, clean=plain["account_holder"]),
     )
 
 
@@ -139,6 +147,8 @@ class KnownStudent:
     phone_digest: str
     card_digest: str
     bank_name: str
+    bank_branch: str = ""
+    account_holder: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +184,8 @@ class StudentRow:
     phone: str = ""
     bank_card: str = ""
     bank_name: str = ""
+    bank_branch: str = ""
+    account_holder: str = ""
     shop_account_id: str = ""
     team_name: str = ""
     id_digest: str = ""
@@ -254,14 +266,18 @@ def check(result: ImportResult, records: Records, *, digest: Callable[[str], str
                     "This programme has no team of that name (its teams: %(teams)s)") % {"teams": team_names},
                     row.team_name)
         known = records.students.get(row.student_number)
+        for key in NEW_STUDENT_COLUMNS:
+            if not getattr(row, key) and known is None:
+                result.add_error(row.row, key, _("A new student needs this column (a student on record keeps theirs)"))
         if not row.bank_card:
             if known is None or not known.card_digest:
                 result.add_warning(row.row, "bank_card", _(
                     "No bank card yet: stipends cannot be paid until one is recorded"))
         elif not row.bank_name and (known is None or not known.bank_name):
             result.add_warning(row.row, "bank_name", _("The bank (开户行) is empty: bank transfers may need it"))
-        row.id_digest = digest(row.id_number)
-        row.phone_digest = digest(row.phone)
+        # An empty ID or phone cell of a student on record keeps theirs.
+        row.id_digest = digest(row.id_number) if row.id_number else (known.id_digest if known else "")
+        row.phone_digest = digest(row.phone) if row.phone else (known.phone_digest if known else "")
         row.card_digest = digest(row.bank_card) if row.bank_card else ""
         rows.append(row)
     _duplicates_in_records(result, rows, records, may_see_ids=may_see_ids)
@@ -327,8 +343,9 @@ def _plan(result: ImportResult, rows: list[StudentRow], records: Records) -> lis
                 student_fields.add("phone")
             if row.bank_card and row.card_digest != student.card_digest:
                 student_fields.add("bank_card")
-            if row.bank_name and row.bank_name != student.bank_name:
-                student_fields.add("bank_name")
+            for key in ("bank_name", "bank_branch", "account_holder"):
+                if getattr(row, key) and getattr(row, key) != getattr(student, key):
+                    student_fields.add(key)
         if enrolment:
             if row.class_pk != enrolment.class_pk:
                 enrolment_fields.add("school_class")
@@ -348,7 +365,8 @@ def _plan(result: ImportResult, rows: list[StudentRow], records: Records) -> lis
 # --------------------------------------------------------------------------
 # The template
 TEMPLATE_WIDTHS = {"class_name": 14, "name": 10, "student_number": 14, "id_number": 22, "phone": 14,
-                   "bank_card": 24, "bank_name": 22, "shop_account_id": 18, "team_name": 14}
+                   "bank_card": 24, "bank_name": 22, "shop_account_id": 18, "team_name": 14, "bank_branch": 22,
+                   "account_holder": 12}
 
 
 def _list_validation(sheet: str, names: list[str], key: str, message: str) -> DataValidation:
@@ -382,7 +400,7 @@ def template_workbook(class_names: list[str], team_names: list[str] = ()) -> byt
         validations.append(_list_validation("组列表", team_names, "team_name", _("Choose one of the programme's teams")))
     sheets.append(Sheet("学生名单", [
         ExportColumn(c.label, TEMPLATE_WIDTHS[c.key], column_format="@" if c.key in TEXT_COLUMNS else None,
-                     header_style={"font": red} if c.required else {})
+                     header_style={"font": red} if _needed(c) else {})
         for c in COLUMNS], validations=validations))
     if class_names:
         # The list the drop-down offers (below its header): as text, so a
@@ -401,17 +419,24 @@ def template_workbook(class_names: list[str], team_names: list[str] = ()) -> byt
         "phone": _("Mobile number, 11 digits"),
         "bank_card": _("Debit card for the stipend, 15 to 19 digits; may be left empty and added later"),
         "bank_name": _("Bank and branch where the card was opened"),
+        "bank_branch": _("The branch (支行 or 网点) where the card was opened, if the bank column has none"),
+        "account_holder": _("The name the card is held in; empty: the student's own name"),
         "shop_account_id": _("The customer-service account in the shop, if already assigned; unique within the programme"),
         "team_name": _("One of the programme's teams (组/品牌), exactly as named in the system; "
                        "may be left empty and assigned later on the student list"),
     }
-    notes = [(c.label, _("yes") if c.required else _("no"), explanations[c.key], example[c.key]) for c in COLUMNS]
+    notes = [(c.label, _("yes") if _needed(c) else _("no"), explanations[c.key], example[c.key]) for c in COLUMNS]
     notes += [(), (_("Fill in the first sheet only, one student per row, from row 2. Do not rename the headers. "
                      "An empty optional cell keeps what is on record."),)]
     sheets.append(Sheet("填写说明", [ExportColumn(_("Column"), 12), ExportColumn(_("Required"), 8),
                                      ExportColumn(_("What to enter"), 70),
                                      ExportColumn(_("Example (not a real person)"), 24)], rows=notes))
     return workbook_bytes(sheets)
+
+
+def _needed(column: Column) -> bool:
+    """Is the column required (in red in the template)? The ID and phone are, for a new student."""
+    return column.required or column.key in NEW_STUDENT_COLUMNS
 
 
 def _example_row() -> dict[str, str]:
@@ -422,6 +447,6 @@ def _example_row() -> dict[str, str]:
     return {
         "class_name": "19电商1班", "name": "示例学生", "student_number": "2019000001",
         "id_number": body + ric.calc_check_digit(body), "phone": "13800000000",
-        "bank_card": card + luhn.calc_check_digit(card), "bank_name": "示例银行某某支行", "shop_account_id": "示例店铺:客服01",
-        "team_name": "示例组",
+        "bank_card": card + luhn.calc_check_digit(card), "bank_name": "示例银行", "bank_branch": "某某支行",
+        "account_holder": "", "shop_account_id": "示例店铺:客服01", "team_name": "示例组",
     }

@@ -72,6 +72,9 @@ class Student(models.Model):
     bank_card = EncryptedTextField(_("Bank card"), blank=True)
     bank_card_digest = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     bank_name = models.CharField(_("Bank"), max_length=100, blank=True)
+    bank_branch = models.CharField(_("Bank branch"), max_length=100, blank=True)
+    # Blank: the account is in the student's own name.
+    account_holder = models.CharField(_("Account holder"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

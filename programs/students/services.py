@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from programs.agreements.models import Programme
-from programs.students import imports
+from programs.students import imports, rules
 from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
 from trainingweek.history import record_history
 from trainingweek.imports import ImportResult
@@ -63,10 +63,11 @@ def load_records(programme: Programme) -> imports.Records:
     school_id = programme.agreement.school_id
     classes = dict(SchoolClass.objects.filter(programme=programme).values_list("name", "pk"))
     students = {
-        number: imports.KnownStudent(pk, number, name, id_digest, phone_digest, card_digest, bank_name)
-        for pk, number, name, id_digest, phone_digest, card_digest, bank_name in Student.objects.filter(
+        number: imports.KnownStudent(pk, number, name, id_digest, phone_digest, card_digest, bank, branch, holder)
+        for pk, number, name, id_digest, phone_digest, card_digest, bank, branch, holder in Student.objects.filter(
             school_id=school_id
-        ).values_list("pk", "student_number", "name", "id_number_digest", "phone_digest", "bank_card_digest", "bank_name")
+        ).values_list("pk", "student_number", "name", "id_number_digest", "phone_digest", "bank_card_digest",
+                      "bank_name", "bank_branch", "account_holder")
     }
     enrolments = {
         student_pk: imports.KnownEnrolment(pk, student_pk, class_pk, account, team_pk)
@@ -255,6 +256,7 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
                 id_number=row.id_number, id_number_digest=row.id_digest,
                 phone=row.phone, phone_digest=row.phone_digest,
                 bank_card=row.bank_card, bank_card_digest=row.card_digest, bank_name=row.bank_name,
+                bank_branch=row.bank_branch, account_holder=row.account_holder,
             )
             new_students.append((change, student))
     _release_held_values(changes)
@@ -285,7 +287,8 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
             student = Student(pk=change.student.pk, name=row.name, id_number=row.id_number,
                               id_number_digest=row.id_digest, phone=row.phone, phone_digest=row.phone_digest,
                               bank_card=row.bank_card, bank_card_digest=row.card_digest,
-                              bank_name=row.bank_name, updated_at=now)
+                              bank_name=row.bank_name, bank_branch=row.bank_branch,
+                              account_holder=row.account_holder, updated_at=now)
             student_groups[change.student_fields].append(student)
         if change.enrolment is not None and change.enrolment_fields:
             enrolment = Enrolment(pk=change.enrolment.pk, school_class_id=row.class_pk,
@@ -324,6 +327,32 @@ def _release_held_values(changes: list[imports.RowChange]) -> None:
                         and c.enrolment.shop_account_id in wanted_accounts]
     if release_accounts:
         Enrolment.objects.filter(pk__in=release_accounts).update(shop_account_id="")
+
+
+# --------------------------------------------------------------------------
+# Bank details
+BANK_FIELDS = ("bank_card", "account_holder", "bank_name", "bank_branch")
+
+
+@transaction.atomic
+def update_bank_details(*, student: Student, bank_card: str, account_holder: str, bank_name: str,
+                        bank_branch: str) -> list[str]:
+    """Replace a student's bank details (card encrypted by the model, its
+    digest refreshed by ``save``; the change is in the audit history, made
+    by the request's user). The card is checked by the one bank-card rule:
+    its errors refuse (ValueError), its warnings are returned. An account
+    holder equal to the student's name is stored blank (the student's own)."""
+    checked = rules.check_bank_card(bank_card)
+    if checked.errors:
+        raise ValueError(checked.errors[0])
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    holder = account_holder.strip()
+    student.bank_card = checked.value
+    student.account_holder = "" if holder == student.name else holder
+    student.bank_name = bank_name.strip()
+    student.bank_branch = bank_branch.strip()
+    student.save(update_fields=[*BANK_FIELDS, "updated_at"])
+    return checked.warnings
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Payout documents: the bank's bulk-transfer sheet, the stipend register
+"""Payout documents: the bank's bulk-transfer upload sheet in the paying
+bank's layout (a profile of :data:`stipends.payouts.rules.BANK_FILE_PROFILES`)
+and its human-readable summary with the control total, the stipend register
 (津贴发放表) and the sign-off sheet (签收表) per class, as Excel (through the
 one exporter base, :mod:`trainingweek.exports`) and the sign-off sheet as PDF.
 
@@ -14,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stipends.payouts import rules
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from trainingweek.exports import (
     AMOUNT,
@@ -27,7 +30,7 @@ from trainingweek.exports import (
 from trainingweek.money import ZERO
 from trainingweek.pdf import render_pdf
 
-# The bank's bulk-transfer format: fixed Chinese headers its importer reads.
+# The human-readable summary of a bank file: a title, the transfers and the control total.
 BANK_TITLE = "批量转账明细"
 
 
@@ -37,16 +40,37 @@ BANK_HEADERS = ("账号", "户名", "金额", "用途")
 BANK_PURPOSE = "劳务费"
 
 
-def bank_file(items: Sequence[PayoutItem]) -> bytes:
-    """账号 / 户名 / 金额 / 用途 (劳务费), one row per transfer, then the
-    control total (number of transfers and their sum)."""
-    total = sum((item.net for item in items), ZERO)
+# Banks' importers read amounts as plain numbers: two places, no thousands separators.
+PLAIN_AMOUNT = "0.00"
+
+
+def transfers(items: Sequence[PayoutItem]) -> list[rules.Transfer]:
+    """The items as the plain transfers the bank-file rules take."""
+    return [rules.Transfer(item.account, item.account_name, item.net, item.bank_name, item.bank_branch,
+                           f"#{item.batch_id}") for item in items]
+
+
+def bank_file(items: Sequence[PayoutItem], profile: rules.BankFileProfile | None = None) -> bytes:
+    """The upload sheet in the paying bank's layout (``profile``, default
+    the plain one): its header row, then only the transfers (no title, no
+    total rows); accounts as text, amounts numbers with two places and no
+    thousands separators."""
+    profile = profile or rules.BANK_FILE_PROFILES[rules.DEFAULT_BANK_FILE_PROFILE]
+    columns = [ExportColumn(c.header, c.width, AMOUNT, number_format=PLAIN_AMOUNT) if c.value == "amount"
+               else ExportColumn(c.header, c.width) for c in profile.columns]
+    return workbook_bytes([Sheet(profile.label, columns, rows=rules.bank_file_rows(profile, transfers(items)))])
+
+
+def bank_summary(batch: PayoutBatch, items: Sequence[PayoutItem]) -> bytes:
+    """批量转账明细 for people: the batch's title, 账号 / 户名 / 金额 / 用途 (劳务费)
+    per transfer, then the control total (number of transfers and their sum)."""
+    count, total = rules.control_total([item.net for item in items])
     account, name, amount, purpose = BANK_HEADERS
     return workbook_bytes([Sheet(BANK_TITLE, [
         ExportColumn(account, 26), ExportColumn(name, 14), ExportColumn(amount, 14, AMOUNT), ExportColumn(purpose, 10),
     ], rows=((item.account, item.account_name, item.net, BANK_PURPOSE) for item in items),
-        title_rows=[[Styled(BANK_TITLE, bold=True)]],
-        footer=[[Styled(f"合计 {len(items)} 笔", bold=True), None, Styled(total, bold=True), None]])])
+        title_rows=[[Styled(f"{BANK_TITLE} {batch.programme} #{batch.pk}", bold=True)]],
+        footer=[[Styled(f"合计 {count} 笔", bold=True), None, Styled(total, bold=True), None]])])
 
 
 def _title(batch: PayoutBatch, school_class, what: str) -> str:

@@ -5,11 +5,13 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from programs.students.rules import check_bank_card
 from stipends.payouts.models import RateCard
 from trainingweek.forms import (
     PAY_AFTER_LAST_DAY,
     DayField,
     MoneyField,
+    NameField,
     UploadField,
     set_date_window,
 )
@@ -32,14 +34,14 @@ class RateCardForm(forms.ModelForm):
         fields = ["training_day", "practice_day", "overtime_hour", "overtime_threshold_hours", "support_day",
                   "support_min_days", "penalty_1_company", "penalty_1_student", "penalty_2_company",
                   "penalty_2_student", "penalty_3_company", "penalty_3_student", "penalty_4_company",
-                  "penalty_4_student", "tax_method"]
+                  "penalty_4_student", "tax_method", "bank_file_profile"]
         field_classes = dict.fromkeys(RATE_CARD_MONEY, MoneyField)
 
     def __init__(self, *args, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
         for name, f in self.fields.items():
-            if name != "tax_method":
+            if name not in ("tax_method", "bank_file_profile"):
                 f.min_value = 0
                 f.widget.attrs["min"] = "0"
             f.disabled = locked
@@ -47,7 +49,7 @@ class RateCardForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         for name, value in list(data.items()):
-            if name != "tax_method" and value is not None and value < 0:
+            if name not in ("tax_method", "bank_file_profile") and value is not None and value < 0:
                 self.add_error(name, _("Amounts cannot be negative."))
         return data
 
@@ -79,3 +81,29 @@ class ResultUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = NoFormTagHelper()
+
+
+class BankDetailsForm(forms.Form):
+    """Corrected bank details of a failed transfer's student. The card is
+    checked by the one bank-card rule (programs.students.rules): its errors
+    refuse the form, its warning is kept on ``card_warnings`` for the page."""
+
+    bank_card = forms.CharField(label=_("Bank card"), max_length=40,
+                                help_text=_("15 to 19 digits; spaces are dropped"))
+    account_holder = NameField(label=_("Account holder"), max_length=50,
+                               help_text=_("The name the account is held in, as the bank has it"))
+    bank_name = NameField(label=_("Bank"), max_length=100, required=False)
+    bank_branch = NameField(label=_("Bank branch"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = NoFormTagHelper()
+        self.fields["bank_card"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.card_warnings: list[str] = []
+
+    def clean_bank_card(self):
+        checked = check_bank_card(self.cleaned_data["bank_card"])
+        if checked.errors:
+            raise forms.ValidationError(checked.errors[0])
+        self.card_warnings = checked.warnings
+        return checked.value

@@ -24,7 +24,7 @@ class BankResultImport(Importer):
     columns = (
         Column("account", _("Account"), ("账号", "收款账号", "账户", "收款人账号", "account"),
                clean=identifier(), mask=mask_bank_card),
-        Column("name", _("Account name"), ("户名", "收款户名", "收款人", "收款人户名", "name"), clean=text()),
+        Column("name", _("Account name"), ("户名", "收款户名", "收款账号名称", "收款人", "收款人户名", "收款人名称", "name"), clean=text()),
         Column("amount", _("Amount"), ("金额", "交易金额", "amount"), clean=decimal(places=2)),
         Column("paid", _("Result"), ("处理结果", "结果", "交易状态", "result"), clean=choice({
             "成功": True, "success": True, "ok": True, "失败": False, "failed": False, "failure": False})),

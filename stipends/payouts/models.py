@@ -70,6 +70,12 @@ class RateCard(models.Model):
     tax_method = models.CharField(
         _("Tax method"), max_length=30, choices=TaxMethod.choices, default=TaxMethod.INTERN_CUMULATIVE
     )
+    # The paying bank's upload layout (stipends.payouts.rules.BANK_FILE_PROFILES).
+    bank_file_profile = models.CharField(
+        _("Bank file layout"), max_length=20, default=rules.DEFAULT_BANK_FILE_PROFILE,
+        choices=[(p.key, p.label) for p in rules.BANK_FILE_PROFILES.values()],
+        help_text=_("The paying bank's bulk-transfer upload layout"),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -234,6 +240,9 @@ class PayoutItem(models.Model):
     account = EncryptedTextField(_("Bank card"), blank=True)
     account_digest = models.CharField(max_length=64, blank=True, db_index=True)
     account_masked = models.CharField(_("Bank card"), max_length=30, blank=True)
+    # Where the card was opened (some banks' files need it for payees at other banks).
+    bank_name = models.CharField(_("Bank"), max_length=100, blank=True)
+    bank_branch = models.CharField(_("Bank branch"), max_length=100, blank=True)
     earned = models.DecimalField(_("Earned"), **MONEY)
     liability = models.DecimalField(_("Liability"), **MONEY)
     gross = models.DecimalField(_("Gross"), **MONEY)

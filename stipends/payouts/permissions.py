@@ -20,3 +20,5 @@ rules.add_perm("payouts.approve_batch", is_company_finance)
 rules.add_perm("payouts.export_bank_data", is_company_finance)
 rules.add_perm("payouts.mark_batch_sent", is_company_finance)
 rules.add_perm("payouts.reconcile_batch", is_company_finance)
+# Correcting a student's bank details after a failed transfer: the batch's company's finance.
+rules.add_perm("payouts.correct_bank_details", is_company_finance)

@@ -714,3 +714,91 @@ def stipends_paid_on(*, class_ids: Iterable[int], batches: Iterable[ReconciledBa
         if not classes <= {b.school_class_id for b in covering}:
             return None
     return max(b.reconciled_on for b in batches)
+
+
+# --------------------------------------------------------------------------- bank file layouts
+@dataclass(frozen=True)
+class Transfer:
+    """One transfer of a bank file, as plain values."""
+
+    account: str
+    account_name: str
+    amount: Decimal
+    bank_name: str = ""
+    bank_branch: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BankColumn:
+    """A column of a bank's upload sheet: its fixed header, which value of a
+    :class:`Transfer` it holds (``account``, ``account_name``, ``amount``,
+    ``purpose``, ``note``, ``payee_bank``, ``region``, ``province``,
+    ``city``), and its width."""
+
+    header: str
+    value: str
+    width: float = 14
+
+
+@dataclass(frozen=True)
+class BankFileProfile:
+    """A paying bank's bulk-transfer upload layout: a header row, then one
+    row per transfer (no title, no total). ``bank`` names the paying bank
+    as payees' bank names contain it: the payee-bank columns are filled only
+    for payees at another bank (empty: always)."""
+
+    key: str
+    label: str
+    columns: tuple[BankColumn, ...]
+    bank: str = ""
+    purpose: str = "劳务费"
+
+
+BANK_FILE_PROFILES = {p.key: p for p in (
+    BankFileProfile("plain", "通用代发表", (
+        BankColumn("账号", "account", 26), BankColumn("户名", "account_name"), BankColumn("金额", "amount"),
+        BankColumn("用途", "purpose", 10))),
+    BankFileProfile("cmb", "招商银行", (
+        BankColumn("账号", "account", 26), BankColumn("户名", "account_name"), BankColumn("金额", "amount"),
+        BankColumn("开户行", "payee_bank", 30), BankColumn("开户地区", "region")), bank="招商银行"),
+    BankFileProfile("icbc", "中国工商银行", (
+        BankColumn("收款账号", "account", 26), BankColumn("收款账号名称", "account_name"), BankColumn("金额", "amount"),
+        BankColumn("汇款用途", "purpose", 10), BankColumn("备注", "note", 16),
+        BankColumn("收款账号开户行", "payee_bank", 30), BankColumn("省份", "province", 10),
+        BankColumn("城市", "city", 10)), bank="工商银行"),
+)}
+DEFAULT_BANK_FILE_PROFILE = "plain"
+
+
+def other_bank(profile: BankFileProfile, bank_name: str) -> bool:
+    """Is the payee's card at another bank than the paying one?
+
+    >>> other_bank(BANK_FILE_PROFILES["cmb"], "招商银行长沙分行"), other_bank(BANK_FILE_PROFILES["cmb"], "中国银行")
+    (False, True)
+    """
+    return not profile.bank or profile.bank not in bank_name
+
+
+def bank_file_rows(profile: BankFileProfile, transfers: Sequence[Transfer]) -> list[tuple]:
+    """The upload sheet's rows: one per transfer, one value per column of
+    ``profile``. The payee's bank and branch go in only for payees at
+    another bank; region, province and city are not on record (empty)."""
+    rows = []
+    for t in transfers:
+        elsewhere = other_bank(profile, t.bank_name)
+        values = {"account": t.account, "account_name": t.account_name, "amount": t.amount,
+                  "purpose": profile.purpose, "note": t.note,
+                  "payee_bank": f"{t.bank_name}{t.bank_branch}" if elsewhere else "",
+                  "region": "", "province": "", "city": ""}
+        rows.append(tuple(values[c.value] for c in profile.columns))
+    return rows
+
+
+def control_total(amounts: Sequence[Decimal]) -> tuple[int, Decimal]:
+    """The count and sum of a bank file's transfers, to check against the bank's receipt.
+
+    >>> control_total([Decimal("800.00"), Decimal("900.50")])
+    (2, Decimal('1700.50'))
+    """
+    return len(amounts), money(sum(amounts, ZERO))

@@ -133,6 +133,13 @@ def incident_level_costs(programme: Programme) -> dict:
     return {level: LevelCost(p.company_share, p.student_share) for level, p in card.penalties.items()}
 
 
+def bank_file_profile(programme: Programme) -> payout_rules.BankFileProfile:
+    """The layout of the programme's paying bank, from its rate card (the plain sheet by default)."""
+    key = rate_card(programme).bank_file_profile
+    return payout_rules.BANK_FILE_PROFILES.get(key) or payout_rules.BANK_FILE_PROFILES[
+        payout_rules.DEFAULT_BANK_FILE_PROFILE]
+
+
 def rate_card_locked(programme: Programme) -> bool:
     """A rate card is fixed once any batch of its programme was approved."""
     return PayoutBatch.objects.filter(programme=programme, approved_at__isnull=False).exists()
@@ -320,11 +327,19 @@ def tax_history(student_ids: Sequence[int], *, company_id: int, year: int,
 
 
 def account_fields(student, profile: StipendProfile | None) -> dict:
-    """The account a payout item freezes: the card (encrypted by the model), its digest and mask, and the holder's name on file."""
+    """The account a payout item freezes: the card (encrypted by the model),
+    its digest and mask, the holder's name (the programme's stipend profile's,
+    else the student's account holder, else the student's own name) and the
+    bank and branch where the card was opened."""
     card = student.bank_card or ""
+    holder = (profile.account_name if profile and profile.account_name else "") or student.account_holder or student.name
     return {"account": card, "account_digest": student.bank_card_digest if card else "",
-            "account_masked": mask_bank_card(card),
-            "account_name": (profile.account_name if profile and profile.account_name else student.name)}
+            "account_masked": mask_bank_card(card), "account_name": holder,
+            "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
+
+
+#: The item columns :func:`account_fields` fills (what a refresh or a retry takes anew).
+ACCOUNT_COLUMNS = ("account", "account_digest", "account_masked", "account_name", "bank_name", "bank_branch")
 
 
 def scope_ids(batch: PayoutBatch) -> list[int]:
@@ -397,8 +412,8 @@ def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
 # --------------------------------------------------------------------------- follow-up batches
 def retry_candidates(batch: PayoutBatch) -> tuple[list[PayoutItem], list[PayoutItem]]:
     """The batch's failed items not retried yet: (bank details corrected
-    since — another valid card, or another account holder on file — and
-    those still the same or invalid)."""
+    since — another valid card, another account holder, bank or branch —
+    and those still the same or invalid)."""
     ready, waiting = [], []
     failed = list(batch.items.filter(status=PayoutItem.Status.FAILED, retries__isnull=True)
                   .select_related("enrolment__student"))
@@ -406,7 +421,7 @@ def retry_candidates(batch: PayoutBatch) -> tuple[list[PayoutItem], list[PayoutI
     for item in failed:
         student = item.enrolment.student
         now = account_fields(student, profiles.get(item.enrolment_id))
-        changed = now["account_digest"] != item.account_digest or now["account_name"] != item.account_name
+        changed = any(now[k] != getattr(item, k) for k in ("account_digest", "account_name", "bank_name", "bank_branch"))
         corrected = bool(student.bank_card) and check_bank_card(student.bank_card).ok and changed
         (ready if corrected else waiting).append(item)
     return ready, waiting

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.agreements.models import Programme
+from programs.students import services as student_services
 from programs.students.models import Enrolment
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
@@ -41,6 +42,7 @@ from stipends.payouts.imports import BankResultImport, result_rows
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import stipend_lines
 from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by both)
+    ACCOUNT_COLUMNS,
     FREEZE_JOB_KIND,
     PayoutError,
     Sources,
@@ -356,7 +358,7 @@ def refresh_accounts(*, batch: PayoutBatch) -> int:
     for item in items:
         for name, value in account_fields(item.enrolment.student, profiles.get(item.enrolment_id)).items():
             setattr(item, name, value)
-    bulk_update_with_history(items, PayoutItem, ["account", "account_digest", "account_masked", "account_name"],
+    bulk_update_with_history(items, PayoutItem, list(ACCOUNT_COLUMNS),
                              batch_size=500, default_user=current_user(), custom_historical_attrs=history_attrs())
     return len(items)
 
@@ -482,3 +484,35 @@ def _create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
     return follow_up
 
 
+
+
+# --------------------------------------------------------------------------- correcting bank details
+@transaction.atomic
+def correct_bank_details(*, item: PayoutItem, bank_card: str, account_holder: str, bank_name: str,
+                         bank_branch: str, user) -> list[str]:
+    """Finance's correction after a failed transfer: the student's card,
+    account holder, bank and branch are replaced (on the student, encrypted,
+    in the audit history), so the follow-up batch of ``item``'s batch takes
+    them (:func:`create_follow_up` reads the account anew). Only a failed
+    item not yet retried is corrected (PayoutError); a card the bank-card
+    rule refuses is a PayoutError with its reason; its warnings are returned.
+
+    A holder on the programme's stipend profile would win over the
+    student's (:func:`~stipends.payouts.selectors.account_fields`), so it is
+    replaced too."""
+    locked = PayoutItem.objects.select_for_update().select_related("enrolment__student").get(pk=item.pk)
+    if locked.status != PayoutItem.Status.FAILED or locked.retries.exists():
+        raise PayoutError(_("Only a failed transfer that was not retried yet is corrected here."))
+    student = locked.enrolment.student
+    try:
+        warnings = student_services.update_bank_details(
+            student=student, bank_card=bank_card, account_holder=account_holder, bank_name=bank_name,
+            bank_branch=bank_branch)
+    except ValueError as exc:
+        raise PayoutError(str(exc)) from exc
+    profile = StipendProfile.objects.filter(enrolment_id=locked.enrolment_id).exclude(account_name="").first()
+    if profile is not None:
+        profile.account_name = account_holder.strip()[:50]
+        profile.updated_by = user
+        profile.save(update_fields=["account_name", "updated_by", "updated_at"])
+    return warnings

@@ -18,10 +18,13 @@ urlpatterns = [
     path("<int:pk>/batches/<int:batch_pk>/refresh/", views.batch_refresh, name="batch_refresh"),
     path("<int:pk>/batches/<int:batch_pk>/delete/", views.batch_delete, name="batch_delete"),
     path("<int:pk>/batches/<int:batch_pk>/bank.xlsx", views.bank_file, name="bank_file"),
+    path("<int:pk>/batches/<int:batch_pk>/bank-summary.xlsx", views.bank_summary, name="bank_summary"),
     path("<int:pk>/batches/<int:batch_pk>/sent/", views.batch_mark_sent, name="batch_mark_sent"),
     path("<int:pk>/batches/<int:batch_pk>/register/<int:class_pk>.xlsx", views.register, name="register"),
     path("<int:pk>/batches/<int:batch_pk>/signoff/<int:class_pk>.xlsx", views.signoff_xlsx, name="signoff_xlsx"),
     path("<int:pk>/batches/<int:batch_pk>/signoff/<int:class_pk>.pdf", views.signoff_pdf, name="signoff_pdf"),
     path("<int:pk>/batches/<int:batch_pk>/result/", views.result_upload, name="result_upload"),
     path("<int:pk>/batches/<int:batch_pk>/follow-up/", views.follow_up, name="follow_up"),
+    path("<int:pk>/batches/<int:batch_pk>/items/<int:item_pk>/bank-details/", views.correct_bank_details,
+         name="correct_bank_details"),
 ]

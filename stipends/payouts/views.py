@@ -21,7 +21,14 @@ from programs.agreements.models import Programme
 from programs.agreements.selectors import get_programme, programme_span
 from programs.students.selectors import visible_enrolments
 from stipends.payouts import documents, selectors, services
-from stipends.payouts.forms import ApproveForm, BatchForm, RateCardForm, ResultUploadForm
+from stipends.payouts import rules as payout_rules
+from stipends.payouts.forms import (
+    ApproveForm,
+    BankDetailsForm,
+    BatchForm,
+    RateCardForm,
+    ResultUploadForm,
+)
 from stipends.payouts.models import PayoutBatch, PayoutItem, StipendProfile
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.forms import date_window_problem, upload_limits
@@ -227,7 +234,12 @@ def batch_detail(request, pk, batch_pk):
         classes=classes, approve_form=ApproveForm(),
         active_job=selectors.active_freeze_jobs(batch.pk).first() if batch.state == PayoutBatch.State.DRAFT else None,
         is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
-        blocking=any(f.blocking for f in found), history=selectors.batch_history(batch)))
+        correctable=({i.pk for i in ready + waiting}
+                     if request.user.has_perm("payouts.correct_bank_details", programme) else set()),
+        blocking=any(f.blocking for f in found), history=selectors.batch_history(batch),
+        control=(payout_rules.control_total([i.net for i in _bank_items(batch)])
+                 if batch.state != PayoutBatch.State.DRAFT else None),
+        bank_profile=selectors.bank_file_profile(programme)))
 
 
 @require_POST
@@ -275,17 +287,36 @@ def _approved(batch: PayoutBatch) -> None:
         raise Http404  # nothing to download before approval
 
 
+def _bank_items(batch: PayoutBatch) -> list[PayoutItem]:
+    """What the batch's bank file transfers (once reconciled: what it transferred)."""
+    if batch.state != PayoutBatch.State.RECONCILED:
+        return selectors.payable_items(batch)
+    return list(batch.items.filter(net__gt=0).select_related("school_class")
+                .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+
+
 def bank_file(request, pk, batch_pk):
-    """The bulk-transfer sheet. Downloading only logs the personal-data export;
+    """The bulk-transfer upload sheet in the layout of the programme's paying
+    bank (its rate card). Downloading only logs the personal-data export;
     finance marks the batch as sent to the bank with its own button (a POST)."""
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
-    items = selectors.payable_items(batch) if batch.state != PayoutBatch.State.RECONCILED else list(
-        batch.items.filter(net__gt=0).select_related("school_class")
-        .order_by("school_class__name", "enrolment__student__student_number", "pk"))
-    content = documents.bank_file(items)
+    items = _bank_items(batch)
+    profile = selectors.bank_file_profile(programme)
+    content = documents.bank_file(items, profile)
     _log_export(request, batch, _("bank file"), "bank_card", len(items))
     name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
+    return xlsx_response(content, f"{name} {profile.label}.xlsx")
+
+
+def bank_summary(request, pk, batch_pk):
+    """The bank file for people: title, transfers and the control total."""
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
+    _approved(batch)
+    items = _bank_items(batch)
+    content = documents.bank_summary(batch, items)
+    _log_export(request, batch, _("bank file summary"), "bank_card", len(items))
+    name = _("Bank transfer summary %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
     return xlsx_response(content, f"{name}.xlsx")
 
 
@@ -367,3 +398,27 @@ def follow_up(request, pk, batch_pk):
         return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
     messages.success(request, _("Follow-up batch created with %(n)s failed items.") % {"n": new.items.count()})
     return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=new.pk)
+
+
+def correct_bank_details(request, pk, batch_pk, item_pk):
+    """Finance corrects the bank details of a failed transfer's student; the
+    follow-up batch then pays the corrected account."""
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.correct_bank_details")
+    item = get_object_or_404(batch.items.select_related("enrolment__student", "school_class"),
+                             pk=item_pk, status=PayoutItem.Status.FAILED, retries__isnull=True)
+    student = item.enrolment.student
+    form = BankDetailsForm(request.POST or None, initial={
+        "account_holder": item.account_name, "bank_name": student.bank_name, "bank_branch": student.bank_branch})
+    if request.method == "POST" and form.is_valid():
+        try:
+            warnings = services.correct_bank_details(item=item, user=request.user, **form.cleaned_data)
+        except services.PayoutError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The bank details of %(name)s were corrected; a follow-up batch pays "
+                                        "the corrected account.") % {"name": item.name})
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    return render(request, "stipends/correct_bank_details.html", _context(
+        programme, "overview", batch=batch, item=item, form=form))

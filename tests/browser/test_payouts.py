@@ -50,8 +50,10 @@ def test_batch_approval_bank_file_result_and_follow_up(world, page, login, tmp_p
     assert info.value.suggested_filename.endswith(".xlsx")
     with open(info.value.path(), "rb") as f:
         rows = list(load_workbook(io.BytesIO(f.read())).active.iter_rows(values_only=True))
-    transfers = rows[2:-1]
-    assert len(transfers) == 6 and rows[-1][0] == "合计 6 笔"
+    transfers = rows[1:]  # the header, then only transfers
+    assert rows[0] == ("账号", "户名", "金额", "用途") and len(transfers) == 6
+    expect(page.get_by_test_id("control-count")).to_have_text("6")
+    expect(page.get_by_test_id("control-total")).to_have_text("4,800.00")
     failing = world.enrolments_b[1]
     assert failing.student.bank_card in {r[0] for r in transfers}
     page.reload()

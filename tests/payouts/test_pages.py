@@ -57,55 +57,26 @@ def test_approval_without_ticking_the_reviewed_checks_is_refused(worked, finance
     assert 'data-kind="name_differs"' in page
 
 
-def test_bank_file_has_text_accounts_a_control_total_and_is_logged(worked, finance2, client_for):
+def test_bank_file_has_text_accounts_only_transfers_and_is_logged(worked, finance2, client_for):
     batch = _approved(worked, finance2)
     before = PersonalDataAccess.objects.count()
     response = client_for(worked.finance).get(url("bank_file", worked, batch.pk))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][0] == "批量转账明细" and rows[1] == ("账号", "户名", "金额", "用途")
-    data = rows[2:-1]
+    assert rows[0] == ("账号", "户名", "金额", "用途")
+    data = rows[1:]
     assert len(data) == 6 and all(r[3] == "劳务费" for r in data)
     accounts = {e.student.bank_card for e in worked.enrolments_a + worked.enrolments_b}
     assert {r[0] for r in data} == accounts  # full digits, as text
-    for row in ws.iter_rows(min_row=3, max_row=8):
+    for row in ws.iter_rows(min_row=2, max_row=7):
         assert row[0].data_type == "s" and row[0].number_format == "@"
-    assert rows[-1][0] == "合计 6 笔" and D(str(rows[-1][2])) == D("4900.00")
+    assert sum(D(str(r[2])) for r in data) == D("4900.00")
     log = PersonalDataAccess.objects.order_by("-pk").first()
     assert PersonalDataAccess.objects.count() == before + 1
     assert (log.user, log.action, log.record_count, log.fields) == (worked.finance, "export", 6, "bank_card")
     batch.refresh_from_db()
     assert batch.state == "approved" and batch.exported_at is None  # a download changes nothing
-
-
-def test_finance_marks_the_batch_as_sent_to_the_bank_with_a_post(worked, finance2, client_for):
-    batch = _approved(worked, finance2)
-    client = client_for(worked.finance)
-    detail = url("batch_detail", worked, batch.pk)
-    page = client.get(detail).content.decode()
-    assert 'data-testid="mark-sent"' in page and 'data-testid="upload-result-link"' not in page
-    assert client.get(url("batch_mark_sent", worked, batch.pk)).status_code == 405
-    response = client.post(url("batch_mark_sent", worked, batch.pk))
-    assert response.status_code == 302 and response["Location"] == detail
-    batch.refresh_from_db()
-    assert batch.state == "exported" and batch.exported_at is not None
-    page = client.get(detail).content.decode()
-    assert 'data-testid="mark-sent"' not in page and 'data-testid="upload-result-link"' in page
-    # Twice is refused with the reason, and the first time stays recorded.
-    first = batch.exported_at
-    page = client.post(url("batch_mark_sent", worked, batch.pk), follow=True).content.decode()
-    assert "Only an approved batch can be marked as sent to the bank." in page
-    batch.refresh_from_db()
-    assert batch.exported_at == first
-
-
-def test_only_finance_marks_a_batch_as_sent(worked, finance2, client_for):
-    batch = _approved(worked, finance2)
-    for user in (worked.coordinator, worked.mentor_a):
-        assert client_for(user).post(url("batch_mark_sent", worked, batch.pk)).status_code == 403
-    batch.refresh_from_db()
-    assert batch.state == "approved"
 
 
 def test_user_text_starting_with_formula_characters_is_written_as_text(worked, finance2, client_for):
@@ -119,6 +90,7 @@ def test_user_text_starting_with_formula_characters_is_written_as_text(worked, f
     client = client_for(worked.finance)
     files = {
         "bank": client.get(url("bank_file", worked, batch.pk)).content,
+        "bank summary": client.get(url("bank_summary", worked, batch.pk)).content,
         "register": client.get(url("register", worked, batch.pk, worked.class_a.pk)).content,
         "signoff": client.get(url("signoff_xlsx", worked, batch.pk, worked.class_a.pk)).content,
     }
@@ -136,7 +108,7 @@ def test_user_text_starting_with_formula_characters_is_written_as_text(worked, f
     # Each sheet's header row is frozen, below its title rows, and every
     # ID number and account is a text cell with every digit.
     frozen = {kind: load_workbook(io.BytesIO(content)).active.freeze_panes for kind, content in files.items()}
-    assert frozen == {"bank": "A3", "register": "A4", "signoff": "A3"}
+    assert frozen == {"bank": "A2", "bank summary": "A3", "register": "A4", "signoff": "A3"}
     signoff = load_workbook(io.BytesIO(files["signoff"])).active
     students = {e.student.name: e.student for e in (a0, a1, a2)}
     for row in signoff.iter_rows(min_row=3, max_row=5):

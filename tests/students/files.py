@@ -22,7 +22,7 @@ def student_rows(n: int, class_name: str = "19电商1班", *, start: int = 1, se
             "班级": class_name, "姓名": synthetic.make_name(rng), "学号": f"2020{i:06d}",
             "身份证号": synthetic.make_id_number(rng), "手机号": synthetic.make_phone(rng),
             "银行卡号": synthetic.make_bank_card(rng), "开户行": "中国建设银行长沙分行",
-            "店铺账号": f"shop:{i:06d}",
+            "店铺账号": f"shop:{i:06d}", "开户网点": "五一路支行", "户名": None,
         })
     return rows
 

@@ -236,3 +236,41 @@ def test_the_import_writes_the_audit_history_encrypted(world):
     for row in rows:
         assert row["身份证号"] not in raw and row["银行卡号"] not in raw
     assert "13912345678" not in raw
+
+
+BANK_ONLY = ["班级", "姓名", "学号", "银行卡号", "户名", "开户行", "开户网点"]
+
+
+def test_a_bank_only_reimport_updates_bank_details_by_student_number_without_the_id(world):
+    rows = student_rows(2)
+    do_import(world, rows)
+    student = Student.objects.get(student_number=rows[0]["学号"])
+    id_number, phone = student.id_number, student.phone
+    new = student_rows(1, start=90)[0]["银行卡号"]
+    rows[0].update({"银行卡号": new, "户名": "账户持有人", "开户行": "中国工商银行", "开户网点": "河西支行"})
+    upload = SimpleUploadedFile("银行卡.xlsx", xlsx_bytes(rows, BANK_ONLY))
+    sheet = services_students.read_upload(upload)
+    record, _job = services_students.start_import(programme=world.programme, user=world.coordinator, upload=upload,
+                                                  sheet=sheet)
+    record.refresh_from_db()
+    assert record.status == StudentImport.Status.IMPORTED, (record.message, record.errors)
+    assert (record.updated_count, record.unchanged_count) == (1, 1)
+    student.refresh_from_db()
+    assert (student.bank_card, student.account_holder, student.bank_name, student.bank_branch) == (
+        new, "账户持有人", "中国工商银行", "河西支行")
+    assert (student.id_number, student.phone) == (id_number, phone)  # kept, not blanked
+    assert student.id_number_digest == crypto.digest(id_number)
+    history = Student.history.filter(id=student.pk).order_by("-history_date", "-history_id").first()
+    assert (history.history_type, history.bank_card, history.bank_branch) == ("~", new, "河西支行")
+
+
+def test_a_new_student_still_needs_the_id_number_and_phone(world):
+    rows = student_rows(1)
+    upload = SimpleUploadedFile("银行卡.xlsx", xlsx_bytes(rows, BANK_ONLY))
+    sheet = services_students.read_upload(upload)
+    record, _job = services_students.start_import(programme=world.programme, user=world.coordinator, upload=upload,
+                                                  sheet=sheet)
+    record.refresh_from_db()
+    assert record.status == StudentImport.Status.REJECTED
+    assert [(f["row"], f["column"]) for f in record.errors] == [(2, "身份证号"), (2, "手机号")]
+    assert not Student.objects.filter(student_number=rows[0]["学号"]).exists()

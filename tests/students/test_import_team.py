@@ -120,7 +120,8 @@ def test_a_known_student_moving_team_is_warned_and_an_empty_cell_keeps_the_team(
         result = StudentListImport().read(io.BytesIO(xlsx_bytes([row])))
         good = result.rows[0]
         records.students[row["学号"]] = KnownStudent(pk, row["学号"], row["姓名"], _digest(good["id_number"]),
-                                                    _digest(good["phone"]), _digest(good["bank_card"]), row["开户行"])
+                                                    _digest(good["phone"]), _digest(good["bank_card"]), row["开户行"],
+                                                    row["开户网点"], row["户名"] or "")
         records.enrolments[pk] = KnownEnrolment(100 + pk, pk, 1, row["店铺账号"], 11)
     result, changes = checked(xlsx_bytes(rows, [*HEADERS, TEAM]), records)
     assert result.ok
