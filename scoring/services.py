@@ -263,15 +263,9 @@ def save_kpi_grid(*, setup: Setup, team: Team, period: ScoringPeriod, cells: Ite
 
         versioned = [c for c in changes if c.loaded is not None]
         stored = _stored_values(team, period, versioned)
-        lost, writes = [], []
-        for c in versioned:
-            row = stored.get((c.cell.enrolment_id, c.kpi.pk))
-            current = Loaded(row.version, row.value) if row is not None else Loaded(0, None)
-            decision = versioning.outcome(posted=c.value, loaded=c.loaded, current=current)
-            if decision == versioning.CONFLICT:
-                lost.append(c)
-            elif decision == versioning.WRITE:
-                writes.append((c, row))
+        lost, writes = versioning.partition(
+            versioned, row_of=lambda c: stored.get((c.cell.enrolment_id, c.kpi.pk)),
+            loaded_of=lambda row: Loaded(row.version, row.value) if row is not None else Loaded(0, None))
         raced = _write_all(team, period, writes, user)
         lost += raced
         for c, _row in writes:

@@ -21,7 +21,7 @@ bulk writer of imports, which write regardless but still move the version.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,23 @@ def outcome(*, posted: Any, loaded: Loaded, current: Loaded) -> str:
     if posted == current.value:
         return SKIP
     return CONFLICT
+
+
+def partition(cells: Sequence[Any], *, row_of: Callable[[Any], Any], loaded_of: Callable[[Any], Loaded]):
+    """Sort posted cells (each with ``.value`` and ``.loaded``) by :func:`outcome`:
+    the cells lost to someone else's change, and ``(cell, stored row)`` pairs
+    to write; cells posted as loaded, or already as posted, are neither.
+    ``row_of(cell)`` is the stored row now (or None), ``loaded_of(row)`` what
+    that row holds as a :class:`Loaded`."""
+    lost, writes = [], []
+    for cell in cells:
+        row = row_of(cell)
+        decision = outcome(posted=cell.value, loaded=cell.loaded, current=loaded_of(row))
+        if decision == CONFLICT:
+            lost.append(cell)
+        elif decision == WRITE:
+            writes.append((cell, row))
+    return lost, writes
 
 
 def conflict_message(where: str, *, current: str, yours: str) -> str:

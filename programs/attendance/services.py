@@ -292,15 +292,8 @@ def record_attendance(*, programme: Programme, enrolments: list[Enrolment], entr
         result.cleared = Attendance.objects.filter(q, programme=programme).delete()[0]
     versioned = [i for i in wanted + clear if i.loaded is not None]
     stored = _stored(programme, ((i.enrolment_id, i.day) for i in versioned))
-    lost: list[AttendanceInput] = []
-    writes: list[tuple[AttendanceInput, Attendance | None]] = []
-    for item in versioned:
-        record = stored.get((item.enrolment_id, item.day))
-        decision = versioning.outcome(posted=item.value, loaded=item.loaded, current=_as_loaded(record))
-        if decision == versioning.CONFLICT:
-            lost.append(item)
-        elif decision == versioning.WRITE:
-            writes.append((item, record))
+    lost, writes = versioning.partition(versioned, row_of=lambda item: stored.get((item.enrolment_id, item.day)),
+                                        loaded_of=_as_loaded)
     raced = _write_all(programme, writes, context, user_id)
     lost += raced
     for item, _record in writes:
