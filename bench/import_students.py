@@ -130,12 +130,13 @@ def bare(programme, class_pks: dict, content: bytes, encrypt: bool) -> tuple[flo
 
     students = []
     for _class, name, number, id_number, phone, card, bank, _account in rows:
-        students.append((school_id, number, name, *protect(id_number), *protect(phone), *protect(card), bank, now, now))
+        students.append((school_id, number, name, *protect(id_number), *protect(phone), *protect(card), bank, "", "",
+                         now, now))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO students_student (school_id, student_number, name, id_number, id_number_digest, phone, "
-            "phone_digest, bank_card, bank_card_digest, bank_name, created_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", students)
+            "phone_digest, bank_card, bank_card_digest, bank_name, bank_branch, account_holder, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", students)
         cursor.execute("SELECT student_number, id FROM students_student WHERE school_id = %s", [school_id])
         ids = dict(cursor.fetchall())
         cursor.executemany(
