@@ -14,9 +14,13 @@ def test_mentor_types_a_student_number_and_reports_an_incident(world, page, logi
     picker = page.locator(".ts-wrapper").first
     expect(picker).to_be_visible()  # the select became a search box
     picker.click()
-    page.keyboard.type(target.student.student_number)
+    search = picker.locator("input")
+    expect(search).to_be_focused()
+    search.fill(target.student.student_number)
+    # Only the matching student stays listed once the search has run.
     options = page.locator(".ts-dropdown .option")
-    expect(options).to_have_count(1)
+    expect(options.filter(has_text=target.student.student_number)).to_have_count(1)
+    expect(options).to_have_count(1, timeout=10_000)
     expect(options.first).to_contain_text(target.student.name)
     options.first.click()
     page.fill("input[name=occurred_on]", "2020-11-11")
