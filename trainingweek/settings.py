@@ -220,6 +220,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR), "data_folder_out": str(CELERY_QUEUE_DIR),
         "store_processed": False,
+        # kombu's default is a "control" folder in the working directory.
+        "control_folder": str(Path(CELERY_QUEUE_DIR) / "control"),
     }
     Path(CELERY_QUEUE_DIR).mkdir(parents=True, exist_ok=True)  # kombu expects the folder to exist
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)

@@ -82,6 +82,9 @@ def test_a_job_is_queued_by_the_web_side_and_run_by_the_worker_beside_it(tmp_pat
     assert status == "succeeded", (tmp_path / "worker.log").read_text()[-3000:]
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM payouts_payoutitem").fetchone()[0] == 3
+    # kombu's exchange tables live in the queue folder, not in the checkout.
+    assert (tmp_path / "queue" / "control").is_dir()
+    assert not (ROOT / "control").exists()
 
 
 def _free_port() -> int:
