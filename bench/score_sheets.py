@@ -11,14 +11,15 @@ same run:
 1. ours: the class job's work without the Job row — load the score sheets
    (``selectors.score_sheets``), render the class as ONE document through
    ``trainingweek.pdf`` (shared FontConfiguration) and cut it into the ZIP of
-   per-student PDFs (``documents.class_pdfs``);
+   per-student PDFs (``documents.class_pdfs``), each PDF's fonts cut to its
+   own glyphs (``trainingweek.pdf_fonts``);
 2. bare: WeasyPrint alone rendering the same HTML (same CSS) to one PDF, with
    a FontConfiguration of its own, nothing else;
 3. two workers: two processes each doing (1) for half of the class, against
    one process doing it all: the speed-up a second Celery worker gives.
 
 Prints the scale, per-page times of ours and of bare WeasyPrint, the ratio,
-and the two-worker speed-up.
+the sizes (merged PDF, ZIP, per-student PDFs) and the two-worker speed-up.
 """
 
 import argparse
@@ -37,6 +38,11 @@ from django.db import connection, connections, transaction  # noqa: E402
 
 TEAMS = 4
 DAYS = 20
+# Names drawn from ~190 characters, as a real class's are (the fonts carry
+# every character of the class's names; "学生001" would flatter the sizes).
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = ("子浩宇轩涵雨欣怡佳琪梦婷思雅晨阳博文嘉俊一诺心悦可馨雪丽静慧敏杰磊鹏飞婉清晓燕伟芳娜秀英华强军平刚桂兰霞明超"
+         "辉玲红洋勇艳娟涛斌波宁丹萍建国云鑫凤琳瑶璐妍蕾彤昊然泽瑞豪凯铭航睿哲逸帆鸿毅")
 
 
 def build(scale: int) -> int:
@@ -67,7 +73,8 @@ def build(scale: int) -> int:
         teams = [Team.objects.create(programme=programme, name=f"品牌{n}组") for n in range(TEAMS)]
         students = []
         for i in range(scale):
-            s = Student(school=school, student_number=f"2019{i:06d}", name=f"学生{i:03d}", id_number=f"X{i}")
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            s = Student(school=school, student_number=f"2019{i:06d}", name=name, id_number=f"X{i}")
             s.id_number_digest = f"bench-{i}"  # the digests need no real key here
             students.append(s)
         Student.objects.bulk_create(students, batch_size=1000)
@@ -106,13 +113,19 @@ def load(programme_id: int, part: int | None = None, parts: int = 1):
     return programme, selectors.score_sheets(selectors.load_setup(programme), programme, enrolments)
 
 
-def ours(programme_id: int, part: int | None = None, parts: int = 1) -> tuple[int, int]:
-    """The job's work: sheets, one document, the ZIP. Returns (pages, bytes)."""
+def ours(programme_id: int, part: int | None = None, parts: int = 1) -> tuple[int, dict]:
+    """The job's work: sheets, one document, the ZIP. Returns (pages, sizes in bytes)."""
+    import io
+    import zipfile
+
     from scoring import documents
 
     programme, sheets = load(programme_id, part, parts)
     merged, archive = documents.class_pdfs(programme, sheets)
-    return len(sheets), len(merged) + len(archive)
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        files = [info.file_size for info in z.infolist()]
+    return len(sheets), {"merged": len(merged), "zip": len(archive), "largest": max(files),
+                         "mean": sum(files) // len(files)}
 
 
 def _worker(args):
@@ -148,7 +161,7 @@ def main():
     html = documents.sheets_html(programme, sheets)
 
     t = time.perf_counter()
-    pages, _size = ours(programme_id)
+    pages, sizes = ours(programme_id)
     one = time.perf_counter() - t
     t = time.perf_counter()
     bare(html)
@@ -156,6 +169,8 @@ def main():
     print(f"ours  (sheets + one document + ZIP): {one:7.2f} s  {one / pages * 1000:6.1f} ms/page")
     print(f"bare  (WeasyPrint, same HTML)       : {raw:7.2f} s  {raw / pages * 1000:6.1f} ms/page")
     print(f"ratio ours / bare                   : {one / raw:7.2f}")
+    print(f"sizes: merged PDF {sizes['merged'] / 1024:.0f} KiB, ZIP {sizes['zip'] / 1024:.0f} KiB, "
+          f"per-student PDF mean {sizes['mean'] / 1024:.1f} KiB, largest {sizes['largest'] / 1024:.1f} KiB")
 
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(2) as pool:

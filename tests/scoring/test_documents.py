@@ -45,6 +45,7 @@ def test_student_pdf_has_the_seed_layout_in_chinese_with_an_embedded_font(world,
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     pdf = response.content
+    assert len(pdf) <= 100 * 1024, len(pdf)  # fonts cut to the sheet's own glyphs
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     page = reader.pages[0]
@@ -88,6 +89,8 @@ def test_class_job_builds_one_merged_pdf_and_a_zip_for_the_class(world, setup, c
         first = sorted(world.enrolments_a, key=lambda e: e.student.student_number)[0]
         part = z.read(next(n for n in names if first.student.student_number in n))
     assert len(PdfReader(io.BytesIO(part)).pages) == 1 and first.student.name in _text(part)
+    assert len(part) <= 100 * 1024, len(part)  # not the whole class's fonts in every file
+    _assert_cjk_embedded(_pdffonts(part, tmp_path))
 
     # Only those who may see the class download it: a mentor gets 403, another school 404.
     url = reverse("scoring:class_pdf_download", args=[world.programme.pk, job.pk, "zip"])
