@@ -1,0 +1,244 @@
+"""Benchmark: the pages under a bounded loopback load.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_load .venv/bin/python bench/load.py \\
+        [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--seconds 60]
+
+Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
+200, 30 days of attendance, bank cards) with teams of 50, one mentor each,
+the default KPIs with a value for every student, and a payout batch frozen and approved
+(so its bank file may be downloaded).
+Then it starts gunicorn on 127.0.0.1 as in production (DEBUG off, static
+files collected, ``--worker-class gthread``: ``workers`` processes of
+``threads`` threads), and ``users`` people (a coordinator, a mentor and
+finance, taking turns) each request the pages of their role one after the
+other for ``seconds``. It prints, per page, the count, the median and the
+p95 of the response time, and the largest response.
+
+Bounded by construction: a fixed number of threads, 127.0.0.1 only, a
+timeout on every request. The database is flushed first: use your own.
+"""
+
+import argparse
+import importlib.util
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PASSWORD = "bench-load-password"
+TEAM_SIZE = 50
+TIMEOUT = 120
+# The server runs as in production; these are the bench's own keys.
+SERVER_ENV = {
+    "DEBUG": "false", "SECRET_KEY": "bench-load-" + "k" * 40, "SECURE_SSL_REDIRECT": "false",
+    "FIELD_ENCRYPTION_KEY": "u5Yb8V1m9V3pQ0wq8yX3m3i4b2ZkY0JmQ1o3b0V4c2E=", "FIELD_HASH_KEY": "bench-load-hash",
+    "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", "CELERY_TASK_ALWAYS_EAGER": "true",
+}
+
+
+def _bench_module(name: str):
+    """A sibling bench script as a module (its name would shadow the app of the same name)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(scale: int, days: int) -> dict:
+    """The programme, its people and an approved batch; returns the ids the pages need."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from programs.students.models import Enrolment, Team
+    from scoring import selectors as scoring_selectors
+    from scoring import services as scoring_services
+    from scoring.models import KpiValue
+    from stipends.payouts import services as payouts
+    from stipends.payouts.models import PayoutBatch
+    from trainingweek.models import User
+
+    programme, finance, ids = _bench_module("stipends").build(scale, days)
+    password = make_password(PASSWORD)
+    User.objects.filter(pk=finance.pk).update(password=password)
+    coordinator = User.objects.create(username="bench-coordinator", role=User.Role.COORDINATOR,
+                                      organisation=programme.agreement.school, password=password)
+    with transaction.atomic():
+        teams = Team.objects.bulk_create(Team(programme=programme, name=f"品牌{n:03d}组")
+                                         for n in range((scale + TEAM_SIZE - 1) // TEAM_SIZE))
+        mentors = User.objects.bulk_create(
+            User(username=f"bench-mentor{n:03d}", role=User.Role.MENTOR, password=password,
+                 organisation=programme.agreement.company) for n in range(len(teams)))
+        Team.mentors.through.objects.bulk_create(Team.mentors.through(team_id=t.pk, user_id=m.pk)
+                                                 for t, m in zip(teams, mentors, strict=True))
+        enrolments = list(Enrolment.objects.filter(programme=programme).order_by("pk"))
+        for n, e in enumerate(enrolments):
+            e.team_id = teams[n // TEAM_SIZE].pk
+        Enrolment.objects.bulk_update(enrolments, ["team"], batch_size=2000)
+    scoring_services.create_default_setup(programme=programme)
+    setup = scoring_selectors.load_setup(programme)
+    period = setup.sheet_period
+    KpiValue.objects.bulk_create(
+        [KpiValue(enrolment_id=e.pk, kpi=k, period=period, value=(e.pk * 7 + k.pk * 13) % 97 + 1)
+         for e in enrolments for k in setup.student_kpis], batch_size=5000)
+    batch = payouts.create_batch(programme=programme, user=finance)
+    payouts.freeze_batch(batch_id=batch.pk)
+    approver = User.objects.create(username="bench-finance2", role=User.Role.FINANCE,
+                                   organisation=programme.agreement.company)
+    batch = payouts.approve_batch(batch=PayoutBatch.objects.get(pk=batch.pk), user=approver, confirmed=True)
+    return {"programme": programme.pk, "team": teams[len(teams) // 2].pk, "class": enrolments[0].school_class_id,
+            "period": period.pk, "batch": batch.pk, "items": batch.items.count(),
+            "mentor": mentors[len(teams) // 2].username, "coordinator": coordinator.username,
+            "finance": finance.username}
+
+
+def pages(world: dict) -> dict[str, list[tuple[str, str]]]:
+    """Each role's pages, (label, path)."""
+    from django.urls import reverse
+
+    p, team, batch = world["programme"], world["team"], world["batch"]
+    return {
+        world["coordinator"]: [
+            ("programme list", reverse("programs:programme_list")),
+            ("programme", reverse("programs:programme_detail", args=[p])),
+            ("enrolments", reverse("programs:enrolment_list", args=[p])),
+            ("enrolments of a class", reverse("programs:enrolment_list", args=[p]) + f"?school_class={world['class']}"),
+            ("ranking", reverse("scoring:ranking", args=[p])),
+            ("class sheets", reverse("scoring:class_sheets", args=[p, world["class"]])),
+        ],
+        world["mentor"]: [
+            ("KPI grid (team)", reverse("scoring:kpi_grid", args=[p, team, world["period"]])),
+            ("attendance week (team)", reverse("programs:attendance_week", args=[p, team])),
+            ("team sheets", reverse("scoring:team_sheets", args=[p, team])),
+        ],
+        world["finance"]: [
+            ("statement list", reverse("stipends:statement_list", args=[p])),
+            ("batch", reverse("stipends:batch_detail", args=[p, batch])),
+            ("bank file", reverse("stipends:bank_file", args=[p, batch])),
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _session(base: str, username: str):
+    """A logged-in ``requests`` session, behind a TLS proxy as in production."""
+    import requests
+
+    http = requests.Session()
+    http.headers.update({"Accept-Language": "zh-hans", "X-Forwarded-Proto": "https"})
+    page = http.get(f"{base}/accounts/login/", timeout=TIMEOUT)
+    _unsecure(http)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    response = http.post(f"{base}/accounts/login/", allow_redirects=False, timeout=TIMEOUT,
+                         data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
+                         headers={"Referer": f"{base.replace('http:', 'https:')}/accounts/login/"})
+    assert response.status_code == 302, (response.status_code, response.text[:300])
+    _unsecure(http)
+    return http
+
+
+def _unsecure(http) -> None:
+    """Send the Secure cookies over the loopback: the proxy would speak TLS, the bench does not."""
+    for cookie in http.cookies:
+        cookie.secure = False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    os.environ.update(SERVER_ENV)
+    from harness import OUT, setup_django
+
+    vendor = setup_django("load", migrate=True)
+    from django.conf import settings
+
+    t0 = time.perf_counter()
+    world = build(args.scale, args.days)
+    print(f"database: {vendor}; scale: {args.scale:,} students, teams of {TEAM_SIZE}, {args.days} days, "
+          f"a batch of {world['items']:,} items (built in {time.perf_counter() - t0:.0f} s)")
+    env = {**os.environ, "STATIC_ROOT": str(OUT / "load-static"), "DATABASE_URL": os.environ["DATABASE_URL"]}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                   check=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "trainingweek.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
+         "--timeout", str(TIMEOUT), "--log-level", "warning"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import requests
+
+        for _ in range(200):
+            try:
+                requests.get(f"{base}/healthz", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        by_role = pages(world)
+        roles = list(by_role)
+        times: dict[str, list[float]] = {label: [] for paths in by_role.values() for label, _ in paths}
+        sizes: dict[str, int] = {}
+        failures: list[str] = []
+        lock = threading.Lock()
+        start = threading.Barrier(args.users)
+
+        def person(n: int) -> None:
+            username = roles[n % len(roles)]
+            http = _session(base, username)
+            for label, path in by_role[username]:  # warm each page once, unmeasured
+                http.get(base + path, timeout=TIMEOUT)
+            start.wait()
+            deadline = time.monotonic() + args.seconds
+            while time.monotonic() < deadline:
+                for label, path in by_role[username]:
+                    t = time.perf_counter()
+                    response = http.get(base + path, timeout=TIMEOUT)
+                    elapsed = time.perf_counter() - t
+                    with lock:
+                        if response.status_code != 200:
+                            failures.append(f"{label}: {response.status_code}")
+                        times[label].append(elapsed)
+                        sizes[label] = max(sizes.get(label, 0), len(response.content))
+
+        threads = [threading.Thread(target=person, args=(n,)) for n in range(args.users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"{args.users} users, gunicorn {args.workers} workers × {args.threads} threads (gthread), "
+          f"{args.seconds:.0f} s; {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    print(f"{'page':28} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'KiB':>8}")
+    worst = 0.0
+    for label, samples in times.items():
+        if not samples:
+            continue
+        p95 = statistics.quantiles(samples, n=20)[-1] if len(samples) > 1 else samples[0]
+        worst = max(worst, p95)
+        print(f"{label:28} {len(samples):5d} {statistics.median(samples) * 1000:10.0f} {p95 * 1000:8.0f} "
+              f"{sizes[label] / 1024:8.0f}")
+    print(f"worst p95: {worst * 1000:.0f} ms; failed responses: {len(failures)} {failures[:5]}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    main()
