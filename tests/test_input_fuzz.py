@@ -177,9 +177,16 @@ def test_no_form_field_takes_a_bad_value_or_answers_with_a_server_error(world_wi
     tried = 0
     for form in forms:
         base = _baseline(form)
+        seen = set()
         for field in form["fields"]:
             if not _fuzzable(field) or _in_blank_row(field, form, base):
                 continue
+            # The rows of a formset or a grid share one field class: the first fuzzable cell of
+            # a kind stands for the others (names differ only by row and column numbers).
+            same_in_every_row = re.sub(r"\d+", "#", field["name"])
+            if same_in_every_row in seen:
+                continue
+            seen.add(same_in_every_row)
             for bad in _bad_values(field):
                 data = {k: list(v) for k, v in base.items()}
                 data[field["name"]] = [bad]
