@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from programs.agreements.models import Programme
 from programs.students.models import Enrolment
 from scoring import selectors
-from trainingweek.jobs import JobError
 from trainingweek import pdf_fonts
+from trainingweek.jobs import JobError
 from trainingweek.pdf import render_pdf, render_pdf_with_anchors
 
 SHEET_CSS = """

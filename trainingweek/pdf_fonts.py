@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, ContentStream, DecodedStreamObject, NameObject
+from pypdf.generic import ContentStream, DecodedStreamObject, NameObject
 
 _CID_NAME = re.compile(r"cid(\d+)\Z")
 
