@@ -334,12 +334,13 @@ def account_fields(student, profile: StipendProfile | None) -> dict:
     card = student.bank_card or ""
     holder = (profile.account_name if profile and profile.account_name else "") or student.account_holder or student.name
     return {"account": card, "account_digest": student.bank_card_digest if card else "",
-            "account_masked": mask_bank_card(card), "account_name": holder,
-            "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
+            "account_masked": mask_bank_card(card), "account_check": payout_rules.account_check(card),
+            "account_name": holder, "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
 
 
 #: The item columns :func:`account_fields` fills (what a refresh or a retry takes anew).
-ACCOUNT_COLUMNS = ("account", "account_digest", "account_masked", "account_name", "bank_name", "bank_branch")
+ACCOUNT_COLUMNS = ("account", "account_digest", "account_masked", "account_check", "account_name", "bank_name",
+                   "bank_branch")
 
 
 def scope_ids(batch: PayoutBatch) -> list[int]:
@@ -364,9 +365,14 @@ def active_freeze_jobs(batch_id: int):
 
 def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
     """A batch's items as plain values for the pre-approval checks."""
-    return [payout_rules.CheckItem(i.pk, i.name, i.school_class.name, i.account or "", i.account_digest,
-                                   i.account_name, i.gross, i.net, i.at_cap, *_settled(i.lines))
-            for i in batch.items.select_related("school_class")]
+    # Plain columns only: the card's check and the settling lines were kept
+    # beside the encrypted account and the whole lines when the item was frozen.
+    return [payout_rules.CheckItem(pk, name, class_name, check, digest, account_name, gross, net, at_cap,
+                                   *_settled(settling))
+            for pk, name, class_name, check, digest, account_name, gross, net, at_cap, settling
+            in batch.items.order_by("pk").values_list(
+                "pk", "name", "school_class__name", "account_check", "account_digest", "account_name", "gross",
+                "net", "at_cap", "settling")]
 
 
 def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
@@ -387,7 +393,7 @@ def owing_outside(batch: PayoutBatch) -> list[tuple[str, Decimal]]:
     in_batch = set()
     for e, batch_id, key, name, lines in PayoutItem.objects.filter(
             batch__programme_id=batch.programme_id).order_by("pk").values_list(
-            "enrolment_id", "batch_id", "payment_key", "name", "lines"):
+            "enrolment_id", "batch_id", "payment_key", "name", "settling"):
         if e not in ids:
             continue
         if batch_id == batch.pk:
