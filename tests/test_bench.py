@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = {
     "attendance": ["--scale", "40", "--days", "3"],
     "import_students": ["--scale", "40"],
+    "list_pages": ["--scale", "40", "--days", "2"],
     "score_sheets": ["--scale", "2"],
     "settlement": ["--scale", "2", "--pdfs", "1"],
     "stipends": ["--scale", "40"],
