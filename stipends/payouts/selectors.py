@@ -370,15 +370,22 @@ def active_freeze_jobs(batch_id: int):
 
 
 def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
-    """A batch's items as plain values for the pre-approval checks."""
+    """A batch's items as plain values for the pre-approval checks. Two queries."""
     # Plain columns only: the card's check and the settling lines were kept
-    # beside the encrypted account and the whole lines when the item was frozen.
+    # beside the encrypted account and the whole lines when the item was frozen;
+    # the few items that settle something are read apart (most have none to decode).
+    settling = dict(_settling(batch.items.all()).values_list("pk", "settling"))
     return [payout_rules.CheckItem(pk, name, class_name, check, digest, account_name, gross, net, at_cap,
-                                   *_settled(settling))
-            for pk, name, class_name, check, digest, account_name, gross, net, at_cap, settling
+                                   *_settled(settling.get(pk, ())))
+            for pk, name, class_name, check, digest, account_name, gross, net, at_cap
             in batch.items.order_by("pk").values_list(
                 "pk", "name", "school_class__name", "account_check", "account_digest", "account_name", "gross",
-                "net", "at_cap", "settling")]
+                "net", "at_cap")]
+
+
+def _settling(items):
+    """The items among ``items`` that recover or carry what a student owes."""
+    return items.exclude(settling=[])
 
 
 def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
@@ -392,21 +399,20 @@ def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
 
 def owing_outside(batch: PayoutBatch) -> list[tuple[str, Decimal]]:
     """(name, owed) of the students of the batch's scope who still owe from
-    earlier payments and have no item in this batch. One query."""
+    earlier payments and have no item in this batch. Three queries."""
     ids = set(scope_ids(batch))
+    in_batch = set(batch.items.values_list("enrolment_id", flat=True))
     frozen: dict[int, dict[str, list]] = defaultdict(dict)
     names: dict[int, str] = {}
-    in_batch = set()
-    for e, batch_id, key, name, lines in PayoutItem.objects.filter(
-            batch__programme_id=batch.programme_id).order_by("pk").values_list(
-            "enrolment_id", "batch_id", "payment_key", "name", "settling"):
-        if e not in ids:
+    # Only items with settling lines make anyone owe (a retry copies its failed
+    # item's lines, so a payment key's items all have them or none).
+    for e, key, name, lines in _settling(PayoutItem.objects.filter(batch__programme_id=batch.programme_id)).order_by(
+            "pk").values_list("enrolment_id", "payment_key", "name", "settling"):
+        if e not in ids or e in in_batch:
             continue
-        if batch_id == batch.pk:
-            in_batch.add(e)
         frozen[e].setdefault(key, lines)
         names[e] = name
-    owing = [(names[e], payout_rules.owed_from(keys.values())) for e, keys in frozen.items() if e not in in_batch]
+    owing = [(names[e], payout_rules.owed_from(keys.values())) for e, keys in frozen.items()]
     return [(name, owed) for name, owed in owing if owed > 0]
 
 
