@@ -18,6 +18,7 @@ RUNS = {
     "attendance": ["--scale", "40", "--days", "3"],
     "import_students": ["--scale", "40"],
     "load": ["--scale", "60", "--days", "8", "--users", "3", "--workers", "1", "--threads", "2", "--seconds", "1"],
+    "list_pages": ["--scale", "40", "--days", "2"],
     "score_sheets": ["--scale", "2"],
     "settlement": ["--scale", "2", "--pdfs", "1"],
     "stipends": ["--scale", "40"],

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.students import rules, services
 from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
+from programs.students.selectors import PERSONAL_COLUMNS
 from trainingweek.admin import AuditHistoryAdmin
 from trainingweek.http import client_address
 
@@ -79,6 +80,14 @@ class StudentAdmin(AuditHistoryAdmin):
         (_("Personal data (masked)"), {"fields": ["masked_id_number", "masked_phone", "masked_bank_card", "reveal",
                                                    "new_id_number", "new_phone", "new_bank_card"]}),
     ]
+
+    def get_queryset(self, request):
+        # The list shows the masked copies: it never loads (decrypts) the encrypted columns.
+        qs = super().get_queryset(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "students_student_changelist":
+            qs = qs.defer(*PERSONAL_COLUMNS)
+        return qs
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):

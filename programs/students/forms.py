@@ -2,12 +2,12 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.agreements.models import Programme
 from programs.students import services as services_students
 from programs.students.models import Enrolment, SchoolClass, Team
+from programs.students.selectors import student_search
 from trainingweek.forms import NoFormTagHelper, ProgrammeItemForm, SearchableSelect
 from trainingweek.models import User
 
@@ -70,15 +70,18 @@ class EnrolmentFilter(django_filters.FilterSet):
         model = Enrolment
         fields = ["school_class", "team", "status"]
 
-    def __init__(self, *args, programme, teams, **kwargs):
+    def __init__(self, *args, programme, teams, exact_personal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["school_class"].queryset = programme.classes.all()
         self.filters["team"].queryset = teams
+        # Finance may also find a student by a whole ID number, phone or card (by digest).
+        self.exact_personal = exact_personal
+        if exact_personal:
+            self.filters["q"].label = _("Name / student no. / ID no. / card")
 
     def search(self, queryset, name, value):
-        # Personal data is encrypted, so only name and student number are searchable.
-        value = value.strip()
-        return queryset.filter(Q(student__name__icontains=value) | Q(student__student_number__icontains=value))
+        # Personal data is encrypted: a whole value is found by its digest, never by decrypting.
+        return queryset.filter(student_search(value, exact_personal=self.exact_personal))
 
 
 def student_choice_label(enrolment: Enrolment) -> str:

@@ -52,12 +52,30 @@ class Team(models.Model):
         return self.name
 
 
+#: The masked copies kept beside the encrypted personal fields, by field.
+MASKS = {"id_number": mask_id_number, "phone": mask_phone, "bank_card": mask_bank_card}
+MASKED_COLUMNS = tuple(f"{name}_masked" for name in MASKS)
+
+
+def masked_copies(**values: str | None) -> dict[str, str]:
+    """The masked-copy columns for the personal values given by field name
+    (what a bulk writer sets beside the encrypted value).
+
+    >>> masked_copies(phone="13812345678", bank_card="")
+    {'phone_masked': '138****5678', 'bank_card_masked': ''}
+    """
+    return {f"{name}_masked": MASKS[name](value) for name, value in values.items()}
+
+
 class Student(models.Model):
     """A student of a school, with personal data encrypted at rest.
 
     The ``*_digest`` columns hold keyed hashes of the normalised values so
-    duplicates are found by index; :meth:`refresh_digests` keeps them in step
-    (``save`` calls it; bulk writers must call it themselves).
+    duplicates are found by index, and the ``*_masked`` columns a masked copy
+    (``4301**********123X``), as banks keep one, so that pages showing the
+    values masked never decrypt them. :meth:`refresh_digests` keeps both in
+    step with the encrypted values (``save`` calls it; bulk writers call it
+    themselves or set the columns from :func:`masked_copies`).
     """
 
     school = models.ForeignKey(
@@ -67,10 +85,13 @@ class Student(models.Model):
     name = models.CharField(_("Name"), max_length=50)
     id_number = EncryptedTextField(_("ID number"))
     id_number_digest = models.CharField(max_length=64, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=30, editable=False, blank=True)
     phone = EncryptedTextField(_("Phone"), blank=True)
     phone_digest = models.CharField(max_length=64, editable=False, blank=True)
+    phone_masked = models.CharField(_("Phone"), max_length=30, editable=False, blank=True)
     bank_card = EncryptedTextField(_("Bank card"), blank=True)
     bank_card_digest = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    bank_card_masked = models.CharField(_("Bank card"), max_length=30, editable=False, blank=True)
     bank_name = models.CharField(_("Bank"), max_length=100, blank=True)
     bank_branch = models.CharField(_("Bank branch"), max_length=100, blank=True)
     # Blank: the account is in the student's own name.
@@ -81,7 +102,7 @@ class Student(models.Model):
     # Audit history: the personal fields are kept encrypted there too and shown masked.
     history = audit_history()
     AUDIT_MASKED = {"id_number": mask_id_number, "phone": mask_phone, "bank_card": mask_bank_card}
-    AUDIT_HIDDEN = ("id_number_digest", "phone_digest", "bank_card_digest", "created_at")
+    AUDIT_HIDDEN = ("id_number_digest", "phone_digest", "bank_card_digest", *MASKED_COLUMNS, "created_at")
 
     class Meta:
         verbose_name = _("Student")
@@ -99,25 +120,18 @@ class Student(models.Model):
         self.refresh_digests()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "id_number_digest", "phone_digest", "bank_card_digest"}
+            kwargs["update_fields"] = {*update_fields, "id_number_digest", "phone_digest", "bank_card_digest",
+                                       *MASKED_COLUMNS}
         super().save(*args, **kwargs)
 
     def refresh_digests(self) -> None:
+        """Digests and masked copies from the values now on the instance
+        (a value that was deferred is loaded, decrypted, once)."""
         self.id_number_digest = crypto.digest(self.id_number) if self.id_number else ""
         self.phone_digest = crypto.digest(self.phone) if self.phone else ""
         self.bank_card_digest = crypto.digest(self.bank_card) if self.bank_card else ""
-
-    @property
-    def id_number_masked(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
-
-    @property
-    def bank_card_masked(self) -> str:
-        return mask_bank_card(self.bank_card)
+        for name, value in masked_copies(id_number=self.id_number, phone=self.phone, bank_card=self.bank_card).items():
+            setattr(self, name, value)
 
 
 class Enrolment(models.Model):

@@ -1,13 +1,55 @@
 """Reads: which teams and enrolments of a programme a user sees (a mentor: their own teams)."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from programs.agreements.models import Programme
 from programs.agreements.selectors import count_by_programme, visible_programmes
+from programs.students import rules
 from programs.students.models import Enrolment, Student, StudentImport, Team
+from trainingweek import crypto
 from trainingweek.history import history_entries
 from trainingweek.permissions import is_admin, is_mentor
+
+#: A student's encrypted columns. List pages never load them: they show the
+#: masked copies (``Student.*_masked``), so a list decrypts nothing.
+PERSONAL_COLUMNS = ("id_number", "phone", "bank_card")
+
+
+def without_personal_data(queryset: QuerySet, *paths: str) -> QuerySet:
+    """``queryset`` with the encrypted columns of the students it loads
+    deferred: ``paths`` name them from the queryset's model (``"student"``,
+    ``"group_leader__student"``; ``""`` for a Student queryset itself). Reading
+    one of them later would load and decrypt it: the tests of the list pages
+    count decryptions."""
+    return queryset.defer(*(f"{path}__{column}" if path else column for path in paths for column in PERSONAL_COLUMNS))
+
+
+def student_search(value: str, *, student: str = "student", exact_personal: bool = False,
+                   card_digest: str | None = None) -> Q:
+    """What a list's search box matches: a name or student number containing
+    ``value``; with ``exact_personal`` (users who may see personal data
+    unmasked: finance) also a whole ID number, phone or bank card, found by
+    its keyed digest, never by decrypting a row. ``student`` is the path to
+    the student from the list's model; ``card_digest`` the path of a digest
+    of a card frozen on the row itself (a payout item's account).
+
+    For anyone else a typed ID number matches nothing by ID: the search must
+    not tell a coordinator whose ID a number is (the import keeps the same
+    rule, see ``tests/students/test_id_oracle.py``)."""
+    value = value.strip()
+    found = Q(**{f"{student}__name__icontains": value}) | Q(**{f"{student}__student_number__icontains": value})
+    if not exact_personal:
+        return found
+    for column, check in (("id_number", rules.check_id_number), ("phone", rules.check_phone),
+                          ("bank_card", rules.check_bank_card)):
+        checked = check(value)
+        if checked.ok:
+            digest = crypto.digest(checked.value)
+            found |= Q(**{f"{student}__{column}_digest": digest})
+            if column == "bank_card" and card_digest:
+                found |= Q(**{card_digest: digest})
+    return found
 
 
 def _mentor_only(user) -> bool:

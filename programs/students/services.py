@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 
 from programs.agreements.models import Programme
 from programs.students import imports, rules
-from programs.students.models import Enrolment, SchoolClass, Student, StudentImport, Team
+from programs.students.models import (
+    Enrolment,
+    SchoolClass,
+    Student,
+    StudentImport,
+    Team,
+    masked_copies,
+)
 from trainingweek.history import record_history
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobSuperseded, read_input, start_job
@@ -257,6 +264,7 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
                 phone=row.phone, phone_digest=row.phone_digest,
                 bank_card=row.bank_card, bank_card_digest=row.card_digest, bank_name=row.bank_name,
                 bank_branch=row.bank_branch, account_holder=row.account_holder,
+                **masked_copies(id_number=row.id_number, phone=row.phone, bank_card=row.bank_card),
             )
             new_students.append((change, student))
     _release_held_values(changes)
@@ -288,7 +296,8 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
                               id_number_digest=row.id_digest, phone=row.phone, phone_digest=row.phone_digest,
                               bank_card=row.bank_card, bank_card_digest=row.card_digest,
                               bank_name=row.bank_name, bank_branch=row.bank_branch,
-                              account_holder=row.account_holder, updated_at=now)
+                              account_holder=row.account_holder, updated_at=now,
+                              **masked_copies(id_number=row.id_number, phone=row.phone, bank_card=row.bank_card))
             student_groups[change.student_fields].append(student)
         if change.enrolment is not None and change.enrolment_fields:
             enrolment = Enrolment(pk=change.enrolment.pk, school_class_id=row.class_pk,
@@ -296,7 +305,9 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
             enrolment_groups[change.enrolment_fields].append(enrolment)
     digests = {"id_number": "id_number_digest", "phone": "phone_digest", "bank_card": "bank_card_digest"}
     for fields, students in student_groups.items():
-        columns = sorted(fields) + sorted(digests[f] for f in fields if f in digests) + ["updated_at"]
+        # A personal value changes with its digest and its masked copy.
+        columns = (sorted(fields) + sorted(digests[f] for f in fields if f in digests)
+                   + sorted(f"{f}_masked" for f in fields if f in digests) + ["updated_at"])
         Student.objects.bulk_update(students, columns)
     # The updates wrote only the changed columns: record each student whole, as it now stands.
     changed_ids = [s.pk for group in student_groups.values() for s in group]

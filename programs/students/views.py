@@ -31,10 +31,12 @@ from programs.students.selectors import (
     student_history,
     visible_enrolments,
     visible_teams,
+    without_personal_data,
 )
 from trainingweek.exports import xlsx_response
 from trainingweek.forms import upload_limits
 from trainingweek.http import client_address
+from trainingweek.pagination import LIST_PAGE_SIZE, paginate
 from trainingweek.permissions import require_perm
 
 # About one group leader per ten students (DESIGN.md): more is flagged.
@@ -141,26 +143,30 @@ def team_detail(request, programme_pk, pk):
     })
 
 
-PAGE_SIZE = 100
+PAGE_SIZE = LIST_PAGE_SIZE
 
 
 def enrolment_list(request, pk):
+    """The programme's students a page at a time, filtered by class, team and
+    status and searched by name or student number (finance: also a whole ID
+    number, phone or card); personal data shown from the masked copies, never
+    decrypted."""
     programme = get_programme(request.user, pk)
     teams = visible_teams(request.user, programme)
-    enrolments = visible_enrolments(request.user, programme).select_related(
-        "student", "school_class", "team", "group_leader__student"
-    )
-    filterset = EnrolmentFilter(request.GET or None, queryset=enrolments, programme=programme, teams=teams)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    enrolments = without_personal_data(
+        visible_enrolments(request.user, programme).select_related(
+            "student", "school_class", "team", "group_leader__student"),
+        "student", "group_leader__student").order_by("school_class__name", "student__student_number", "pk")
+    filterset = EnrolmentFilter(request.GET or None, queryset=enrolments, programme=programme, teams=teams,
+                                exact_personal=request.user.has_perm("students.reveal_personal_data", programme))
+    page, query = paginate(request, filterset.qs, PAGE_SIZE)
     assign = None
     if request.user.has_perm("students.assign_team", programme):
         # The choices of the assignment bar: a fixed number of queries, whatever the number of students.
         assign = {"teams": list(programme.teams.all()), "classes": list(programme.classes.all()),
                   "leaders": list(group_leaders(programme))}
     return render(request, "programs/enrolment_list.html", {
-        "programme": programme, "filter": filterset, "page": page, "query": query.urlencode(), "assign": assign,
+        "programme": programme, "filter": filterset, "page": page, "query": query, "assign": assign,
     })
 
 
@@ -274,10 +280,12 @@ def import_result(request, pk, import_pk):
 
 def _enrolment(request, pk, enrolment_pk):
     programme = get_programme(request.user, pk)
+    # The page shows the masked copies: the encrypted columns are read (and
+    # decrypted) only by finance's logged reveal.
     enrolment = get_object_or_404(
-        visible_enrolments(request.user, programme).select_related(
+        without_personal_data(visible_enrolments(request.user, programme).select_related(
             "student", "school_class", "team", "group_leader__student"
-        ),
+        ), "student", "group_leader__student"),
         pk=enrolment_pk,
     )
     return programme, enrolment

@@ -3,6 +3,9 @@ from django.contrib import admin
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile
 from trainingweek.admin import AuditHistoryAdmin
 
+#: What lists of payout items never load: the encrypted account and the frozen statement.
+NOT_LISTED = ("account", "lines", "tax_detail")
+
 
 @admin.register(RateCard)
 class RateCardAdmin(AuditHistoryAdmin):
@@ -36,6 +39,10 @@ class PayoutItemInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # The rows show the masked card: the account is not decrypted, nor the lines decoded.
+        return super().get_queryset(request).defer(*NOT_LISTED)
+
 
 @admin.register(PayoutBatch)
 class PayoutBatchAdmin(AuditHistoryAdmin):
@@ -65,8 +72,15 @@ class PayoutItemAdmin(AuditHistoryAdmin):
     list_display = ["name", "batch", "school_class", "account_masked", "gross", "tax", "net", "status"]
     list_filter = ["status"]
     list_select_related = ["batch", "school_class"]
-    exclude = ["account", "account_digest"]
+    exclude = ["account", "account_digest", "account_check"]
     search_fields = ["name"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "payouts_payoutitem_changelist":
+            qs = qs.defer(*NOT_LISTED)  # the list shows the masked card only
+        return qs
 
     def has_change_permission(self, request, obj=None):
         return False

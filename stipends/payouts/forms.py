@@ -1,12 +1,15 @@
-"""Forms of the stipends area: the rate card, a new batch, approval and the
-bank's result file."""
+"""Forms of the stipends area: the rate card, a new batch, approval, the
+bank's result file and the filter of a batch's items."""
 
+import django_filters
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from programs.students.models import SchoolClass
 from programs.students.rules import check_bank_card
-from stipends.payouts.models import RateCard
+from programs.students.selectors import student_search
+from stipends.payouts.models import PayoutItem, RateCard
 from trainingweek.forms import (
     PAY_AFTER_LAST_DAY,
     DayField,
@@ -107,3 +110,28 @@ class BankDetailsForm(forms.Form):
             raise forms.ValidationError(checked.errors[0])
         self.card_warnings = checked.warnings
         return checked.value
+
+
+class PayoutItemFilter(django_filters.FilterSet):
+    """A batch's items by class (the batch's own classes), status and a
+    search by name or student number; finance also finds a whole ID number,
+    phone or card (the student's now, or the one frozen on the item) by digest."""
+
+    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=SchoolClass.objects.none())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=PayoutItem.Status.choices)
+    q = django_filters.CharFilter(label=_("Name / student no."), method="search")
+
+    class Meta:
+        model = PayoutItem
+        fields = ["school_class", "status"]
+
+    def __init__(self, *args, classes, exact_personal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["school_class"].queryset = classes
+        self.exact_personal = exact_personal
+        if exact_personal:
+            self.filters["q"].label = _("Name / student no. / ID no. / card")
+
+    def search(self, queryset, name, value):
+        return queryset.filter(student_search(value, student="enrolment__student", exact_personal=self.exact_personal,
+                                              card_digest="account_digest"))

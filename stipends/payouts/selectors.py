@@ -22,7 +22,7 @@ from programs.agreements.selectors import visible_programmes
 from programs.attendance.models import Attendance
 from programs.attendance.selectors import last_days
 from programs.students.models import Enrolment
-from programs.students.rules import check_bank_card
+from programs.students.selectors import without_personal_data
 from scoring.selectors import LevelCost, confirmed_incidents, prize_and_award_credits
 from stipends.payouts import rules
 from stipends.payouts import rules as payout_rules
@@ -326,20 +326,27 @@ def tax_history(student_ids: Sequence[int], *, company_id: int, year: int,
             for s, keys in seen.items()}
 
 
+def account_holder(student, profile: StipendProfile | None) -> str:
+    """Whose name the account is in: the programme's stipend profile's, else
+    the student's account holder, else the student's own name."""
+    return (profile.account_name if profile and profile.account_name else "") or student.account_holder or student.name
+
+
 def account_fields(student, profile: StipendProfile | None) -> dict:
     """The account a payout item freezes: the card (encrypted by the model),
     its digest and mask, the holder's name (the programme's stipend profile's,
     else the student's account holder, else the student's own name) and the
     bank and branch where the card was opened."""
     card = student.bank_card or ""
-    holder = (profile.account_name if profile and profile.account_name else "") or student.account_holder or student.name
+    holder = account_holder(student, profile)
     return {"account": card, "account_digest": student.bank_card_digest if card else "",
-            "account_masked": mask_bank_card(card), "account_name": holder,
-            "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
+            "account_masked": mask_bank_card(card), "account_check": payout_rules.account_check(card),
+            "account_name": holder, "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
 
 
 #: The item columns :func:`account_fields` fills (what a refresh or a retry takes anew).
-ACCOUNT_COLUMNS = ("account", "account_digest", "account_masked", "account_name", "bank_name", "bank_branch")
+ACCOUNT_COLUMNS = ("account", "account_digest", "account_masked", "account_check", "account_name", "bank_name",
+                   "bank_branch")
 
 
 def scope_ids(batch: PayoutBatch) -> list[int]:
@@ -363,10 +370,22 @@ def active_freeze_jobs(batch_id: int):
 
 
 def check_items(batch: PayoutBatch) -> list[payout_rules.CheckItem]:
-    """A batch's items as plain values for the pre-approval checks."""
-    return [payout_rules.CheckItem(i.pk, i.name, i.school_class.name, i.account or "", i.account_digest,
-                                   i.account_name, i.gross, i.net, i.at_cap, *_settled(i.lines))
-            for i in batch.items.select_related("school_class")]
+    """A batch's items as plain values for the pre-approval checks. Two queries."""
+    # Plain columns only: the card's check and the settling lines were kept
+    # beside the encrypted account and the whole lines when the item was frozen;
+    # the few items that settle something are read apart (most have none to decode).
+    settling = dict(_settling(batch.items.all()).values_list("pk", "settling"))
+    return [payout_rules.CheckItem(pk, name, class_name, check, digest, account_name, gross, net, at_cap,
+                                   *_settled(settling.get(pk, ())))
+            for pk, name, class_name, check, digest, account_name, gross, net, at_cap
+            in batch.items.order_by("pk").values_list(
+                "pk", "name", "school_class__name", "account_check", "account_digest", "account_name", "gross",
+                "net", "at_cap")]
+
+
+def _settling(items):
+    """The items among ``items`` that recover or carry what a student owes."""
+    return items.exclude(settling=[])
 
 
 def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
@@ -380,21 +399,20 @@ def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
 
 def owing_outside(batch: PayoutBatch) -> list[tuple[str, Decimal]]:
     """(name, owed) of the students of the batch's scope who still owe from
-    earlier payments and have no item in this batch. One query."""
+    earlier payments and have no item in this batch. Three queries."""
     ids = set(scope_ids(batch))
+    in_batch = set(batch.items.values_list("enrolment_id", flat=True))
     frozen: dict[int, dict[str, list]] = defaultdict(dict)
     names: dict[int, str] = {}
-    in_batch = set()
-    for e, batch_id, key, name, lines in PayoutItem.objects.filter(
-            batch__programme_id=batch.programme_id).order_by("pk").values_list(
-            "enrolment_id", "batch_id", "payment_key", "name", "lines"):
-        if e not in ids:
+    # Only items with settling lines make anyone owe (a retry copies its failed
+    # item's lines, so a payment key's items all have them or none).
+    for e, key, name, lines in _settling(PayoutItem.objects.filter(batch__programme_id=batch.programme_id)).order_by(
+            "pk").values_list("enrolment_id", "payment_key", "name", "settling"):
+        if e not in ids or e in in_batch:
             continue
-        if batch_id == batch.pk:
-            in_batch.add(e)
         frozen[e].setdefault(key, lines)
         names[e] = name
-    owing = [(names[e], payout_rules.owed_from(keys.values())) for e, keys in frozen.items() if e not in in_batch]
+    owing = [(names[e], payout_rules.owed_from(keys.values())) for e, keys in frozen.items()]
     return [(name, owed) for name, owed in owing if owed > 0]
 
 
@@ -410,19 +428,27 @@ def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
 
 
 # --------------------------------------------------------------------------- follow-up batches
-def retry_candidates(batch: PayoutBatch) -> tuple[list[PayoutItem], list[PayoutItem]]:
+def retry_candidates(batch: PayoutBatch, *, with_accounts: bool = False) -> tuple[list[PayoutItem], list[PayoutItem]]:
     """The batch's failed items not retried yet: (bank details corrected
     since — another valid card, another account holder, bank or branch —
-    and those still the same or invalid)."""
+    and those still the same or invalid). ``with_accounts``: the items and
+    students whole, for the follow-up that copies them (decrypting the
+    students' cards); else only what a page compares."""
     ready, waiting = [], []
-    failed = list(batch.items.filter(status=PayoutItem.Status.FAILED, retries__isnull=True)
-                  .select_related("enrolment__student"))
+    # Compared by digest: no card is decrypted. A card on record passed the
+    # bank-card rule when it was written (import, correction, admin), and the
+    # follow-up's own checks block it again if not (account_check).
+    failed = batch.items.filter(status=PayoutItem.Status.FAILED, retries__isnull=True).select_related("enrolment__student")
+    if not with_accounts:  # a page: what it shows and compares only
+        failed = without_personal_data(failed.defer("lines", "tax_detail", "account"), "enrolment__student")
+    failed = list(failed)
     profiles = profiles_for(i.enrolment_id for i in failed)
     for item in failed:
         student = item.enrolment.student
-        now = account_fields(student, profiles.get(item.enrolment_id))
-        changed = any(now[k] != getattr(item, k) for k in ("account_digest", "account_name", "bank_name", "bank_branch"))
-        corrected = bool(student.bank_card) and check_bank_card(student.bank_card).ok and changed
+        now = {"account_digest": student.bank_card_digest, "account_name": account_holder(student, profiles.get(item.enrolment_id)),
+               "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
+        changed = any(now[k] != getattr(item, k) for k in now)
+        corrected = bool(student.bank_card_digest) and changed
         (ready if corrected else waiting).append(item)
     return ready, waiting
 

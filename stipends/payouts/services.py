@@ -464,7 +464,7 @@ def _create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != PayoutBatch.State.RECONCILED:
         raise PayoutError(_("Failed items are retried once the batch is reconciled."))
-    ready, waiting = retry_candidates(batch)
+    ready, waiting = retry_candidates(batch, with_accounts=True)
     if not ready and not waiting and batch.items.filter(status=PayoutItem.Status.FAILED).exists():
         raise PayoutError(_("Every failed item of this batch is in a follow-up batch already."))
     if not ready:

@@ -8,9 +8,11 @@ assessment and support duty; mentors read the statements of their own teams.
 Everything is scoped through ``programs.access`` (outside scope: 404).
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -19,13 +21,14 @@ from django.views.decorators.http import require_POST
 
 from programs.agreements.models import Programme
 from programs.agreements.selectors import get_programme, programme_span
-from programs.students.selectors import visible_enrolments
+from programs.students.forms import EnrolmentFilter
+from programs.students.selectors import visible_enrolments, visible_teams, without_personal_data
 from stipends.payouts import documents, selectors, services
-from stipends.payouts import rules as payout_rules
 from stipends.payouts.forms import (
     ApproveForm,
     BankDetailsForm,
     BatchForm,
+    PayoutItemFilter,
     RateCardForm,
     ResultUploadForm,
 )
@@ -34,6 +37,8 @@ from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_respo
 from trainingweek.forms import date_window_problem, upload_limits
 from trainingweek.http import client_address
 from trainingweek.models import PersonalDataAccess
+from trainingweek.money import ZERO, money
+from trainingweek.pagination import LIST_PAGE_SIZE, paginate
 from trainingweek.permissions import require_perm
 from trainingweek.services import log_personal_data_access
 from trainingweek.text import clean_name
@@ -154,17 +159,28 @@ def _date(raw: str):
 
 
 # --------------------------------------------------------------------------- statements
+STATEMENTS_PAGE_SIZE = LIST_PAGE_SIZE
+
+
 def statement_list(request, pk):
-    """The students the user sees with their gross to date, what was paid in
-    payout batches, what is now due and what they owe."""
+    """The students the user sees, a page at a time (filtered by class, team
+    and status, searched by name or student number), with their gross to
+    date, what was paid in payout batches, what is now due and what they owe:
+    the statements of the page's students only, their personal data never loaded."""
     programme = get_programme(request.user, pk)
-    enrolments = list(visible_enrolments(request.user, programme).select_related("student", "school_class", "team")
-                      .order_by("school_class__name", "student__student_number"))
-    ids = [e.pk for e in enrolments]
+    teams = visible_teams(request.user, programme)
+    enrolments = without_personal_data(
+        visible_enrolments(request.user, programme).select_related("student", "school_class", "team"), "student",
+    ).order_by("school_class__name", "student__student_number", "pk")
+    filterset = EnrolmentFilter(request.GET or None, queryset=enrolments, programme=programme, teams=teams,
+                                exact_personal=request.user.has_perm("students.reveal_personal_data", programme))
+    page, query = paginate(request, filterset.qs, STATEMENTS_PAGE_SIZE)
+    ids = [e.pk for e in page]
     found = selectors.statements(programme, ids)
     standing = selectors.balances(programme, ids, found=found)
-    rows = [(e, found[e.pk], standing[e.pk]) for e in enrolments]
-    return render(request, "stipends/statement_list.html", _context(programme, "statements", rows=rows))
+    rows = [(e, found[e.pk], standing[e.pk]) for e in page]
+    return render(request, "stipends/statement_list.html", _context(
+        programme, "statements", rows=rows, page=page, query=query, filter=filterset))
 
 
 def statement(request, pk, enrolment_pk):
@@ -215,30 +231,47 @@ def batch_compute(request, pk, batch_pk):
     return _start_freeze(request, batch)
 
 
+ITEMS_PAGE_SIZE = LIST_PAGE_SIZE
+
+#: What a batch's page never loads of its items: the encrypted account (the
+#: page shows the masked copy) and the frozen statement (the student's page explains it).
+ITEM_COLUMNS_NOT_SHOWN = ("account", "lines", "tax_detail")
+
+
 def batch_detail(request, pk, batch_pk):
-    """A batch: its state, the checks, the items by class, the next step."""
+    """A batch: its state, the checks, its items a page at a time (filtered
+    by class and status, searched), the next step. Totals are over the whole
+    batch (and over the filter when one is set), from aggregates; no item's
+    account is decrypted nor its lines decoded."""
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.view_batch")
-    items = list(batch.items.select_related("school_class", "enrolment__team", "retry_of")
-                 .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+    classes = list(programme.classes.filter(pk__in=batch.items.values("school_class_id")))
+    items = (batch.items.select_related("school_class", "enrolment__team").defer(*ITEM_COLUMNS_NOT_SHOWN)
+             .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+    filterset = PayoutItemFilter(
+        request.GET or None, queryset=items, classes=programme.classes.filter(pk__in=[c.pk for c in classes]),
+        exact_personal=request.user.has_perm("students.reveal_personal_data", programme))
+    page, query = paginate(request, filterset.qs, ITEMS_PAGE_SIZE)
     found = selectors.findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
     flagged = {}
     for f in found:
         for i in f.item_ids:
             flagged.setdefault(i, []).append(f.kind)
-    totals = batch.items.aggregate(gross=Sum("gross"), tax=Sum("tax"), net=Sum("net"))
-    classes = sorted({(i.school_class_id, i.school_class.name) for i in items}, key=lambda c: c[1])
+    sums = {"count": Count("pk"), "gross": Sum("gross"), "tax": Sum("tax"), "net": Sum("net")}
+    totals = batch.items.aggregate(**sums)
+    filtered = any(value for name, value in request.GET.items() if name != "page")
+    shown_totals = filterset.qs.order_by().aggregate(**sums) if filtered else None
     ready, waiting = (selectors.retry_candidates(batch) if batch.state == PayoutBatch.State.RECONCILED
                       else ([], []))
     return render(request, "stipends/batch_detail.html", _context(
-        programme, "overview", batch=batch, items=items, findings=found, flagged=flagged, totals=totals,
-        classes=classes, approve_form=ApproveForm(),
+        programme, "overview", batch=batch, page=page, query=query, filter=filterset, findings=found,
+        flagged=flagged, totals=totals, shown_totals=shown_totals,
+        classes=[(c.pk, c.name) for c in classes], approve_form=ApproveForm(),
         active_job=selectors.active_freeze_jobs(batch.pk).first() if batch.state == PayoutBatch.State.DRAFT else None,
         is_maker=batch.created_by_id == request.user.pk, ready=ready, waiting=waiting,
         correctable=({i.pk for i in ready + waiting}
                      if request.user.has_perm("payouts.correct_bank_details", programme) else set()),
         blocking=any(f.blocking for f in found), history=selectors.batch_history(batch),
-        control=(payout_rules.control_total([i.net for i in _bank_items(batch)])
-                 if batch.state != PayoutBatch.State.DRAFT else None),
+        control=_bank_control(batch) if batch.state != PayoutBatch.State.DRAFT else None,
         bank_profile=selectors.bank_file_profile(programme)))
 
 
@@ -287,12 +320,27 @@ def _approved(batch: PayoutBatch) -> None:
         raise Http404  # nothing to download before approval
 
 
+def _bank_queryset(batch: PayoutBatch):
+    """The items the batch's bank file transfers (once reconciled: what it
+    transferred); :func:`selectors.payable_items` is the same before."""
+    if batch.state != PayoutBatch.State.RECONCILED:
+        return batch.items.filter(status=PayoutItem.Status.PENDING, net__gt=0)
+    return batch.items.filter(net__gt=0)
+
+
 def _bank_items(batch: PayoutBatch) -> list[PayoutItem]:
-    """What the batch's bank file transfers (once reconciled: what it transferred)."""
+    """What the batch's bank file transfers, with the accounts, in the file's order."""
     if batch.state != PayoutBatch.State.RECONCILED:
         return selectors.payable_items(batch)
-    return list(batch.items.filter(net__gt=0).select_related("school_class")
+    return list(_bank_queryset(batch).select_related("school_class")
                 .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+
+
+def _bank_control(batch: PayoutBatch) -> tuple[int, Decimal]:
+    """The bank file's control count and total (``payout_rules.control_total``
+    of its transfers) as one aggregate, without loading the accounts."""
+    found = _bank_queryset(batch).aggregate(n=Count("pk"), total=Sum("net"))
+    return found["n"], money(found["total"] or ZERO)
 
 
 def bank_file(request, pk, batch_pk):

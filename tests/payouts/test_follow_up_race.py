@@ -25,8 +25,8 @@ def failed_and_corrected(worked, finance2) -> PayoutBatch:
 def _as_seen_before_the_first_committed(monkeypatch, batch):
     """The second request read the candidates before the first request's
     follow-up was committed: it still sees them as not retried."""
-    stale = services.retry_candidates(batch)
-    monkeypatch.setattr(services, "retry_candidates", lambda _batch: stale)
+    stale = services.retry_candidates(batch, with_accounts=True)
+    monkeypatch.setattr(services, "retry_candidates", lambda _batch, **_kwargs: stale)
 
 
 def test_the_second_of_two_concurrent_follow_ups_is_a_message(worked, finance2, monkeypatch):

@@ -110,7 +110,8 @@ def test_internship_months_count_the_months_phases_touch_this_year_up_to_payment
 
 def item(pk, name="甲", account="6222020000000000001", digest=None, gross="800", net=None, klass="1班",
          account_name=None, at_cap=False):
-    return CheckItem(pk, name, klass, account, digest or account, account_name or name, D(gross),
+    # The card is checked as a writer freezes it (rules.account_check), then only its verdict is kept.
+    return CheckItem(pk, name, klass, payout_rules.account_check(account), digest or account, account_name or name, D(gross),
                      D(net if net is not None else gross), at_cap)
 
 

@@ -60,9 +60,9 @@ def test_settling_lines_add_up_to_the_gross_and_are_left_out_of_the_statement():
 
 
 def test_owed_is_a_finding_before_approval_for_items_and_for_students_without_one():
-    item = CheckItem(1, "学生甲", "1班", "6222020200000000001", "d1", "学生甲", D("0.00"), D("0.00"), False,
+    item = CheckItem(1, "学生甲", "1班", payout_rules.CARD_OK, "d1", "学生甲", D("0.00"), D("0.00"), False,
                      owed=D("50.00"))
-    recovering = CheckItem(2, "学生乙", "1班", "6222020200000000019", "d2", "学生乙", D("110.00"), D("110.00"),
+    recovering = CheckItem(2, "学生乙", "1班", payout_rules.CARD_OK, "d2", "学生乙", D("110.00"), D("110.00"),
                            False, recovered=D("50.00"))
     found = batch_findings([item, recovering], owing=[("学生丙", D("20.00"))])
     owed = [(f.item_ids, f.detail) for f in found if f.kind == "owed"]

@@ -1,0 +1,22 @@
+"""The one way list pages page: Django's Paginator, and page links that keep
+the list's filter and search (templates/_pagination.html)."""
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+#: Rows on one page of a programme-wide list (enrolments, statements, a batch's items).
+LIST_PAGE_SIZE = 100
+
+
+def paginate(request: HttpRequest, items, per_page: int = LIST_PAGE_SIZE) -> tuple[Page, str]:
+    """The page of ``items`` the request asks for (``?page=``; a page past the
+    end shows the last one, a non-number the first) and the request's other
+    parameters as a query string, for the page links to keep the filter and
+    search. ``items`` should be ordered: its count and the page's rows are two
+    queries, whatever the number of rows."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    # The numbered links: the first and last pages, two either side of this one, "…" between.
+    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
