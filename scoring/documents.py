@@ -89,8 +89,7 @@ def build_class_pdfs(job) -> dict:
         raise JobError(_("The class no longer exists."))
     with translation.override(params.get("language") or None):
         setup = selectors.load_setup(programme)
-        enrolments = list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
-                          .order_by("student__student_number"))
+        enrolments = selectors.class_enrolments(school_class=school_class)
         if not enrolments:
             raise JobError(_("The class has no students."))
         sheets = selectors.score_sheets(setup, programme, enrolments)

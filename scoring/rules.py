@@ -222,9 +222,20 @@ def parse_value(raw: str, unit: str) -> Decimal | None:
 def mean(values: Sequence[Decimal]) -> Decimal | None:
     """The mean of the values that exist, to four places; None when there are none."""
     values = [Decimal(v) for v in values if v is not None]
-    if not values:
+    return mean_of_total(sum(values, Decimal(0)), len(values))
+
+
+def mean_of_total(total: Decimal, count: int) -> Decimal | None:
+    """The mean of ``count`` values that add up to ``total``, to four places,
+    exactly as :func:`mean` gives it from the values; None when ``count`` is 0.
+    A database sums and counts, this divides (a database's own AVG rounds its own way).
+
+    >>> mean_of_total(Decimal("10.0001"), 3), mean([Decimal("3"), Decimal("3"), Decimal("4.0001")])
+    (Decimal('3.3334'), Decimal('3.3334'))
+    """
+    if not count:
         return None
-    return (sum(values, Decimal(0)) / len(values)).quantize(PLACES, ROUND_HALF_UP)
+    return (Decimal(total) / count).quantize(PLACES, ROUND_HALF_UP)
 
 
 def format_value(value: Decimal | None, unit: str) -> str:
@@ -277,8 +288,18 @@ def team_figures(levels: dict[int, str], member_values: dict[int, Sequence[Decim
     ``levels`` maps KPI id → "student"/"team"; ``member_values`` KPI id → the
     members' values; ``team_values`` KPI id → the team's value.
     """
+    present = {kpi_id: [Decimal(v) for v in values if v is not None] for kpi_id, values in member_values.items()}
+    totals = {kpi_id: (sum(values, Decimal(0)), len(values)) for kpi_id, values in present.items()}
+    return team_figures_from_totals(levels, totals, team_values)
+
+
+def team_figures_from_totals(levels: dict[int, str], member_totals: dict[int, tuple[Decimal, int]],
+                             team_values: dict[int, Decimal]) -> dict[int, Decimal | None]:
+    """:func:`team_figures` from each student-level KPI's total and count of
+    the members' values (``member_totals``: KPI id → (total, count)), which a
+    database adds up without reading a row per student; the same figures."""
     return {
-        kpi_id: team_values.get(kpi_id) if level == TEAM else mean(member_values.get(kpi_id, ()))
+        kpi_id: team_values.get(kpi_id) if level == TEAM else mean_of_total(*member_totals.get(kpi_id, (ZERO, 0)))
         for kpi_id, level in levels.items()
     }
 

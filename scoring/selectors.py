@@ -6,12 +6,12 @@ first and write nothing when anything is wrong.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Aggregate, BigIntegerField, Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,7 +19,7 @@ from programs.agreements.models import Programme
 from programs.agreements.selectors import count_by_programme
 from programs.attendance.selectors import AttendanceFigures, attendance_summary
 from programs.students.models import Enrolment, Team
-from programs.students.selectors import enrolments_seen_by, teams_seen_by
+from programs.students.selectors import enrolments_seen_by, teams_seen_by, without_personal_data
 from scoring import rules
 from scoring import rules as kpi_rules
 from scoring.models import (
@@ -131,9 +131,10 @@ class KpiGrid:
 
 
 def team_enrolments(team: Team) -> list[Enrolment]:
-    """A team's students for scoring, those who left included (their values count)."""
-    return list(Enrolment.objects.filter(team=team).select_related("student", "school_class")
-                .order_by("school_class__name", "student__student_number"))
+    """A team's students for scoring, those who left included (their values count),
+    without their personal data (the grid and the sheets show names and numbers)."""
+    return list(without_personal_data(Enrolment.objects.filter(team=team).select_related("student", "school_class"),
+                                      "student").order_by("school_class__name", "student__student_number"))
 
 
 def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
@@ -170,9 +171,49 @@ class TeamStanding:
         return [self.figures.get(k.pk) for k in kpis]
 
 
-def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | None) -> list[TeamStanding]:
-    """Every team's KPI figures, composite, rank, prize and the split of the
-    prize among its active members (four queries).
+class _Units(Aggregate):
+    """The exact sum of a four-place decimal column, in ten-thousandths (a whole number).
+
+    PostgreSQL adds NUMERICs exactly, but SQLite keeps a decimal as a REAL and
+    a SUM of REALs is off in its last bits; each value × 10,000, rounded, is a
+    whole number that both add exactly (on SQLite as a 64-bit integer: up to
+    9.2 × 10^14 in a group, far beyond a team's KPI total). Python divides,
+    as ``rules.mean_of_total`` does (a database's AVG rounds its own way).
+    """
+
+    function = "SUM"
+    template = "%(function)s(CAST(ROUND(%(expressions)s * 10000) AS BIGINT))"
+    output_field = BigIntegerField()
+
+
+UNIT = Decimal("0.0001")
+
+
+def _member_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Collection[int]
+                   ) -> dict[int, dict[int, tuple[Decimal, int]]]:
+    """Per team and student-level KPI, the total and count of its students'
+    values in the period (those who left included): one GROUP BY, a row per
+    team × KPI, whatever the number of students."""
+    totals: dict[int, dict[int, tuple[Decimal, int]]] = defaultdict(dict)
+    for team_id, kpi_id, units, n in (
+            KpiValue.objects.filter(period=period, enrolment__programme=programme, enrolment__team__isnull=False,
+                                    kpi__in=list(kpi_ids))
+            .order_by().values_list("enrolment__team", "kpi").annotate(units=_Units("value"), n=Count("pk"))
+            .values_list("enrolment__team", "kpi", "units", "n")):
+        totals[team_id][kpi_id] = (Decimal(units) * UNIT, n)
+    return totals
+
+
+def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | None, *,
+                   member_teams: Collection[int] | None = None) -> list[TeamStanding]:
+    """Every team's KPI figures, composite, rank and prize, and for the teams
+    in ``member_teams`` (None: every team) the active members, their KPI
+    scores and the split of the prize among them.
+
+    The figures come from one aggregate per level (a row per team × KPI), so
+    what a page showing one team's members costs does not grow with the
+    programme's students; ``member_teams=()`` loads no member at all. Members
+    are read without the students' personal data.
 
     The composite weights each KPI's achievement capped at twice the target
     (``rules.MAX_ACHIEVEMENT``) over the KPIs with a figure; ranks are
@@ -180,32 +221,25 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     a prize is split among the active members equally or by their KPI score,
     to the cent. Teams are listed best first, unranked ones last.
     """
-    teams = list(programme.teams.all())
-    enrolments = list(Enrolment.objects.filter(programme=programme, team__isnull=False)
-                      .select_related("student").order_by("student__student_number"))
-    team_of = {e.pk: e.team_id for e in enrolments}
-    member_values: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
-    student_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    active = Enrolment.Status.ACTIVE
+    teams = list(programme.teams.annotate(
+        active_members=Count("enrolments", filter=Q(enrolments__programme=programme, enrolments__status=active))))
+    member_totals: dict[int, dict[int, tuple[Decimal, int]]] = {}
     team_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if period is not None:
-        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment__programme=programme) \
-                .values_list("enrolment_id", "kpi_id", "value"):
-            if enrolment_id in team_of:
-                member_values[team_of[enrolment_id]][kpi_id].append(value)
-                student_values[enrolment_id][kpi_id] = value
+        member_totals = _member_totals(programme, period, [k.pk for k in setup.student_kpis])
         for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team__programme=programme) \
                 .values_list("team_id", "kpi_id", "value"):
             team_values[team_id][kpi_id] = value
     levels = {k.pk: k.level for k in setup.kpis}
     standings = {}
     for team in teams:
-        figures = kpi_rules.team_figures(levels, member_values[team.pk], team_values[team.pk])
+        figures = kpi_rules.team_figures_from_totals(levels, member_totals.get(team.pk, {}), team_values[team.pk])
         composite = rules.kpi_score(
             [rules.KpiValue(figures[k.pk], k.target, k.higher_is_better, k.weight) for k in setup.kpis],
             cap=rules.MAX_ACHIEVEMENT)
-        members = [e for e in enrolments if e.team_id == team.pk and e.status == Enrolment.Status.ACTIVE]
-        scores = {e.pk: student_kpi_score(setup, student_values[e.pk], team_values[team.pk]) for e in members}
-        standings[team.pk] = TeamStanding(team, len(members), figures, composite, members=members, member_scores=scores)
+        standings[team.pk] = TeamStanding(team, team.active_members, figures, composite)
+    _add_members(setup, programme, period, standings, member_teams, team_values)
     ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
     prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
     by_score = setup.settings.prize_split == ScoreSettings.Split.SCORE
@@ -217,6 +251,27 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
                                       {k: v or ZERO for k, v in standing.member_scores.items()} if by_score else None)
             standing.shares = [(e, split[e.pk]) for e in standing.members]
     return sorted(standings.values(), key=lambda s: (s.rank is None, s.rank or 0, s.team.name))
+
+
+def _add_members(setup: Setup, programme: Programme, period: ScoringPeriod | None, standings: dict[int, TeamStanding],
+                 member_teams: Collection[int] | None, team_values: dict[int, dict[int, Decimal]]) -> None:
+    """Fill the active members and their KPI scores of the standings of
+    ``member_teams`` (None: all): two queries, none for ``()``."""
+    if member_teams is not None and not member_teams:
+        return
+    members = Enrolment.objects.filter(programme=programme, team__isnull=False, status=Enrolment.Status.ACTIVE)
+    if member_teams is not None:
+        members = members.filter(team__in=list(member_teams))
+    student_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if period is not None:
+        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment__in=members) \
+                .values_list("enrolment_id", "kpi_id", "value"):
+            student_values[enrolment_id][kpi_id] = value
+    for e in without_personal_data(members.select_related("student"), "student").order_by("student__student_number"):
+        standing = standings.get(e.team_id)
+        if standing is not None:
+            standing.members.append(e)
+            standing.member_scores[e.pk] = student_kpi_score(setup, student_values[e.pk], team_values[e.team_id])
 
 
 def student_kpi_score(setup: Setup, own: dict[int, Decimal], team: dict[int, Decimal]) -> Decimal | None:
@@ -376,16 +431,23 @@ def confirmed_incidents(programme: Programme) -> dict[int, list[tuple[int, date,
     return dict(result)
 
 
-def prize_and_award_credits(programme: Programme) -> dict[int, list[tuple[str, str, Decimal]]]:
+def prize_and_award_credits(programme: Programme, *, enrolment_ids: Collection[int] | None = None
+                            ) -> dict[int, list[tuple[str, str, Decimal]]]:
     """What stipends add for each student, as plain values:
     ``{enrolment_id: [(id, label, amount)]}``. Ids are ``"award:<pk>"`` for an
     individual award and ``"prize:<pk>"`` for a share of a fixed team prize,
-    stable as long as the record stands (re-fixing a period's prizes makes new ones)."""
+    stable as long as the record stands (re-fixing a period's prizes makes new ones).
+    ``enrolment_ids`` limits it to those students (a page about one reads only theirs)."""
     result = defaultdict(list)
-    for pk, enrolment_id, label, amount, period in Award.objects.filter(programme=programme).order_by("pk") \
+    awards = Award.objects.filter(programme=programme)
+    shares = PrizeShare.objects.filter(prize__programme=programme)
+    if enrolment_ids is not None:
+        awards = awards.filter(enrolment_id__in=list(enrolment_ids))
+        shares = shares.filter(enrolment_id__in=list(enrolment_ids))
+    for pk, enrolment_id, label, amount, period in awards.order_by("pk") \
             .values_list("pk", "enrolment_id", "label", "amount", "period__name"):
         result[enrolment_id].append((f"award:{pk}", f"{label}（{period}）" if period else label, money(amount)))
-    for pk, enrolment_id, amount, rank, period, team in PrizeShare.objects.filter(prize__programme=programme) \
+    for pk, enrolment_id, amount, rank, period, team in shares \
             .order_by("prize__period__order", "pk") \
             .values_list("pk", "enrolment_id", "amount", "prize__rank", "prize__period__name", "prize__team__name"):
         label = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”") % {"team": team, "rank": rank, "period": period}
@@ -420,8 +482,10 @@ def fixed_team_prizes(*, programme, period) -> list[TeamPrize]:
 
 
 def class_enrolments(*, school_class) -> list[Enrolment]:
-    """A class's enrolments by student number, with what a score sheet shows (one query)."""
-    return list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
+    """A class's enrolments by student number, with what a score sheet shows
+    and no personal data (one query)."""
+    return list(without_personal_data(Enrolment.objects.filter(school_class=school_class)
+                                      .select_related("student", "team", "school_class"), "student")
                 .order_by("student__student_number"))
 
 

@@ -23,7 +23,12 @@ from django.views.decorators.http import require_POST
 from programs.agreements.models import Programme
 from programs.agreements.selectors import get_programme
 from programs.students.models import Enrolment
-from programs.students.selectors import require_team, visible_enrolments, visible_teams
+from programs.students.selectors import (
+    require_team,
+    visible_enrolments,
+    visible_teams,
+    without_personal_data,
+)
 from scoring import documents, exports, imports, selectors, services
 from scoring import rules as kpi_rules
 from scoring.forms import (
@@ -72,7 +77,7 @@ def dashboard(request, pk):
     programme = get_programme(request.user, pk)
     setup = selectors.load_setup(programme)
     period = _period(request, setup)
-    standings = selectors.team_standings(setup, programme, period)
+    standings = selectors.team_standings(setup, programme, period, member_teams=())  # figures only
     charts = []
     for kpi in setup.kpis:
         figures = [s.figures.get(kpi.pk) for s in standings]
@@ -193,7 +198,8 @@ def kpi_grid(request, pk, team_pk, period_pk):
     for row in grid.rows if conflicts else ():
         _keep_conflicts(row.cells, conflicts, lambda cell, e=row.enrolment.pk: (e, cell.kpi.pk))
     _keep_conflicts(grid.team_cells, conflicts, lambda cell: (None, cell.kpi.pk))
-    standings = selectors.team_standings(setup, programme, period)
+    # The ranking below the grid shows each team's rank, composite and prize: no member of any team.
+    standings = selectors.team_standings(setup, programme, period, member_teams=())
     return render(request, "scoring/kpi_grid.html", _context(
         programme, "kpi", setup=setup, team=team, period=period, grid=grid, errors=errors,
         conflicts=[c.message for c in conflicts.values()],
@@ -201,7 +207,8 @@ def kpi_grid(request, pk, team_pk, period_pk):
 
 
 def _import_enrolments(user, programme) -> list[Enrolment]:
-    return list(visible_enrolments(user, programme).filter(team__isnull=False).select_related("student", "team")
+    return list(without_personal_data(visible_enrolments(user, programme).filter(team__isnull=False)
+                                      .select_related("student", "team"), "student")
                 .order_by("team__name", "student__student_number"))
 
 
@@ -323,8 +330,9 @@ def team_sheets(request, pk, team_pk):
 def _student(request, pk, enrolment_pk) -> tuple[Programme, Enrolment]:
     programme = get_programme(request.user, pk)
     require_perm(request.user, "scoring.view_score_sheets", programme)
-    enrolment = get_object_or_404(
-        visible_enrolments(request.user, programme).select_related("student", "team", "school_class"), pk=enrolment_pk)
+    enrolment = get_object_or_404(without_personal_data(
+        visible_enrolments(request.user, programme).select_related("student", "team", "school_class"), "student"),
+        pk=enrolment_pk)
     return programme, enrolment
 
 
@@ -334,7 +342,7 @@ def student_sheet(request, pk, enrolment_pk):
     setup = selectors.load_setup(programme)
     (sheet,) = selectors.score_sheets(setup, programme, [enrolment])
     incidents = list(enrolment.incidents.select_related("reported_by", "decided_by"))
-    credits = selectors.prize_and_award_credits(programme).get(enrolment.pk, [])
+    credits = selectors.prize_and_award_credits(programme, enrolment_ids=[enrolment.pk]).get(enrolment.pk, [])
     return render(request, "scoring/student_sheet.html", _context(
         programme, "sheets", setup=setup, sheet=sheet, enrolment=enrolment, incidents=incidents, credits=credits))
 

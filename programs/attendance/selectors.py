@@ -37,7 +37,7 @@ from programs.rosters import rules as roster_rules
 from programs.rosters.models import RosterPlan
 from programs.rosters.selectors import cell_text, get_plan, phase_ranges, schedule_cells
 from programs.students.models import Enrolment, Team
-from programs.students.selectors import enrolments_seen_by
+from programs.students.selectors import enrolments_seen_by, without_personal_data
 from trainingweek import versioning
 
 HOURS_FIELD = DecimalField(max_digits=12, decimal_places=2)
@@ -149,16 +149,16 @@ def last_days(enrolment_ids: Iterable[int]) -> dict[int, date]:
 
 def team_enrolments(team: Team, first: date) -> list[Enrolment]:
     """The team's students to record for a period starting ``first``: the active
-    ones, and those who left on or after ``first`` (their last days still count)."""
+    ones, and those who left on or after ``first`` (their last days still count),
+    without their personal data (the week shows names and classes)."""
     # ``left_on``: the last day of a departure in effect (None: still here).
     departed = Departure.objects.filter(enrolment=OuterRef("pk"), status=Departure.Status.DONE)
-    return list(
+    return list(without_personal_data(
         Enrolment.objects.filter(team=team)
         .annotate(left_on=Subquery(departed.values("last_day")[:1]))
         .filter(Q(status=Enrolment.Status.ACTIVE) | Q(left_on__gte=first))
-        .select_related("student", "school_class")
-        .order_by("school_class__name", "student__student_number")
-    )
+        .select_related("student", "school_class"), "student",
+    ).order_by("school_class__name", "student__student_number"))
 
 
 def attendance_grid(programme: Programme, team: Team, days: list[date]) -> list[AttendanceRow]:

@@ -1,0 +1,144 @@
+"""What a page about one team costs: the queries it runs and the rows it fetches.
+
+``measure(client, url)`` gets the page and returns the number of queries and
+the number of rows those queries fetched (counted at the cursor's fetches, so
+a query that reads every student of the programme counts every one of them,
+whatever Python then keeps). ``grow(...)`` adds teams and students to the
+``world`` programme in bulk, each with what the team pages read (KPI values,
+team values, a week of attendance, typed scores, a prize share), so that a
+page whose cost follows the programme's size shows it.
+
+Shared by tests/scoring and tests/attendance.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+
+from programs.attendance.models import Attendance
+from programs.students.models import Enrolment, Student, Team
+from scoring.models import EnrolmentScore, KpiValue, PrizeShare, TeamKpiValue, TeamPrize
+
+WEEK = date(2020, 10, 26)  # a Monday of the world's practice phase
+_serial = itertools.count(1)
+
+
+@dataclass
+class Cost:
+    queries: int = 0
+    rows: int = 0
+    by_query: list[tuple[str, int]] = field(default_factory=list)
+
+    def __str__(self):
+        return f"{self.queries} queries, {self.rows} rows:\n" + "\n".join(f"{n:6} {sql[:160]}" for sql, n in self.by_query)
+
+
+class _Counter:
+    """An execute wrapper that counts the rows each query's fetches return."""
+
+    def __init__(self):
+        self.cost = Cost()
+
+    def __call__(self, execute, sql, params, many, context):
+        cursor = context["cursor"]  # django's CursorWrapper: its fetches are looked up on the instance first
+        entry = [sql, 0]
+        self.cost.by_query.append(entry)
+        raw = cursor.cursor
+
+        def counted(name):
+            method = getattr(raw, name)
+
+            def fetch(*args):
+                got = method(*args)
+                if name == "fetchone":
+                    entry[1] += got is not None
+                else:
+                    entry[1] += len(got)
+                return got
+            return fetch
+
+        for name in ("fetchone", "fetchmany", "fetchall"):
+            setattr(cursor, name, counted(name))
+        return execute(sql, params, many, context)
+
+
+def measure(client, url: str, *, status: int = 200) -> Cost:
+    """The queries and fetched rows of one GET of ``url``."""
+    counter = _Counter()
+    with connection.execute_wrapper(counter):
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == status, (url, response.status_code)
+    cost = counter.cost
+    cost.queries = len(cost.by_query)
+    cost.by_query = [(sql, n) for sql, n in cost.by_query]
+    cost.rows = sum(n for _sql, n in cost.by_query)
+    return cost
+
+
+def fill_team(setup, team, enrolments, *, seed: int = 0) -> None:
+    """Give ``enrolments`` (of ``team``) what the team pages read, in bulk."""
+    n = seed
+    KpiValue.objects.bulk_create(
+        KpiValue(enrolment_id=e.pk, kpi=k, period=p, value=Decimal(10 + (n := n + 7) % 90))
+        for e in enrolments for k in setup.student_kpis for p in setup.periods)
+    if not TeamKpiValue.objects.filter(team=team).exists():  # once per team
+        TeamKpiValue.objects.bulk_create(
+            TeamKpiValue(team=team, kpi=k, period=p, value=Decimal(50 + (seed + k.pk) % 40))
+            for k in setup.team_kpis for p in setup.periods)
+    Attendance.objects.bulk_create(
+        Attendance(programme_id=team.programme_id, enrolment_id=e.pk, day=WEEK + timedelta(d), status="present",
+                   day_kind="practice", online_hours=Decimal("8.50"))
+        for e in enrolments for d in range(7))
+    EnrolmentScore.objects.bulk_create(
+        EnrolmentScore(enrolment_id=e.pk, obedience=Decimal(90), learning=Decimal(85), teamwork=Decimal(88),
+                       exam=Decimal(80), mentor=Decimal(75)) for e in enrolments)
+
+
+def add_students(world, team, school_class, n: int, *, setup=None, left: int = 0) -> list[Enrolment]:
+    """``n`` students in ``team`` (None: none) of ``school_class``'s programme, the last ``left``
+    of them withdrawn, bulk created; with ``setup``, filled as :func:`fill_team` does."""
+    students = []
+    for _ in range(n):
+        i = next(_serial)
+        s = Student(school=world.school, student_number=f"2099{i:06d}", name=f"学生{i}", id_number=f"X{i:017d}",
+                    phone="13800000000", bank_card="6222000000000000")
+        s.refresh_digests()
+        students.append(s)
+    Student.objects.bulk_create(students)
+    statuses = [Enrolment.Status.ACTIVE] * (n - left) + [Enrolment.Status.WITHDRAWN] * left
+    enrolments = Enrolment.objects.bulk_create(
+        Enrolment(programme_id=school_class.programme_id, student=s, school_class=school_class, team=team,
+                  status=status)
+        for s, status in zip(students, statuses, strict=True))
+    if setup is not None:
+        fill_team(setup, team, enrolments, seed=team.pk)
+    return enrolments
+
+
+def grow(world, setup, *, teams: int, per_team: int, period=None) -> list[Team]:
+    """``teams`` more teams of ``per_team`` students (one of them withdrawn) in
+    the world's programme, with every value the team pages read and, for
+    ``period``, a fixed prize shared by each team's first member."""
+    made = []
+    for _ in range(teams):
+        team = Team.objects.create(programme=world.programme, name=f"扩展{next(_serial)}组")
+        # In the measured team's class: a page that reads by class, not by team, grows with them.
+        enrolments = add_students(world, team, world.class_a, per_team, setup=setup, left=1)
+        if period is not None:
+            prize = TeamPrize.objects.create(programme=world.programme, period=period, team=team, rank=9,
+                                             composite=Decimal(50), amount=Decimal(100), split="equal",
+                                             awarded_by=world.coordinator)
+            PrizeShare.objects.create(prize=prize, enrolment=enrolments[0], amount=Decimal(100))
+        made.append(team)
+    return made
+
+
+def more_students(world, setup, teams, per_team: int) -> None:
+    """``per_team`` more students in each of ``teams`` (other teams than the one measured)."""
+    for team in teams:
+        add_students(world, team, world.class_a, per_team, setup=setup)
