@@ -83,13 +83,14 @@ def measure(client, url: str, *, status: int = 200) -> Cost:
 def fill_team(setup, team, enrolments, *, seed: int = 0) -> None:
     """Give ``enrolments`` (of ``team``) what the team pages read, in bulk."""
     n = seed
+    periods = {setup.periods[0], setup.periods[-1]}  # the page's (the last) and one it must leave out
     KpiValue.objects.bulk_create(
         KpiValue(enrolment_id=e.pk, kpi=k, period=p, value=Decimal(10 + (n := n + 7) % 90))
-        for e in enrolments for k in setup.student_kpis for p in setup.periods)
+        for e in enrolments for k in setup.student_kpis for p in periods)
     if not TeamKpiValue.objects.filter(team=team).exists():  # once per team
         TeamKpiValue.objects.bulk_create(
             TeamKpiValue(team=team, kpi=k, period=p, value=Decimal(50 + (seed + k.pk) % 40))
-            for k in setup.team_kpis for p in setup.periods)
+            for k in setup.team_kpis for p in periods)
     Attendance.objects.bulk_create(
         Attendance(programme_id=team.programme_id, enrolment_id=e.pk, day=WEEK + timedelta(d), status="present",
                    day_kind="practice", online_hours=Decimal("8.50"))
@@ -142,3 +143,52 @@ def more_students(world, setup, teams, per_team: int) -> None:
     """``per_team`` more students in each of ``teams`` (other teams than the one measured)."""
     for team in teams:
         add_students(world, team, world.class_a, per_team, setup=setup)
+
+
+def small_programme(world, setup, period) -> None:
+    """The world's programme at 1×: its two teams and one more, four students
+    each (one of them withdrawn in each), every value filled, and team A's
+    first student holding an award and a share of a fixed prize."""
+    from scoring.models import Award
+
+    for team, enrolments in ((world.team_a, world.enrolments_a), (world.team_b, world.enrolments_b)):
+        fill_team(setup, team, enrolments)
+        add_students(world, team, enrolments[0].school_class, 1, setup=setup, left=1)
+    grow(world, setup, teams=1, per_team=4, period=period)
+    prize = TeamPrize.objects.create(programme=world.programme, period=period, team=world.team_a, rank=1,
+                                     composite=Decimal(90), amount=Decimal(300), split="equal",
+                                     awarded_by=world.coordinator)
+    PrizeShare.objects.create(prize=prize, enrolment=world.enrolments_a[0], amount=Decimal(100))
+    Award.objects.create(programme=world.programme, enrolment=world.enrolments_a[0], label="优秀", amount=Decimal(50),
+                         created_by=world.coordinator)
+
+
+def personal_columns_read(cost: Cost) -> list[str]:
+    """The queries that read a student's encrypted column (each row read is a decryption)."""
+    from programs.students.selectors import ENCRYPTED
+
+    columns = [f'"students_student"."{name}"' for name in ENCRYPTED]
+    return [sql for sql, _n in cost.by_query if any(c in sql for c in columns)]
+
+
+@dataclass
+class Scales:
+    """One page measured at 1× (3 teams of 4), wide (15 teams of 4) and deep
+    (the same 15 teams, the 14 the page is not about 3 times bigger)."""
+
+    base: Cost
+    wide: Cost
+    deep: Cost
+
+    def __str__(self):
+        return f"1×: {self.base}\n\nwide: {self.wide}\n\ndeep: {self.deep}"
+
+
+def measure_scales(world, setup, period, client, url: str) -> Scales:
+    """``url`` measured as the programme grows around the page's team (see :class:`Scales`)."""
+    small_programme(world, setup, period)
+    base = measure(client, url)
+    others = grow(world, setup, teams=12, per_team=4, period=period)
+    wide = measure(client, url)
+    more_students(world, setup, [*others, world.team_b], 8)
+    return Scales(base, wide, measure(client, url))
