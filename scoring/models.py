@@ -5,6 +5,8 @@
 - ``ScoringPeriod``: the stretch a set of values belongs to (pre-sale,
   Double-11 day, after-sale, whole programme).
 - ``KpiValue`` / ``TeamKpiValue``: one value per student (or team) × KPI × period.
+- ``TeamKpiTotal``: the members' values per team × KPI × period, added up by
+  the database (what the standings read).
 - ``Incident``: an error (差错) reported by a mentor, confirmed or disputed by
   the school; a confirmed level 4 takes the student off customer duty.
 - ``ScoreSettings``: the programme's score-sheet weights, team prizes by rank
@@ -150,6 +152,35 @@ class TeamKpiValue(models.Model):
 
     def __str__(self):
         return f"{self.team_id} {self.kpi_id} {self.period_id}: {self.value}"
+
+
+class TeamKpiTotal(models.Model):
+    """A team's members' values of one KPI in one period, added up: the total
+    (in ten-thousandths, a whole number, so that SQLite adds it exactly too)
+    and how many values there are. What the standings need of every team, so
+    that a page showing one team reads a row per team and KPI, never one per
+    student (issue #12).
+
+    Kept by the database, not by the code (triggers, migration 0005): a value
+    written, changed or deleted however (the grid, an import, the admin, a
+    bulk insert, a cascade) or a student moved to another team updates it in
+    the same statement. Students who left still count, as in the figures.
+    A total whose values are all gone stays with a count of 0 (no figure).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(KpiDefinition, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(ScoringPeriod, on_delete=models.CASCADE, related_name="+")
+    units = models.BigIntegerField()  # the sum of the values × 10,000
+    count = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("Team KPI total")
+        verbose_name_plural = _("Team KPI totals")
+        constraints = [models.UniqueConstraint(fields=["team", "kpi", "period"], name="team_kpi_total_unique")]
+
+    def __str__(self):
+        return f"{self.team_id} {self.kpi_id} {self.period_id}: {self.units} / {self.count}"
 
 
 class Incident(models.Model):

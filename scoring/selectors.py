@@ -31,6 +31,7 @@ from scoring.models import (
     PrizeShare,
     ScoreSettings,
     ScoringPeriod,
+    TeamKpiTotal,
     TeamKpiValue,
     TeamPrize,
 )
@@ -140,8 +141,9 @@ def team_enrolments(team: Team) -> list[Enrolment]:
 def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
     """The team × KPI grid of a period with the stored values (three queries)."""
     enrolments = team_enrolments(team)
-    stored = {(e, k): (v, n) for e, k, v, n in KpiValue.objects.filter(enrolment__team=team, period=period)
-              .values_list("enrolment_id", "kpi_id", "value", "version")}
+    # By the students' own key (enrolment, KPI, period): never the period's rows of the whole programme.
+    stored = {(e, k): (v, n) for e, k, v, n in KpiValue.objects.filter(
+        enrolment_id__in=[e.pk for e in enrolments], period=period).values_list("enrolment_id", "kpi_id", "value", "version")}
     team_stored = {k: (v, n) for k, v, n in TeamKpiValue.objects.filter(team=team, period=period)
                    .values_list("kpi_id", "value", "version")}
     team_values = {k: v for k, (v, _n) in team_stored.items()}
@@ -177,8 +179,8 @@ class _Units(Aggregate):
     PostgreSQL adds NUMERICs exactly, but SQLite keeps a decimal as a REAL and
     a SUM of REALs is off in its last bits; each value × 10,000, rounded, is a
     whole number that both add exactly (on SQLite as a 64-bit integer: up to
-    9.2 × 10^14 in a group, far beyond a team's KPI total). Python divides,
-    as ``rules.mean_of_total`` does (a database's AVG rounds its own way).
+    9.2 × 10^14 in a group, far beyond a team's KPI total). The same sum as
+    the triggers keep in ``TeamKpiTotal`` (scoring/migrations/0005).
     """
 
     function = "SUM"
@@ -188,16 +190,27 @@ class _Units(Aggregate):
 
 UNIT = Decimal("0.0001")
 
+Totals = dict[int, dict[int, tuple[Decimal, int]]]  # team id -> KPI id -> (total, count)
 
-def _member_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Collection[int]
-                   ) -> dict[int, dict[int, tuple[Decimal, int]]]:
-    """Per team and student-level KPI, the total and count of its students'
-    values in the period (those who left included): one GROUP BY, a row per
-    team × KPI, whatever the number of students."""
-    totals: dict[int, dict[int, tuple[Decimal, int]]] = defaultdict(dict)
+
+def team_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Collection[int]) -> Totals:
+    """Per team and KPI, the total and count of its students' values in the
+    period (those who left included), as the database keeps them
+    (``TeamKpiTotal``): a row per team × KPI, whatever the number of students."""
+    totals: Totals = defaultdict(dict)
+    for team_id, kpi_id, units, n in TeamKpiTotal.objects.filter(
+            period=period, team__programme=programme, kpi__in=list(kpi_ids), count__gt=0) \
+            .values_list("team", "kpi", "units", "count"):
+        totals[team_id][kpi_id] = (Decimal(units) * UNIT, n)
+    return totals
+
+
+def live_team_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Collection[int]) -> Totals:
+    """:func:`team_totals` added up from the values themselves (one GROUP BY
+    over every value of the period): what the kept totals must equal."""
+    totals: Totals = defaultdict(dict)
     for team_id, kpi_id, units, n in (
-            KpiValue.objects.filter(period=period, enrolment__programme=programme, enrolment__team__isnull=False,
-                                    kpi__in=list(kpi_ids))
+            KpiValue.objects.filter(period=period, enrolment__team__programme=programme, kpi__in=list(kpi_ids))
             .order_by().values_list("enrolment__team", "kpi").annotate(units=_Units("value"), n=Count("pk"))
             .values_list("enrolment__team", "kpi", "units", "n")):
         totals[team_id][kpi_id] = (Decimal(units) * UNIT, n)
@@ -210,10 +223,11 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     in ``member_teams`` (None: every team) the active members, their KPI
     scores and the split of the prize among them.
 
-    The figures come from one aggregate per level (a row per team × KPI), so
-    what a page showing one team's members costs does not grow with the
-    programme's students; ``member_teams=()`` loads no member at all. Members
-    are read without the students' personal data.
+    The figures come from the totals the database keeps per team × KPI
+    (``team_totals``) and the team values, a row per team and KPI each, so a
+    page showing one team costs that team and a row per other team, however
+    many students the programme has; ``member_teams=()`` loads no member at
+    all. Members are read without the students' personal data.
 
     The composite weights each KPI's achievement capped at twice the target
     (``rules.MAX_ACHIEVEMENT``) over the KPIs with a figure; ranks are
@@ -224,10 +238,10 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     active = Enrolment.Status.ACTIVE
     teams = list(programme.teams.annotate(
         active_members=Count("enrolments", filter=Q(enrolments__programme=programme, enrolments__status=active))))
-    member_totals: dict[int, dict[int, tuple[Decimal, int]]] = {}
+    member_totals: Totals = {}
     team_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if period is not None:
-        member_totals = _member_totals(programme, period, [k.pk for k in setup.student_kpis])
+        member_totals = team_totals(programme, period, [k.pk for k in setup.student_kpis])
         for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team__programme=programme) \
                 .values_list("team_id", "kpi_id", "value"):
             team_values[team_id][kpi_id] = value

@@ -22,6 +22,7 @@ RUNS = {
     "score_sheets": ["--scale", "2"],
     "settlement": ["--scale", "2", "--pdfs", "1"],
     "stipends": ["--scale", "40"],
+    "team_pages": ["--small", "8", "--large", "24", "--team-size", "4"],
 }
 
 
