@@ -17,7 +17,8 @@ def template_workbook(setup: Setup, period: ScoringPeriod, enrolments: list[Enro
     student no. (text), name, team, one column per KPI ("Sales [sales]", as
     the import finds it), and a sheet describing the KPIs."""
     kpis = setup.student_kpis
-    values = {(e, k): v for e, k, v in KpiValue.objects.filter(period=period, enrolment__in=[e.pk for e in enrolments])
+    values = {(e, k): v for e, k, v in KpiValue.objects.filter(  # the whole key: see selectors._values_of
+        period=period, kpi__in=[k.pk for k in kpis], enrolment__in=[e.pk for e in enrolments])
               .values_list("enrolment_id", "kpi_id", "value")}
 
     def plain(value):

@@ -138,12 +138,18 @@ def team_enrolments(team: Team) -> list[Enrolment]:
                                       "student").order_by("school_class__name", "student__student_number"))
 
 
+def _values_of(enrolment_ids: Collection[int], kpis: Sequence[KpiDefinition], period: ScoringPeriod):
+    """The values of these students and KPIs in the period, found by their own
+    key (enrolment, KPI, period): the whole key given, or SQLite's planner
+    reads every value of the period in the programme to pick the team's."""
+    return KpiValue.objects.filter(enrolment_id__in=list(enrolment_ids), kpi__in=[k.pk for k in kpis], period=period)
+
+
 def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
     """The team × KPI grid of a period with the stored values (three queries)."""
     enrolments = team_enrolments(team)
-    # By the students' own key (enrolment, KPI, period): never the period's rows of the whole programme.
-    stored = {(e, k): (v, n) for e, k, v, n in KpiValue.objects.filter(
-        enrolment_id__in=[e.pk for e in enrolments], period=period).values_list("enrolment_id", "kpi_id", "value", "version")}
+    stored = {(e, k): (v, n) for e, k, v, n in _values_of([e.pk for e in enrolments], setup.student_kpis, period)
+              .values_list("enrolment_id", "kpi_id", "value", "version")}
     team_stored = {k: (v, n) for k, v, n in TeamKpiValue.objects.filter(team=team, period=period)
                    .values_list("kpi_id", "value", "version")}
     team_values = {k: v for k, (v, _n) in team_stored.items()}
@@ -160,7 +166,7 @@ def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
 @dataclass
 class TeamStanding:
     team: Team
-    headcount: int
+    headcount: int | None  # active members (None: not read, ``headcounts=False``)
     figures: dict[int, Decimal | None]  # KPI id -> team figure
     composite: Decimal | None
     rank: int | None = None
@@ -218,7 +224,7 @@ def live_team_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Colle
 
 
 def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | None, *,
-                   member_teams: Collection[int] | None = None) -> list[TeamStanding]:
+                   member_teams: Collection[int] | None = None, headcounts: bool = True) -> list[TeamStanding]:
     """Every team's KPI figures, composite, rank and prize, and for the teams
     in ``member_teams`` (None: every team) the active members, their KPI
     scores and the split of the prize among them.
@@ -227,7 +233,9 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     (``team_totals``) and the team values, a row per team and KPI each, so a
     page showing one team costs that team and a row per other team, however
     many students the programme has; ``member_teams=()`` loads no member at
-    all. Members are read without the students' personal data.
+    all, and ``headcounts=False`` no count of any team's members either (the
+    one read of every student left: a page that shows no headcount needs it
+    not). Members are read without the students' personal data.
 
     The composite weights each KPI's achievement capped at twice the target
     (``rules.MAX_ACHIEVEMENT``) over the KPIs with a figure; ranks are
@@ -236,8 +244,10 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     to the cent. Teams are listed best first, unranked ones last.
     """
     active = Enrolment.Status.ACTIVE
-    teams = list(programme.teams.annotate(
-        active_members=Count("enrolments", filter=Q(enrolments__programme=programme, enrolments__status=active))))
+    teams = programme.teams.all()
+    if headcounts:
+        teams = teams.annotate(
+            active_members=Count("enrolments", filter=Q(enrolments__programme=programme, enrolments__status=active)))
     member_totals: Totals = {}
     team_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if period is not None:
@@ -252,7 +262,7 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
         composite = rules.kpi_score(
             [rules.KpiValue(figures[k.pk], k.target, k.higher_is_better, k.weight) for k in setup.kpis],
             cap=rules.MAX_ACHIEVEMENT)
-        standings[team.pk] = TeamStanding(team, team.active_members, figures, composite)
+        standings[team.pk] = TeamStanding(team, team.active_members if headcounts else None, figures, composite)
     _add_members(setup, programme, period, standings, member_teams, team_values)
     ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
     prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
@@ -278,7 +288,8 @@ def _add_members(setup: Setup, programme: Programme, period: ScoringPeriod | Non
         members = members.filter(team__in=list(member_teams))
     student_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if period is not None:
-        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment__in=members) \
+        for enrolment_id, kpi_id, value in KpiValue.objects.filter(
+                period=period, kpi__in=[k.pk for k in setup.kpis], enrolment__in=members) \
                 .values_list("enrolment_id", "kpi_id", "value"):
             student_values[enrolment_id][kpi_id] = value
     for e in without_personal_data(members.select_related("student"), "student").order_by("student__student_number"):
@@ -399,7 +410,7 @@ def score_sheets(setup: Setup, programme: Programme, enrolments: Sequence[Enrolm
     team: dict[int, dict[int, Decimal]] = defaultdict(dict)
     figures = {}
     if period is not None:
-        for enrolment_id, kpi_id, value in KpiValue.objects.filter(period=period, enrolment_id__in=ids) \
+        for enrolment_id, kpi_id, value in _values_of(ids, setup.kpis, period) \
                 .values_list("enrolment_id", "kpi_id", "value"):
             own[enrolment_id][kpi_id] = value
         team_ids = {e.team_id for e in enrolments if e.team_id}

@@ -198,8 +198,8 @@ def kpi_grid(request, pk, team_pk, period_pk):
     for row in grid.rows if conflicts else ():
         _keep_conflicts(row.cells, conflicts, lambda cell, e=row.enrolment.pk: (e, cell.kpi.pk))
     _keep_conflicts(grid.team_cells, conflicts, lambda cell: (None, cell.kpi.pk))
-    # The ranking below the grid shows each team's rank, composite and prize: no member of any team.
-    standings = selectors.team_standings(setup, programme, period, member_teams=())
+    # The ranking below the grid shows each team's rank, composite and prize: no member of any team, no headcount.
+    standings = selectors.team_standings(setup, programme, period, member_teams=(), headcounts=False)
     return render(request, "scoring/kpi_grid.html", _context(
         programme, "kpi", setup=setup, team=team, period=period, grid=grid, errors=errors,
         conflicts=[c.message for c in conflicts.values()],

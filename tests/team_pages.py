@@ -29,11 +29,14 @@ _serial = itertools.count(1)
 @dataclass
 class Cost:
     queries: int = 0
-    rows: int = 0
-    by_query: list[tuple[str, int]] = field(default_factory=list)
+    rows: int = 0  # fetched by the page
+    steps: int | None = None  # SQLite only: the database's own work (VM instructions), rows it read included
+    by_query: list[tuple[str, int]] = field(default_factory=list)  # (SQL, rows fetched)
+    query_steps: list[tuple[str, int]] = field(default_factory=list)  # (SQL, SQLite steps)
 
     def __str__(self):
-        return f"{self.queries} queries, {self.rows} rows:\n" + "\n".join(f"{n:6} {sql[:160]}" for sql, n in self.by_query)
+        return f"{self.queries} queries, {self.rows} rows, {self.steps} steps:\n" + "\n".join(
+            f"{n:6} {sql[:160]}" for sql, n in self.by_query)
 
 
 class _Counter:
@@ -44,7 +47,7 @@ class _Counter:
 
     def __call__(self, execute, sql, params, many, context):
         cursor = context["cursor"]  # django's CursorWrapper: its fetches are looked up on the instance first
-        entry = [sql, 0]
+        entry = [sql, 0, 0]  # the query, its rows fetched, its SQLite steps
         self.cost.by_query.append(entry)
         raw = cursor.cursor
 
@@ -66,17 +69,39 @@ class _Counter:
 
 
 def measure(client, url: str, *, status: int = 200) -> Cost:
-    """The queries and fetched rows of one GET of ``url``."""
+    """The queries and fetched rows of one GET of ``url`` and, on SQLite, the
+    virtual-machine instructions the database ran for them: a query that
+    reads every row of the programme to return a team's (a scan, a GROUP BY
+    over the programme) costs more steps as the programme grows, though it
+    fetches no more rows."""
     counter = _Counter()
-    with connection.execute_wrapper(counter):
-        response = client.get(url)
-        if hasattr(response, "streaming_content"):
-            b"".join(response.streaming_content)
+    steps = [0]
+    raw = None
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+
+        def step():
+            steps[0] += 1
+            if counter.cost.by_query:
+                counter.cost.by_query[-1][2] += 1  # the query running (or being fetched) now
+            return 0  # go on
+        raw.set_progress_handler(step, 1)
+    try:
+        with connection.execute_wrapper(counter):
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+    finally:
+        if raw is not None:
+            raw.set_progress_handler(None, 1)
     assert response.status_code == status, (url, response.status_code)
     cost = counter.cost
     cost.queries = len(cost.by_query)
-    cost.by_query = [(sql, n) for sql, n in cost.by_query]
+    cost.query_steps = [(sql, n) for sql, _rows, n in cost.by_query]
+    cost.by_query = [(sql, n) for sql, n, _steps in cost.by_query]
     cost.rows = sum(n for _sql, n in cost.by_query)
+    cost.steps = steps[0] if raw is not None else None
     return cost
 
 
@@ -192,3 +217,13 @@ def measure_scales(world, setup, period, client, url: str) -> Scales:
     wide = measure(client, url)
     more_students(world, setup, [*others, world.team_b], 8)
     return Scales(base, wide, measure(client, url))
+
+
+def assert_same_work(before: Cost, after: Cost) -> None:
+    """On SQLite, the database did the same work for each query (its steps): where
+    they differ, the query read rows beyond the page's team. Elsewhere nothing to count."""
+    if before.steps is None:
+        return
+    grown = [(a, b, sql[:300]) for (sql, a), (_sql, b) in zip(before.query_steps, after.query_steps, strict=True)
+             if a != b]
+    assert before.steps == after.steps and not grown, grown

@@ -69,10 +69,13 @@ def visible_team_ids(user, programme: Programme) -> set[int] | None:
 
 
 def visible_enrolments(user, programme: Programme) -> QuerySet[Enrolment]:
-    qs = Enrolment.objects.filter(programme=programme)
+    """The programme's enrolments the user sees: a mentor, those of their teams
+    of the programme (a team's enrolments are its programme's: ``assign_team``
+    refuses another's), found through the team index, so what a mentor's page
+    reads does not grow with the programme's other students."""
     if _mentor_only(user):
-        qs = qs.filter(team__mentors=user)
-    return qs
+        return Enrolment.objects.filter(team__in=visible_teams(user, programme).values("pk"))
+    return Enrolment.objects.filter(programme=programme)
 
 
 def require_team(user, programme: Programme, team_id) -> Team:
