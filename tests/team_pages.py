@@ -190,9 +190,9 @@ def small_programme(world, setup, period) -> None:
 
 def personal_columns_read(cost: Cost) -> list[str]:
     """The queries that read a student's encrypted column (each row read is a decryption)."""
-    from programs.students.selectors import ENCRYPTED
+    from programs.students.selectors import PERSONAL_COLUMNS
 
-    columns = [f'"students_student"."{name}"' for name in ENCRYPTED]
+    columns = [f'"students_student"."{name}"' for name in PERSONAL_COLUMNS]
     return [sql for sql, _n in cost.by_query if any(c in sql for c in columns)]
 
 
