@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -58,17 +58,21 @@ from django.db.models.fields import AutoFieldMixin
 #: writes that a grid save of a few hundred cells need not pay).
 UPSERT_COPY_FROM = 1000
 
-# Django field classes whose get_db_prep_save on PostgreSQL hands a value of
-# this Python type to psycopg unchanged (or wrapped in a type psycopg writes
-# the same way in COPY's text form): such values skip the call. Exact classes
-# only: a subclass (EncryptedTextField) may prepare its values its own way.
-_PLAIN_ON_POSTGRES: dict[type, type] = {
+# Django field classes whose get_db_prep_save hands a value of this Python
+# type to the driver unchanged (on PostgreSQL: or wrapped in a type psycopg
+# writes the same way, such as Int4), on the vendors named: such values skip
+# the call, a few million of them in a big write. Exact classes only: a
+# subclass (EncryptedTextField) may prepare its values its own way.
+# tests/trainingweek/test_bulk.py checks each against get_db_prep_save.
+_SAME: dict[type, type] = {
     models.CharField: str, models.TextField: str, models.SlugField: str, models.EmailField: str,
     models.IntegerField: int, models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
     models.SmallIntegerField: int, models.BigIntegerField: int, models.PositiveBigIntegerField: int,
     models.AutoField: int, models.BigAutoField: int, models.SmallAutoField: int,
-    models.BooleanField: bool, models.DateField: date, models.DecimalField: Decimal,
+    models.BooleanField: bool, models.DecimalField: Decimal,
 }
+# A day is handed to psycopg as it is, and to sqlite3 as ISO text.
+_SHORTCUTS = {"postgresql": {**_SAME, models.DateField: date}, "sqlite": {**_SAME, models.DateField: date}}
 
 
 def _alias(model: type[models.Model], using: str | None) -> str:
@@ -90,33 +94,41 @@ def _writable_fields(model: type[models.Model]) -> list[models.Field]:
 
 def converter(field: models.Field, connection) -> Callable[[Any], Any]:
     """The function that turns one Python value of ``field`` into what the
-    driver is given: ``field.get_db_prep_save``; on PostgreSQL skipped for
-    the plain types where it changes nothing (see ``_PLAIN_ON_POSTGRES``),
-    and JSON serialised to text here."""
+    driver is given: ``field.get_db_prep_save``, skipped for the plain types
+    where it changes nothing (``_SHORTCUTS``); a date-time prepared once for
+    a run of the same value; on PostgreSQL JSON serialised to text here."""
     prep = field.get_db_prep_save
-    if not copies(connection):
-        return lambda value: prep(value, connection)
-    if type(field) is models.DateTimeField:
-        def datetime_value(value):
-            # Aware datetimes go as they are; naive ones get Django's warning and zone.
-            if type(value) is datetime and value.tzinfo is not None:
-                return value
-            return prep(value, connection)
-        return datetime_value
-    if isinstance(field, models.JSONField):
+
+    def prepared(value):
+        return prep(value, connection)
+
+    if isinstance(field, models.JSONField) and copies(connection):
         def json_value(value):
             # Serialised once, here: psycopg then copies the text (no Jsonb wrapper to dump again).
-            prepared = prep(value, connection)
-            if prepared is None or isinstance(prepared, str):
-                return prepared
-            return (prepared.dumps or json.dumps)(prepared.obj)
+            value = prep(value, connection)
+            if value is None or isinstance(value, str):
+                return value
+            return (value.dumps or json.dumps)(value.obj)
         return json_value
+    if type(field) is models.DateTimeField:
+        last = [object(), None]  # a save stamps every row with the same moment
+
+        def datetime_value(value):
+            if value is not last[0]:
+                last[:] = value, prep(value, connection)
+            return last[1]
+        return datetime_value
+    shortcuts = _SHORTCUTS.get(connection.vendor, {})
     # A plain foreign key is prepared by the field it points to.
     target = field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field
-    plain = _PLAIN_ON_POSTGRES.get(type(target))
-    if plain is None:
-        return lambda value: prep(value, connection)
-    if plain is Decimal:
+    same = shortcuts.get(type(target))
+    if same is None:
+        return prepared
+    if same is date and connection.vendor == "sqlite":
+        def date_text(value):
+            return value.isoformat() if type(value) is date else prep(value, connection)  # str(day), as SQLite's
+        return date_text
+    if same is Decimal:
         def decimal_value(value):
             if value is None or type(value) is Decimal and value.is_finite():
                 return value
@@ -124,7 +136,7 @@ def converter(field: models.Field, connection) -> Callable[[Any], Any]:
         return decimal_value
 
     def plain_value(value):
-        if value is None or type(value) is plain:
+        if value is None or type(value) is same:
             return value
         return prep(value, connection)
     return plain_value
