@@ -192,10 +192,11 @@ def _database_defaults(fields: Sequence[models.Field], objs: Sequence[models.Mod
         if len(found) == len(objs):
             left.append(f)
         elif found:
-            if not isinstance(f.db_default, Value):
+            default = f.db_default.value if isinstance(f.db_default, Value) else f.db_default
+            if hasattr(default, "resolve_expression"):  # Now(), a function: only the database knows it
                 raise ValueError(f"{f}: some objects take the database default {f.db_default!r}, others not")
             for obj in found:
-                setattr(obj, f.attname, f.db_default.value)
+                setattr(obj, f.attname, default)
     return left
 
 

@@ -284,3 +284,32 @@ def test_the_plain_shortcut_gives_what_get_db_prep_save_gives(value, db):
             continue
         got = bulk.converter(field, connection)(value)
         assert got == expected and str(got) == str(expected), (field, value)
+
+
+def test_database_defaults_are_left_to_the_database_and_read_back(world, path):
+    """A column whose value is the database's default in every object is not
+    written (the database fills it, the objects get it back); in some objects
+    only, they get the default's value."""
+    from django.db.models.expressions import DatabaseDefault
+
+    e = world.enrolments_a[0]
+    field = Attendance._meta.get_field("version")
+
+    def default():  # what an instance holds for a field with only a database default
+        return DatabaseDefault(field._db_default_expression, output_field=field)
+
+    def rows(first_day):
+        return [Attendance(programme=world.programme, enrolment=e, day=first_day + timedelta(d), status="present",
+                           day_kind="practice") for d in range(3)]
+
+    every = rows(date(2020, 11, 1))
+    for row in every:
+        row.version = default()
+    some = rows(date(2020, 11, 10))
+    some[0].version, some[1].version = default(), 7
+    bulk.insert(Attendance, every + some if path == "fallback" else every)
+    if path == "copy":
+        bulk.insert(Attendance, some)
+        assert [r.version for r in every] == [1, 1, 1] and [r.version for r in some] == [1, 7, 1]
+    stored = dict(Attendance.objects.values_list("day", "version"))
+    assert [stored[date(2020, 11, d)] for d in (1, 2, 3, 10, 11, 12)] == [1, 1, 1, 1, 7, 1]
