@@ -102,9 +102,11 @@ def insert_with_history(objs, *, model=None, user=None) -> list:
     writes: type ``+``, one ``history_date`` for all, ``history_user`` the
     record's ``_history_user``, else ``user``, else the request's user (the
     model's default), no change reason, and the client's address
-    (:func:`history_attrs`). On PostgreSQL they are copied too, from the
-    values just copied into the records (an encrypted card is the same token
-    in both, and is not encrypted twice); elsewhere simple-history writes them.
+    (:func:`history_attrs`). On PostgreSQL they are made on the server from
+    the records just copied (one ``INSERT ... SELECT``; records naming
+    different users: a COPY of the values just copied), so an encrypted card
+    is the same token in both and nothing is encrypted or sent twice;
+    elsewhere simple-history writes them.
     """
     objs = list(objs)
     if not objs:
@@ -116,8 +118,47 @@ def insert_with_history(objs, *, model=None, user=None) -> list:
     with transaction.atomic(using=router.db_for_write(model), savepoint=False):
         objs, fields, rows = bulk.insert_copied(model, objs)
         if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            _copy_history(model, objs, fields, rows, user or current_user())
+            user = user or current_user()
+            who = {_history_user(model, obj, user) for obj in objs}
+            if len(who) == 1:
+                _history_from_records(model, objs, who.pop())
+            else:
+                _copy_history(model, objs, fields, rows, user)
     return objs
+
+
+def _history_user(model, obj, user):
+    """Who a bulk history row names, as simple-history decides it."""
+    who = getattr(obj, "_history_user", user)
+    return model.history.model.get_default_history_user(obj) if who is None else who
+
+
+def _history_from_records(model, objs, user) -> None:
+    """The "created" history rows of records just written, all by ``user``:
+    one ``INSERT ... SELECT`` from the records themselves on the server (the
+    values are not sent, nor the JSON parsed, a second time)."""
+    history = model.history.model
+    connection = connections[router.db_for_write(history)]
+    quote = connection.ops.quote_name
+    own = {f.attname: f for f in history._meta.concrete_fields}
+    targets = [own[f.attname].column for f in history.tracked_fields]
+    sources = [f.column for f in history.tracked_fields]
+    extra = history_attrs()
+    fixed = [own["history_date"], own["history_change_reason"], own["history_type"], *(own[n] for n in extra),
+             history._meta.get_field("history_user")]
+    values = [bulk.converter(f, connection)(value) for f, value in zip(
+        fixed, [timezone.now(), None, "+", *extra.values(), getattr(user, "pk", None)], strict=True)]
+    targets += [f.column for f in fixed]
+    select = [f"{quote(model._meta.db_table)}.{quote(c)}" for c in sources] + ["%s"] * len(values)
+    if hasattr(history, "history_relation"):
+        targets.append(own["history_relation_id"].column)
+        select.append(quote(model._meta.pk.column))
+    pk = quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in targets)}) "
+            f"SELECT {', '.join(select)} FROM {quote(model._meta.db_table)} WHERE {pk} = ANY(%s) ORDER BY {pk}",
+            [*values, [obj.pk for obj in objs]])
 
 
 def _copy_history(model, objs, fields, rows, user) -> None:
@@ -141,12 +182,9 @@ def _copy_history(model, objs, fields, rows, user) -> None:
     fixed_values = [bulk.converter(own[name], connection)(value) for name, value in zip(
         fixed, [timezone.now(), None, "+", *extra.values()], strict=True)]
     convert_user = bulk.converter(own[user_column], connection)
-    default_user = history.get_default_history_user
     out = []
     for obj, row in zip(objs, rows, strict=True):
-        who = getattr(obj, "_history_user", user)
-        if who is None:
-            who = default_user(obj)
+        who = _history_user(model, obj, user)
         values = [row[at] if at is not None else convert(getattr(obj, name))
                   for name, at, convert in zip(names, reuse, fresh, strict=True)]
         values += fixed_values

@@ -313,3 +313,17 @@ def test_database_defaults_are_left_to_the_database_and_read_back(world, path):
         assert [r.version for r in every] == [1, 1, 1] and [r.version for r in some] == [1, 7, 1]
     stored = dict(Attendance.objects.values_list("day", "version"))
     assert [stored[date(2020, 11, d)] for d in (1, 2, 3, 10, 11, 12)] == [1, 1, 1, 1, 7, 1]
+
+
+def test_history_rows_name_each_records_own_user(world, batch, path):
+    """Records carrying their own ``_history_user`` (simple-history's way) get
+    it in their row; the others the user given."""
+    items = hostile_items(world, batch)[:3]
+    items[0]._history_user, items[1]._history_user = world.admin, world.coordinator
+    items = insert_with_history(items, user=world.finance)
+    users = dict(PayoutItem.history.filter(id__in=[i.pk for i in items]).values_list("id", "history_user"))
+    assert [users[i.pk] for i in items] == [world.admin.pk, world.coordinator.pk, world.finance.pk]
+    tracked = [f.attname for f in PayoutItem.history.model.tracked_fields]
+    for row in PayoutItem.history.filter(id__in=[i.pk for i in items]):
+        item = PayoutItem.objects.get(pk=row.id)
+        assert {f: getattr(row, f) for f in tracked} == {f: getattr(item, f) for f in tracked}
