@@ -18,7 +18,9 @@ flushed). In the same run it measures
    floor of its writes: the same item and history rows, the card encrypted
    and the JSON serialised, written by psycopg's COPY in one transaction
    (executemany on SQLite); both must leave the same rows (counts, money
-   sums, each student's net);
+   sums, each student's net). Ours makes the history rows on the server
+   (``INSERT ... SELECT`` from the items just copied), the bare side copies
+   them; the ratio to a bare COPY of the items alone is printed too;
 3. our bank file: ``stipends.documents.bank_file`` over the batch's items,
    against a bare openpyxl write-only sheet of the same rows (account, name,
    amount, purpose);
@@ -168,7 +170,7 @@ def drop_items(batch_id: int) -> None:
             cursor.execute(f"DELETE FROM {ITEMS} WHERE batch_id = %s", [batch_id])
 
 
-def bare_freeze_write(rows: list[dict], columns: list[str], user_id: int) -> None:
+def bare_freeze_write(rows: list[dict], columns: list[str], user_id: int, *, history: bool = True) -> None:
     """The bare floor of a freeze's writes: the same item rows and their
     history rows, the card encrypted (Fernet, once per item: the history
     keeps the same token) and the JSON serialised, written in one
@@ -193,7 +195,7 @@ def bare_freeze_write(rows: list[dict], columns: list[str], user_id: int) -> Non
     history_columns = [*columns, "history_date", "history_change_reason", "history_type", "ip_address",
                        "history_user_id"]
     with transaction.atomic(), connection.cursor() as cursor:
-        for table, names, data in ((ITEMS, columns, items), (HISTORY, history_columns, history)):
+        for table, names, data in ((ITEMS, columns, items), (HISTORY, history_columns, history))[:2 if history else 1]:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
                     for values in data:
@@ -268,6 +270,13 @@ def main() -> None:
     bare_freeze, _ = median_of(args.runs, bare_write)
     assert written(batch.pk) == ours_rows, "the bare COPY and our freeze wrote different rows"
 
+    def bare_items_only():
+        drop_items(batch.pk)
+        bare_freeze_write(rows, columns, finance.pk, history=False)
+
+    bare_items, _ = median_of(args.runs, bare_items_only)
+    bare_write()  # the rows again, for the bank file
+
     # 3. Our bank file against a bare write-only sheet of the same rows.
     items = selectors.payable_items(batch)
     ours_bank, ours_file = median_of(args.runs, lambda: documents.bank_file(items))
@@ -294,6 +303,8 @@ def main() -> None:
           f"bare {floor} of the same {ours_rows['items']:,} items + {ours_rows['history']:,} history rows "
           f"(encrypted, JSON) {bare_freeze:7.3f} s   ratio {ours_freeze / bare_freeze:6.1f}×   "
           f"({ours_freeze / args.scale * 1000:.2f} ms per student)")
+    print(f"                                            the items alone, without their history rows: "
+          f"bare {floor} {bare_items:7.3f} s   ratio {ours_freeze / bare_items:6.1f}×")
     print(f"bank file ({len(items):,} transfers):          ours {ours_bank:7.3f} s   "
           f"bare openpyxl write-only {bare_bank:7.3f} s   ratio {ours_bank / bare_bank:6.1f}×   "
           f"({len(ours_file) / 1024:.0f} KiB)")
