@@ -1,6 +1,7 @@
 """Benchmark: save and read back attendance for N students × 30 days.
 
-    .venv/bin/python bench/attendance.py [--scale 10000] [--days 30]
+    .venv/bin/python bench/attendance.py [--scale 10000] [--days 30] [--runs 3]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_bench .venv/bin/python bench/attendance.py
 
 Sets up its own database: a fresh SQLite file under bench/out/ by default,
 or PostgreSQL when DATABASE_URL is set (use your own database: it is
@@ -8,18 +9,22 @@ flushed). In the same run it measures
 
 1. our save: ``services_attendance.record_attendance`` team by team (one
    week-grid save per team and period, as the pages do: schedule look-ups,
-   classification, upserts), against a bare SQL ``executemany`` INSERT of the
-   same rows inside one transaction;
+   classification, upserts: COPY through a staging table on PostgreSQL),
+   against the bare floor writing the same rows in one transaction: psycopg's
+   ``COPY`` on PostgreSQL, ``executemany`` on SQLite (it has no COPY); both
+   must store the same rows (counts, hours, statuses, day kinds, versions);
 2. our read: ``selectors.attendance_summary`` (one ORM aggregate),
    against the same GROUP BY written as raw SQL over the same rows;
 
-and prints the scale, the figures and the ratios. Not a test: run it by hand.
+and prints the scale, the medians of ``--runs`` runs of each side and the
+ratios. Not a test: run it by hand.
 """
 
 import argparse
 import random
+import statistics
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
@@ -82,14 +87,27 @@ def rules_days(first, last):
     return rosters.days_between(first, last)
 
 
+def median_of(runs: int, work):
+    """Run ``work()`` ``runs`` times; the median time and the last run's answer."""
+    times, answer = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        answer = work()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), answer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000, help="students (default 10,000)")
     parser.add_argument("--days", type=int, default=30, help="days of attendance (default 30)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each side; the median is shown (default 3)")
     args = parser.parse_args()
     vendor = setup_django()
 
     from django.db import connection, transaction
+    from django.db.models import Count, Sum
+    from django.utils import timezone
 
     from programs.attendance import selectors
     from programs.attendance import services as svc
@@ -99,6 +117,16 @@ def main() -> None:
     programme, teams, mentor, days, rng = build(args.scale, args.days)
     setup_s = time.perf_counter() - t0
     rows_total = args.scale * args.days
+
+    def stored_rows() -> dict:
+        """What was written, to compare the two sides: rows, hours, statuses,
+        day kinds, shifts, truancy and versions counted and summed."""
+        return {
+            "totals": Attendance.objects.aggregate(n=Count("pk"), hours=Sum("online_hours"), versions=Sum("version"),
+                                                   enrolments=Sum("enrolment_id"), shifts=Sum("shift_id")),
+            "kinds": sorted(Attendance.objects.order_by().values("status", "day_kind", "is_truancy")
+                            .annotate(n=Count("pk")).values_list("status", "day_kind", "is_truancy", "n")),
+        }
     # One status and hours per student and day, fixed in advance so both sides write the same values.
     statuses = ["present"] * 90 + ["late"] * 6 + ["absent"] * 2 + ["leave"] + ["rest"]
     plan = {}
@@ -109,20 +137,29 @@ def main() -> None:
                 hours = None if status in ("absent", "leave", "rest") else Decimal(rng.randrange(10, 34)) / 2
                 plan[(e.pk, d)] = (status, hours)
 
-    # 1. Our save: team by team through the service.
-    t0 = time.perf_counter()
-    for team in teams:
-        enrolments = selectors.team_enrolments(team, days[0])
-        entries = [svc.AttendanceInput(e.pk, d, *plan[(e.pk, d)]) for e in enrolments for d in days]
-        result = svc.record_attendance(programme=programme, enrolments=enrolments, entries=entries, user=mentor)
-        assert not result.errors, result.errors[:3]
-    ours_save = time.perf_counter() - t0
+    def clear():
+        # Truncated on PostgreSQL: rows deleted run after run would leave dead rows and bloated indexes.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE attendance_attendance" if vendor == "postgresql" else
+                           "DELETE FROM attendance_attendance")
+
+    # 1. Our save: team by team through the service (from an empty table each run).
+    times = []
+    for _ in range(args.runs):
+        clear()
+        t0 = time.perf_counter()
+        for team in teams:
+            enrolments = selectors.team_enrolments(team, days[0])
+            entries = [svc.AttendanceInput(e.pk, d, *plan[(e.pk, d)]) for e in enrolments for d in days]
+            result = svc.record_attendance(programme=programme, enrolments=enrolments, entries=entries, user=mentor)
+            assert not result.errors, result.errors[:3]
+        times.append(time.perf_counter() - t0)
+    ours_save = statistics.median(times)
     assert Attendance.objects.count() == rows_total
+    ours_rows = stored_rows()
 
     # 2. Our read: the one-query summary.
-    t0 = time.perf_counter()
-    summary = selectors.attendance_summary(programme)
-    ours_read = time.perf_counter() - t0
+    ours_read, summary = median_of(args.runs, lambda: selectors.attendance_summary(programme))
 
     # 3. The bare aggregate: the same GROUP BY (same sixteen figures) as raw SQL over the same rows.
     raw_sql = """
@@ -143,11 +180,13 @@ def main() -> None:
                SUM(CASE WHEN online_hours > 8 THEN 1 ELSE 0 END)
         FROM attendance_attendance WHERE programme_id = %s GROUP BY enrolment_id
     """
-    t0 = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(raw_sql, [programme.pk])
-        raw_rows = cursor.fetchall()
-    raw_read = time.perf_counter() - t0
+
+    def raw_summary():
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, [programme.pk])
+            return cursor.fetchall()
+
+    raw_read, raw_rows = median_of(args.runs, raw_summary)
     assert len(raw_rows) == len(summary) == args.scale
     sample = raw_rows[0]
     f = summary[sample[0]]
@@ -156,28 +195,40 @@ def main() -> None:
     assert f.overtime_hours == Decimal(str(sample[10])).quantize(Decimal("0.01"))
     assert f.overtime_days == sample[15]
 
-    # 4. The bare insert: the same rows, executemany in one transaction (as stored by us).
-    stored = list(Attendance.objects.values_list(
-        "programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id", "is_truancy",
-        "recorded_by_id"))
-    Attendance.objects.all().delete()
-    now = datetime.now()
+    # 4. The bare insert: the same rows as stored by us, by psycopg's COPY on
+    # PostgreSQL, by executemany on SQLite (SQLite has no COPY), in one transaction.
+    columns = ["programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id", "is_truancy",
+               "recorded_by_id"]
+    stored = list(Attendance.objects.values_list(*columns))
+    now = timezone.now()
     params = [(*row, now) for row in stored]
-    insert_sql = (
-        "INSERT INTO attendance_attendance (programme_id, enrolment_id, day, status, online_hours, day_kind, "
-        "shift_id, is_truancy, recorded_by_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    )
-    t0 = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:  # executemany outside a transaction commits per row
-        cursor.executemany(insert_sql, params)
-    raw_save = time.perf_counter() - t0
-    assert Attendance.objects.count() == rows_total
+    names = ", ".join([*columns, "updated_at"])
+    insert_sql = f"INSERT INTO attendance_attendance ({names}) VALUES ({', '.join(['%s'] * (len(columns) + 1))})"
+
+    def bare_insert():
+        with transaction.atomic(), connection.cursor() as cursor:  # executemany outside a transaction commits per row
+            if vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY attendance_attendance ({names}) FROM STDIN") as copy:
+                    for row in params:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(insert_sql, params)
+
+    times = []
+    for _ in range(args.runs):
+        clear()
+        t0 = time.perf_counter()
+        bare_insert()
+        times.append(time.perf_counter() - t0)
+    raw_save = statistics.median(times)
+    assert stored_rows() == ours_rows, "the bare insert and our save stored different rows"
+    floor = "COPY" if vendor == "postgresql" else "executemany"
 
     print(f"attendance benchmark on {vendor}: {args.scale:,} students × {args.days} days = {rows_total:,} rows"
-          f" ({len(teams)} teams; set-up {setup_s:.1f} s, not timed)")
+          f" ({len(teams)} teams; set-up {setup_s:.1f} s, not timed); medians of {args.runs}")
     print(f"  save  ours (record_attendance per team, upsert) {ours_save:8.2f} s   "
           f"{rows_total / ours_save:10,.0f} rows/s")
-    print(f"        bare SQL executemany in one transaction   {raw_save:8.2f} s   "
+    print(f"        bare {floor:11} in one transaction        {raw_save:8.2f} s   "
           f"{rows_total / raw_save:10,.0f} rows/s   ratio {ours_save / raw_save:5.2f}×")
     print(f"  read  ours (attendance_summary, one ORM query)  {ours_read * 1000:8.0f} ms")
     print(f"        bare SQL GROUP BY                         {raw_read * 1000:8.0f} ms"

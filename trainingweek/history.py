@@ -11,8 +11,9 @@ bank card is stored there encrypted exactly as in the record itself.
 
 Writes that bypass ``save`` (``bulk_create``, ``bulk_update``,
 ``QuerySet.update``) record their rows with :func:`record_history` or
-simple-history's ``bulk_create_with_history`` / ``bulk_update_with_history``
-(given :func:`history_attrs`).
+simple-history's ``bulk_update_with_history`` (given :func:`history_attrs`);
+many new records are written with :func:`insert_with_history` (COPY on
+PostgreSQL, records and history rows alike).
 
 A model names its personal fields in ``AUDIT_MASKED`` (field → masking
 function) and the columns not worth showing in ``AUDIT_HIDDEN``; pages show
@@ -26,8 +27,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -35,7 +37,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+from simple_history.utils import bulk_create_with_history
 
+from trainingweek import bulk
 from trainingweek.http import client_address
 from trainingweek.models import AuditHistoryBase
 from trainingweek.money import money
@@ -87,6 +91,109 @@ def record_history(objs, *, model=None, user=None, created: bool = False) -> Non
     model = model or type(objs[0])
     model.history.bulk_history_create(objs, update=not created, default_user=user or current_user(),
                                       custom_historical_attrs=history_attrs())
+
+
+def insert_with_history(objs, *, model=None, user=None) -> list:
+    """Write new records in bulk (:func:`trainingweek.bulk.insert`: COPY on
+    PostgreSQL) with their "created" history rows, in one transaction; returns
+    the records with their ids.
+
+    The history rows are what simple-history's ``bulk_create_with_history``
+    writes: type ``+``, one ``history_date`` for all, ``history_user`` the
+    record's ``_history_user``, else ``user``, else the request's user (the
+    model's default), no change reason, and the client's address
+    (:func:`history_attrs`). On PostgreSQL they are made on the server from
+    the records just copied (one ``INSERT ... SELECT``; records naming
+    different users: a COPY of the values just copied), so an encrypted card
+    is the same token in both and nothing is encrypted or sent twice;
+    elsewhere simple-history writes them.
+    """
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = model or type(objs[0])
+    if not bulk.copies(connections[router.db_for_write(model)]):
+        return bulk_create_with_history(objs, model, default_user=user or current_user(), default_date=timezone.now(),
+                                        custom_historical_attrs=history_attrs())
+    with transaction.atomic(using=router.db_for_write(model), savepoint=False):
+        objs, fields, rows = bulk.insert_copied(model, objs)
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            user = user or current_user()
+            who = {_history_user(model, obj, user) for obj in objs}
+            if len(who) == 1:
+                _history_from_records(model, objs, who.pop())
+            else:
+                _copy_history(model, objs, fields, rows, user)
+    return objs
+
+
+def _history_user(model, obj, user):
+    """Who a bulk history row names, as simple-history decides it."""
+    who = getattr(obj, "_history_user", user)
+    return model.history.model.get_default_history_user(obj) if who is None else who
+
+
+def _history_from_records(model, objs, user) -> None:
+    """The "created" history rows of records just written, all by ``user``:
+    one ``INSERT ... SELECT`` from the records themselves on the server (the
+    values are not sent, nor the JSON parsed, a second time)."""
+    history = model.history.model
+    connection = connections[router.db_for_write(history)]
+    quote = connection.ops.quote_name
+    own = {f.attname: f for f in history._meta.concrete_fields}
+    targets = [own[f.attname].column for f in history.tracked_fields]
+    sources = [f.column for f in history.tracked_fields]
+    extra = history_attrs()
+    fixed = [own["history_date"], own["history_change_reason"], own["history_type"], *(own[n] for n in extra),
+             history._meta.get_field("history_user")]
+    values = [bulk.converter(f, connection)(value) for f, value in zip(
+        fixed, [timezone.now(), None, "+", *extra.values(), getattr(user, "pk", None)], strict=True)]
+    targets += [f.column for f in fixed]
+    select = [f"{quote(model._meta.db_table)}.{quote(c)}" for c in sources] + ["%s"] * len(values)
+    if hasattr(history, "history_relation"):
+        targets.append(own["history_relation_id"].column)
+        select.append(quote(model._meta.pk.column))
+    pk = quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in targets)}) "
+            f"SELECT {', '.join(select)} FROM {quote(model._meta.db_table)} WHERE {pk} = ANY(%s) ORDER BY {pk}",
+            [*values, [obj.pk for obj in objs]])
+
+
+def _copy_history(model, objs, fields, rows, user) -> None:
+    """The "created" history rows of records just copied (see :func:`insert_with_history`)."""
+    history = model.history.model
+    connection = connections[router.db_for_write(history)]
+    copied = {f.attname: (i, f) for i, f in enumerate(fields)}
+    own = {f.attname: f for f in history._meta.concrete_fields}
+    names, reuse, fresh = [], [], []
+    for f in history.tracked_fields:
+        names.append(f.attname)
+        at, original = copied.get(f.attname, (None, None))
+        same = original is not None and type(own[f.attname]) is type(original)
+        # The record's value as copied where the history column is the same kind of field.
+        reuse.append(at if same else None)
+        fresh.append(None if same else bulk.converter(own[f.attname], connection))
+    extra = history_attrs()
+    user_column = history._meta.get_field("history_user").attname
+    relation = hasattr(history, "history_relation")
+    fixed = ["history_date", "history_change_reason", "history_type", *extra]
+    fixed_values = [bulk.converter(own[name], connection)(value) for name, value in zip(
+        fixed, [timezone.now(), None, "+", *extra.values()], strict=True)]
+    convert_user = bulk.converter(own[user_column], connection)
+    out = []
+    for obj, row in zip(objs, rows, strict=True):
+        who = _history_user(model, obj, user)
+        values = [row[at] if at is not None else convert(getattr(obj, name))
+                  for name, at, convert in zip(names, reuse, fresh, strict=True)]
+        values += fixed_values
+        values.append(convert_user(getattr(who, "pk", None)))
+        if relation:
+            values.append(obj.pk)
+        out.append(values)
+    columns = [*names, *fixed, user_column, *(["history_relation_id"] if relation else [])]
+    bulk.insert_rows(history, columns, out, prepared=True)
 
 
 # --------------------------------------------------------------------------- reading

@@ -25,10 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, connections, models
+from django.db import connections, models
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
+
+from trainingweek import bulk
 
 WRITE, SKIP, CONFLICT = "write", "skip", "conflict"
 SEPARATOR = "|"
@@ -132,8 +134,9 @@ def parse_token(text: str | None, parts: int) -> tuple[int, list[str]] | None:
 def upsert_bumping_version(model: type[models.Model], objs: Sequence[models.Model], *, unique_fields: Sequence[str],
                            update_fields: Sequence[str]) -> None:
     """Insert ``objs`` or update the rows with the same ``unique_fields``,
-    adding one to the version of each updated row (one prepared
-    ``INSERT ... ON CONFLICT DO UPDATE``, SQLite ≥ 3.24 and PostgreSQL).
+    adding one to the version of each updated row
+    (:func:`trainingweek.bulk.upsert`: ``INSERT ... ON CONFLICT DO UPDATE``,
+    through COPY and a staging table on PostgreSQL for many rows).
 
     For writers that write regardless (imports, demo data): the version still
     moves, so a grid loaded before the import reports the cell as changed
@@ -142,22 +145,9 @@ def upsert_bumping_version(model: type[models.Model], objs: Sequence[models.Mode
     """
     if not objs:
         return
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key and f.name != "version"]
-    columns = [f.column for f in fields]
-    unique = [meta.get_field(name).column for name in unique_fields]
-    updates = [meta.get_field(name).column for name in update_fields]
-    table = quote(meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO UPDATE SET "
-        + ", ".join([*(f"{quote(c)} = excluded.{quote(c)}" for c in updates),
-                     f"{quote('version')} = {table}.{quote('version')} + 1"])
-    )
-    params = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name != "version"]
+    bulk.upsert(model, [f.attname for f in fields], [[f.pre_save(obj, True) for f in fields] for obj in objs],
+                unique_fields=unique_fields, update_fields=update_fields, version="version")
 
 
 class Raced(Exception):

@@ -23,6 +23,7 @@ from programs.attendance.rules import MAX_CUSTOMERS_SERVED, MAX_ONLINE_HOURS, MA
 from programs.attendance.selectors import DayContext, last_days, programme_span, remembered_columns
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
+from trainingweek import bulk
 from trainingweek.imports import (
     Chosen,
     Column,
@@ -128,7 +129,7 @@ def import_online_hours(programme: Programme, data: bytes, user, visible_team_id
                 setattr(record, name, value)
     Attendance.objects.bulk_update(updates, ["online_hours", "customers_served", "response_seconds", "recorded_by",
                                              "version"], batch_size=1000)
-    Attendance.objects.bulk_create(creates, batch_size=2000)
+    bulk.insert(Attendance, creates)  # COPY on PostgreSQL
     result.counts["written"] = len(updates) + len(creates)
     if any(v is not None for p in parsed for v in p[4].values()):
         services.after_platform_import(programme=programme, enrolment_ids={e.pk for e in matched},

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from programs.attendance.rules import MAX_ONLINE_HOURS
 from programs.attendance.selectors import DayContext, approved_leave_days
 from programs.rosters import rules as roster_rules
 from programs.students.models import Enrolment
-from trainingweek import crypto, versioning
+from trainingweek import bulk, crypto, versioning
 from trainingweek.versioning import Loaded
 
 
@@ -68,38 +68,23 @@ class AttendanceInput:
 EMPTY = ("", None)
 
 
-UPSERT_COLUMNS = ["programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id",
-                  "is_truancy", "recorded_by_id", "updated_at"]
+UPSERT_FIELDS = ["programme_id", "enrolment_id", "day", "status", "online_hours", "day_kind", "shift_id",
+                 "is_truancy", "recorded_by_id", "updated_at"]
 
 
 def _upsert(rows: list[tuple]) -> None:
-    """Insert or update attendance rows (tuples in ``UPSERT_COLUMNS`` order) by (enrolment, day).
-
-    One prepared ``INSERT ... ON CONFLICT DO UPDATE`` run with ``executemany``
-    (SQLite ≥ 3.24 and PostgreSQL both speak it). ``bulk_create(update_conflicts=True)``
-    does the same but compiles SQL for every value in batches of 99 rows on
-    SQLite, five times slower at 300,000 rows (bench/attendance.py). Callers
-    hold a transaction: outside one SQLite commits per row.
+    """Insert or update attendance rows (tuples in ``UPSERT_FIELDS`` order, but
+    the time) by (enrolment, day), adding one to the version of each row
+    updated (:func:`trainingweek.bulk.upsert`: COPY through a staging table
+    on PostgreSQL for many rows, one prepared ``INSERT ... ON CONFLICT DO
+    UPDATE`` with ``executemany`` otherwise, in the caller's transaction).
+    ``bulk_create(update_conflicts=True)`` would compile SQL for every value
+    in batches of 99 rows on SQLite, five times slower at 300,000 rows, and
+    could not add to the version.
     """
-    if not rows:
-        return
-    ops = connection.ops
-    quote = ops.quote_name
-    table = quote(Attendance._meta.db_table)
-    columns = ", ".join(quote(c) for c in UPSERT_COLUMNS)
-    updates = ", ".join([*(f"{quote(c)} = excluded.{quote(c)}" for c in UPSERT_COLUMNS[3:]),
-                         f"{quote('version')} = {table}.{quote('version')} + 1"])
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(UPSERT_COLUMNS))}) "
-           f"ON CONFLICT ({quote('enrolment_id')}, {quote('day')}) DO UPDATE SET {updates}")
-    now = ops.adapt_datetimefield_value(timezone.now())
-    params = [
-        (programme_id, enrolment_id, ops.adapt_datefield_value(day), status,
-         None if hours is None else ops.adapt_decimalfield_value(hours, 4, 2),
-         day_kind, shift_id, truancy, user_id, now)
-        for programme_id, enrolment_id, day, status, hours, day_kind, shift_id, truancy, user_id in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    now = timezone.now()
+    bulk.upsert(Attendance, UPSERT_FIELDS, [(*row, now) for row in rows], unique_fields=["enrolment", "day"],
+                update_fields=UPSERT_FIELDS[3:], version="version")
 
 
 @dataclass(frozen=True)
@@ -192,10 +177,11 @@ def _write_all(programme: Programme, writes: list[tuple[AttendanceInput, Attenda
             if versioning.update_unchanged(Attendance.objects, [(r, {**v, "updated_at": now}) for r, v in updates]) \
                     != len(updates) or versioning.delete_unchanged(Attendance.objects, deletes) != len(deletes):
                 raise versioning.Raced
-            # In key order, so two saves creating the same cells never wait on each other.
-            Attendance.objects.bulk_create([
+            # In key order, so two saves creating the same cells never wait on each other;
+            # a cell created meanwhile is an IntegrityError (COPY on PostgreSQL too).
+            bulk.insert(Attendance, [
                 Attendance(programme=programme, enrolment_id=i.enrolment_id, day=i.day, **_values(i, context, user_id))
-                for i in inserts], batch_size=500)
+                for i in inserts])
         return []
     except (versioning.Raced, IntegrityError):
         return [item for item, record in writes if not _write_cell(programme, item, record, context, user_id)]

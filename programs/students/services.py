@@ -32,7 +32,8 @@ from programs.students.models import (
     Team,
     masked_copies,
 )
-from trainingweek.history import record_history
+from trainingweek import bulk
+from trainingweek.history import insert_with_history, record_history
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobSuperseded, read_input, start_job
 from trainingweek.models import Job, PersonalDataAccess
@@ -268,12 +269,12 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
             )
             new_students.append((change, student))
     _release_held_values(changes)
-    Student.objects.bulk_create([s for _c, s in new_students])
+    # The new students with their "created" history rows (COPY on PostgreSQL).
+    insert_with_history([s for _c, s in new_students], model=Student, user=user)
     if any(s.pk is None for _c, s in new_students):  # a backend that returns no ids
         ids = dict(Student.objects.filter(school_id=school_id).values_list("student_number", "pk"))
         for _c, s in new_students:
             s.pk = ids[s.student_number]
-    record_history([s for _c, s in new_students], model=Student, user=user, created=True)
     student_pk = {c.row.student_number: s.pk for c, s in new_students}
 
     enrolments = [
@@ -283,7 +284,7 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
         )
         for c in changes if c.enrolment is None
     ]
-    Enrolment.objects.bulk_create(enrolments)
+    bulk.insert(Enrolment, enrolments)
 
     # Update only the fields that changed, grouped so each group is one
     # bulk statement; an empty optional cell keeps what is on record.

@@ -31,7 +31,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from programs.agreements.models import Programme
 from programs.students import services as student_services
@@ -63,13 +63,15 @@ from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by
     tax_table,
     withhold,
 )
-from trainingweek.history import current_user, history_attrs, record_history
+from trainingweek.history import current_user, history_attrs, insert_with_history, record_history
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobError, start_job
 from trainingweek.money import ZERO, money
 from trainingweek.protection import DeleteRefused
 
 CHUNK = 500
+#: Personal fields of the student a freeze never reads (encrypted: reading them would decrypt them).
+FREEZE_UNUSED_STUDENT_FIELDS = ("id_number", "id_number_digest", "phone", "phone_digest")
 
 
 LINE_LABELS = {
@@ -143,7 +145,9 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
     todo = [e for e in ids if e not in done]
     if not todo:
         return 0
-    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=todo).select_related("student")}
+    # The student's ID number and phone are not frozen: not read, so not decrypted.
+    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=todo).select_related("student").defer(
+        *(f"student__{name}" for name in FREEZE_UNUSED_STUDENT_FIELDS))}
     profiles = profiles_for(todo)
     card = card_row.to_rules()
     periods = student_periods(batch.programme, todo, batch.up_to, sources, profiles)
@@ -176,9 +180,9 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
             at_cap=any(x.code == "liability_cap" for x in stipend.lines), lines=lines, tax_detail=detail,
             payment_key=f"{batch.programme_id}:{e}:{len(earlier) + 1}",
         ))
-    # Each frozen payment gets its "created" history row in the same transaction.
-    bulk_create_with_history(items, PayoutItem, default_user=batch.created_by,
-                             custom_historical_attrs=history_attrs())
+    # Each frozen payment gets its "created" history row in the same transaction
+    # (COPY on PostgreSQL, items and history rows alike).
+    insert_with_history(items, model=PayoutItem, user=batch.created_by)
     return len(items)
 
 
@@ -474,13 +478,13 @@ def _create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
         pay_on=timezone.localdate(), tax_method=batch.tax_method, follow_up_of=batch, created_by=user,
         computed_at=timezone.now(), summary={"students": len(ready), "items": len(ready)})
     profiles = profiles_for(i.enrolment_id for i in ready)
-    bulk_create_with_history([
+    insert_with_history([
         PayoutItem(batch=follow_up, enrolment_id=i.enrolment_id, school_class_id=i.school_class_id, name=i.name,
                    **account_fields(i.enrolment.student, profiles.get(i.enrolment_id)),
                    earned=i.earned, liability=i.liability, gross=i.gross, tax=i.tax, net=i.net, at_cap=i.at_cap,
                    lines=i.lines, tax_detail=i.tax_detail, payment_key=i.payment_key, retry_of=i)
         for i in ready
-    ], PayoutItem, default_user=user, custom_historical_attrs=history_attrs())
+    ], model=PayoutItem, user=user)
     return follow_up
 
 

@@ -51,5 +51,10 @@ def test_background_import_on_a_worker(worker, world, client_for, settings):
     record = StudentImport.objects.get()
     assert record.status == StudentImport.Status.IMPORTED and record.created_count == 12
     assert job.result["redirect"].endswith(f"/students/import/{record.pk}/")
-    assert not job.input_file  # the stored upload is removed after the import
+    # The stored upload is removed after the import, by the UPDATE right after the one that recorded the outcome.
+    deadline = time.monotonic() + 10
+    while job.input_file and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    assert not job.input_file
     assert Enrolment.objects.filter(student__student_number__in=[r["学号"] for r in rows]).count() == 12
