@@ -385,10 +385,11 @@ def prize_and_award_credits(programme: Programme) -> dict[int, list[tuple[str, s
     for pk, enrolment_id, label, amount, period in Award.objects.filter(programme=programme).order_by("pk") \
             .values_list("pk", "enrolment_id", "label", "amount", "period__name"):
         result[enrolment_id].append((f"award:{pk}", f"{label}（{period}）" if period else label, money(amount)))
+    template = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”")  # translated once, not per share
     for pk, enrolment_id, amount, rank, period, team in PrizeShare.objects.filter(prize__programme=programme) \
             .order_by("prize__period__order", "pk") \
             .values_list("pk", "enrolment_id", "amount", "prize__rank", "prize__period__name", "prize__team__name"):
-        label = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”") % {"team": team, "rank": rank, "period": period}
+        label = template % {"team": team, "rank": rank, "period": period}
         result[enrolment_id].append((f"prize:{pk}", label, money(amount)))
     return dict(result)
 
