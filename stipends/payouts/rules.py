@@ -794,8 +794,7 @@ def stipends_paid_on(*, class_ids: Iterable[int], batches: Iterable[ReconciledBa
 
 
 # --------------------------------------------------------------------------- bank file layouts
-@dataclass(frozen=True)
-class Transfer:
+class Transfer(NamedTuple):
     """One transfer of a bank file, as plain values."""
 
     account: str

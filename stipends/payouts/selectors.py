@@ -470,10 +470,39 @@ def findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
     return payout_rules.batch_findings(check_items(batch), owing=owing_outside(batch))
 
 
+#: The order of a bank file's transfers: by class, then student number.
+BANK_ORDER = ("school_class__name", "enrolment__student__student_number", "pk")
+
+
 def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
     """What the bank file transfers: pending items with money, by class and student."""
     return list(batch.items.filter(status=PayoutItem.Status.PENDING, net__gt=0).select_related("school_class")
-                .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+                .order_by(*BANK_ORDER))
+
+
+def _bank_file_items(batch: PayoutBatch):
+    """The items of the batch's bank file: pending ones with money, once
+    reconciled every one with money (what it transferred); in file order."""
+    qs = batch.items.filter(net__gt=0)
+    if batch.state != PayoutBatch.State.RECONCILED:
+        qs = qs.filter(status=PayoutItem.Status.PENDING)
+    return qs.order_by(*BANK_ORDER)
+
+
+def bank_transfers(batch: PayoutBatch) -> list[payout_rules.Transfer]:
+    """The transfers of the batch's bank file as plain values, in file order.
+
+    Only the five columns the file holds are read (not the items' lines and
+    tax details, a few kilobytes of JSON each), and the account is the only
+    field decrypted: the bank needs it in full."""
+    note = f"#{batch.pk}"
+    return [payout_rules.Transfer(account, name, net, bank, branch, note) for account, name, net, bank, branch
+            in _bank_file_items(batch).values_list("account", "account_name", "net", "bank_name", "bank_branch")]
+
+
+def bank_control(batch: PayoutBatch) -> tuple[int, Decimal]:
+    """The count and sum of the batch's bank file (:func:`payout_rules.control_total`), decrypting nothing."""
+    return payout_rules.control_total(list(_bank_file_items(batch).values_list("net", flat=True)))
 
 
 # --------------------------------------------------------------------------- follow-up batches
