@@ -39,7 +39,7 @@ from trainingweek.history import history_entries, merged
 from trainingweek.masking import mask_bank_card
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
-from trainingweek.performance import paused_gc
+from trainingweek.performance import full_collections_paused
 
 TAXDATA = Path(__file__).resolve().parent / "taxdata"
 
@@ -209,7 +209,7 @@ def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: d
     # Each row is a rules.Day as it comes (no object, no copy). No ORDER BY:
     # sorting 300,000 rows costs the database more than sorting each
     # student's 30 here (by day: one record per student and day).
-    with paused_gc():  # the rows are many small tuples without cycles
+    with full_collections_paused():  # the rows are many small tuples without cycles
         for row in qs.order_by().values_list("day", "day_kind", "status", "online_hours", "pk", "enrolment_id"):
             bucket = get(row[5])
             if bucket is not None:
@@ -243,11 +243,11 @@ def statements(programme: Programme, enrolment_ids: Sequence[int], up_to: date |
     card = rate_card(programme).to_rules()
     sources = sources or Sources.load(programme)
     ids = list(enrolment_ids)
-    with paused_gc():  # hundreds of thousands of small tuples (days, lines' sources), no cycles
+    with full_collections_paused():  # hundreds of thousands of small tuples (days, sources), no cycles
         periods = student_periods(programme, ids, up_to, sources, rule_profiles(programme, ids))
         found = {e: stipend_lines(p, card) for e, p in periods.items()}
-        # The days go now, by reference counting, not in the collection that
-        # follows the pause (it would walk them all).
+        # The days go now, by reference counting, before the full collections
+        # come back (they would walk the lists that hold them).
         del periods
     return found
 
