@@ -365,28 +365,39 @@ def typed_scores(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentScore]:
     return {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment__in=[e.pk for e in enrolments])}
 
 
-def confirmed_incidents(programme: Programme) -> dict[int, list[tuple[int, date, str, Decimal | None]]]:
+def confirmed_incidents(programme: Programme, enrolment_ids: Sequence[int] | None = None,
+                        ) -> dict[int, list[tuple[int, date, str, Decimal | None]]]:
     """Confirmed incidents per enrolment as plain values (for stipends):
-    ``{enrolment_id: [(incident id, date, level "1"–"4" or "cash", cash amount or None)]}``."""
+    ``{enrolment_id: [(incident id, date, level "1"–"4" or "cash", cash amount or None)]}``;
+    the whole programme's, or only those of ``enrolment_ids`` (a page of students)."""
     result = defaultdict(list)
-    for pk, enrolment_id, day, level, cash in Incident.objects.filter(
-            programme=programme, status=Incident.Status.CONFIRMED).order_by("occurred_on", "pk") \
+    qs = Incident.objects.filter(programme=programme, status=Incident.Status.CONFIRMED)
+    if enrolment_ids is not None:
+        qs = qs.filter(enrolment_id__in=list(enrolment_ids))
+    for pk, enrolment_id, day, level, cash in qs.order_by("occurred_on", "pk") \
             .values_list("pk", "enrolment_id", "occurred_on", "level", "cash_amount"):
         result[enrolment_id].append((pk, day, level, None if cash is None else money(cash)))
     return dict(result)
 
 
-def prize_and_award_credits(programme: Programme) -> dict[int, list[tuple[str, str, Decimal]]]:
+def prize_and_award_credits(programme: Programme, enrolment_ids: Sequence[int] | None = None,
+                            ) -> dict[int, list[tuple[str, str, Decimal]]]:
     """What stipends add for each student, as plain values:
     ``{enrolment_id: [(id, label, amount)]}``. Ids are ``"award:<pk>"`` for an
     individual award and ``"prize:<pk>"`` for a share of a fixed team prize,
-    stable as long as the record stands (re-fixing a period's prizes makes new ones)."""
+    stable as long as the record stands (re-fixing a period's prizes makes new ones).
+    The whole programme's, or only those of ``enrolment_ids`` (a page of students)."""
     result = defaultdict(list)
-    for pk, enrolment_id, label, amount, period in Award.objects.filter(programme=programme).order_by("pk") \
+    awards = Award.objects.filter(programme=programme)
+    shares = PrizeShare.objects.filter(prize__programme=programme)
+    if enrolment_ids is not None:
+        awards = awards.filter(enrolment_id__in=list(enrolment_ids))
+        shares = shares.filter(enrolment_id__in=list(enrolment_ids))
+    for pk, enrolment_id, label, amount, period in awards.order_by("pk") \
             .values_list("pk", "enrolment_id", "label", "amount", "period__name"):
         result[enrolment_id].append((f"award:{pk}", f"{label}（{period}）" if period else label, money(amount)))
     template = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”")  # translated once, not per share
-    for pk, enrolment_id, amount, rank, period, team in PrizeShare.objects.filter(prize__programme=programme) \
+    for pk, enrolment_id, amount, rank, period, team in shares \
             .order_by("prize__period__order", "pk") \
             .values_list("pk", "enrolment_id", "amount", "prize__rank", "prize__period__name", "prize__team__name"):
         label = template % {"team": team, "rank": rank, "period": period}

@@ -150,14 +150,15 @@ def profiles_for(enrolment_ids: Iterable[int]) -> dict[int, StipendProfile]:
 # --------------------------------------------------------------------------- statements
 @dataclass
 class Sources:
-    """Programme-wide plain values from scoring, loaded once per batch or page."""
+    """Plain values from scoring, loaded once per batch or page: the
+    programme's, or only those of ``enrolment_ids`` (a page of students)."""
 
     credits: dict[int, list[tuple[str, str, Decimal]]]
     incidents: dict[int, list[tuple[int, date, str, Decimal | None]]]
 
     @classmethod
-    def load(cls, programme: Programme) -> Sources:
-        return cls(prize_and_award_credits(programme), confirmed_incidents(programme))
+    def load(cls, programme: Programme, enrolment_ids: Sequence[int] | None = None) -> Sources:
+        return cls(prize_and_award_credits(programme, enrolment_ids), confirmed_incidents(programme, enrolment_ids))
 
 
 #: Above this many students a read takes the programme's rows and keeps the
@@ -241,8 +242,9 @@ def statements(programme: Programme, enrolment_ids: Sequence[int], up_to: date |
     """The statement to date of each of the programme's students ``enrolment_ids``
     (pure rules over loaded records; a fixed number of queries)."""
     card = rate_card(programme).to_rules()
-    sources = sources or Sources.load(programme)
     ids = list(enrolment_ids)
+    # A page of students reads their own awards and incidents, a programme all of them.
+    sources = sources or Sources.load(programme, ids if len(ids) <= IN_LIST_MAX else None)
     with full_collections_paused():  # hundreds of thousands of small tuples (days, sources), no cycles
         periods = student_periods(programme, ids, up_to, sources, rule_profiles(programme, ids))
         found = {e: stipend_lines(p, card) for e, p in periods.items()}
