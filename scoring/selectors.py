@@ -445,12 +445,16 @@ def typed_scores(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentScore]:
     return {s.enrolment_id: s for s in EnrolmentScore.objects.filter(enrolment__in=[e.pk for e in enrolments])}
 
 
-def confirmed_incidents(programme: Programme) -> dict[int, list[tuple[int, date, str, Decimal | None]]]:
+def confirmed_incidents(programme: Programme, *, enrolment_ids: Collection[int] | None = None,
+                        ) -> dict[int, list[tuple[int, date, str, Decimal | None]]]:
     """Confirmed incidents per enrolment as plain values (for stipends):
-    ``{enrolment_id: [(incident id, date, level "1"–"4" or "cash", cash amount or None)]}``."""
+    ``{enrolment_id: [(incident id, date, level "1"–"4" or "cash", cash amount or None)]}``;
+    the whole programme's, or only those of ``enrolment_ids`` (a page of students)."""
     result = defaultdict(list)
-    for pk, enrolment_id, day, level, cash in Incident.objects.filter(
-            programme=programme, status=Incident.Status.CONFIRMED).order_by("occurred_on", "pk") \
+    qs = Incident.objects.filter(programme=programme, status=Incident.Status.CONFIRMED)
+    if enrolment_ids is not None:
+        qs = qs.filter(enrolment_id__in=list(enrolment_ids))
+    for pk, enrolment_id, day, level, cash in qs.order_by("occurred_on", "pk") \
             .values_list("pk", "enrolment_id", "occurred_on", "level", "cash_amount"):
         result[enrolment_id].append((pk, day, level, None if cash is None else money(cash)))
     return dict(result)
@@ -472,10 +476,11 @@ def prize_and_award_credits(programme: Programme, *, enrolment_ids: Collection[i
     for pk, enrolment_id, label, amount, period in awards.order_by("pk") \
             .values_list("pk", "enrolment_id", "label", "amount", "period__name"):
         result[enrolment_id].append((f"award:{pk}", f"{label}（{period}）" if period else label, money(amount)))
+    template = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”")  # translated once, not per share
     for pk, enrolment_id, amount, rank, period, team in shares \
             .order_by("prize__period__order", "pk") \
             .values_list("pk", "enrolment_id", "amount", "prize__rank", "prize__period__name", "prize__team__name"):
-        label = _("Team prize: %(team)s, rank %(rank)s in “%(period)s”") % {"team": team, "rank": rank, "period": period}
+        label = template % {"team": team, "rank": rank, "period": period}
         result[enrolment_id].append((f"prize:{pk}", label, money(amount)))
     return dict(result)
 

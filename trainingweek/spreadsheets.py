@@ -45,6 +45,8 @@ def cell_text(value) -> str:
     pasted from Word) cannot be stored in the XML and would fail the whole
     export, so they are dropped; line breaks become LF as Excel writes them
     (XML would turn a bare CR into one anyway); text is cut at Excel's limit."""
+    if type(value) is str and len(value) <= MAX_CELL_TEXT and value.isprintable():
+        return value  # the usual case: nothing to drop (every character above is unprintable)
     text = "" if value is None else str(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return NOT_IN_XML.sub("", text)[:MAX_CELL_TEXT]

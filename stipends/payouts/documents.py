@@ -44,13 +44,7 @@ BANK_PURPOSE = "劳务费"
 PLAIN_AMOUNT = "0.00"
 
 
-def transfers(items: Sequence[PayoutItem]) -> list[rules.Transfer]:
-    """The items as the plain transfers the bank-file rules take."""
-    return [rules.Transfer(item.account, item.account_name, item.net, item.bank_name, item.bank_branch,
-                           f"#{item.batch_id}") for item in items]
-
-
-def bank_file(items: Sequence[PayoutItem], profile: rules.BankFileProfile | None = None) -> bytes:
+def bank_file(transfers: Sequence[rules.Transfer], profile: rules.BankFileProfile | None = None) -> bytes:
     """The upload sheet in the paying bank's layout (``profile``, default
     the plain one): its header row, then only the transfers (no title, no
     total rows); accounts as text, amounts numbers with two places and no
@@ -58,17 +52,17 @@ def bank_file(items: Sequence[PayoutItem], profile: rules.BankFileProfile | None
     profile = profile or rules.BANK_FILE_PROFILES[rules.DEFAULT_BANK_FILE_PROFILE]
     columns = [ExportColumn(c.header, c.width, AMOUNT, number_format=PLAIN_AMOUNT) if c.value == "amount"
                else ExportColumn(c.header, c.width) for c in profile.columns]
-    return workbook_bytes([Sheet(profile.label, columns, rows=rules.bank_file_rows(profile, transfers(items)))])
+    return workbook_bytes([Sheet(profile.label, columns, rows=rules.bank_file_rows(profile, transfers))])
 
 
-def bank_summary(batch: PayoutBatch, items: Sequence[PayoutItem]) -> bytes:
+def bank_summary(batch: PayoutBatch, transfers: Sequence[rules.Transfer]) -> bytes:
     """批量转账明细 for people: the batch's title, 账号 / 户名 / 金额 / 用途 (劳务费)
     per transfer, then the control total (number of transfers and their sum)."""
-    count, total = rules.control_total([item.net for item in items])
+    count, total = rules.control_total([t.amount for t in transfers])
     account, name, amount, purpose = BANK_HEADERS
     return workbook_bytes([Sheet(BANK_TITLE, [
         ExportColumn(account, 26), ExportColumn(name, 14), ExportColumn(amount, 14, AMOUNT), ExportColumn(purpose, 10),
-    ], rows=((item.account, item.account_name, item.net, BANK_PURPOSE) for item in items),
+    ], rows=((t.account, t.account_name, t.amount, BANK_PURPOSE) for t in transfers),
         title_rows=[[Styled(f"{BANK_TITLE} {batch.programme} #{batch.pk}", bold=True)]],
         footer=[[Styled(f"合计 {count} 笔", bold=True), None, Styled(total, bold=True), None]])])
 

@@ -11,12 +11,12 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs.agreements import rules as day_kinds
 from programs.agreements.models import Programme
 from programs.agreements.selectors import visible_programmes
 from programs.attendance.models import Attendance
@@ -30,9 +30,6 @@ from stipends.payouts import rules as tax
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import (
     Bracket,
-    Credit,
-    Day,
-    Incident,
     Stipend,
     StudentPeriod,
     TaxTable,
@@ -42,11 +39,11 @@ from trainingweek.history import history_entries, merged
 from trainingweek.masking import mask_bank_card
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
+from trainingweek.performance import full_collections_paused
 
 TAXDATA = Path(__file__).resolve().parent / "taxdata"
 
 
-DAY_KINDS = {**{k: k for k in day_kinds.DAY_KINDS}, day_kinds.DAY_OTHER: "tbd"}
 
 
 class PayoutError(Exception):
@@ -153,54 +150,109 @@ def profiles_for(enrolment_ids: Iterable[int]) -> dict[int, StipendProfile]:
 # --------------------------------------------------------------------------- statements
 @dataclass
 class Sources:
-    """Programme-wide plain values from scoring, loaded once per batch or page."""
+    """Plain values from scoring, loaded once per batch or page: the
+    programme's, or only those of ``enrolment_ids`` (a page of students)."""
 
     credits: dict[int, list[tuple[str, str, Decimal]]]
     incidents: dict[int, list[tuple[int, date, str, Decimal | None]]]
 
     @classmethod
-    def load(cls, programme: Programme) -> Sources:
-        return cls(prize_and_award_credits(programme), confirmed_incidents(programme))
+    def load(cls, programme: Programme, enrolment_ids: Sequence[int] | None = None) -> Sources:
+        return cls(prize_and_award_credits(programme, enrolment_ids=enrolment_ids),
+                   confirmed_incidents(programme, enrolment_ids=enrolment_ids))
+
+
+#: Above this many students a read takes the programme's rows and keeps the
+#: students' in Python: an IN list of 10,000 ids costs more to build, send
+#: and plan than the rows it would leave out. A freezing chunk (500) stays below.
+IN_LIST_MAX = 1000
+
+
+class RuleProfile(NamedTuple):
+    """What the statement rules read of a student's stipend profile."""
+
+    assessment_passed_on: date | None
+    support_duty: bool
+
+
+def rule_profiles(programme: Programme, enrolment_ids: Sequence[int]) -> dict[int, RuleProfile]:
+    """The assessment date and support duty of each of the programme's
+    students ``enrolment_ids`` who has a stipend profile (one query of two
+    columns; :func:`profiles_for` reads whole rows)."""
+    qs = StipendProfile.objects.all()
+    if len(enrolment_ids) <= IN_LIST_MAX:
+        qs = qs.filter(enrolment_id__in=list(enrolment_ids))
+    else:
+        qs = qs.filter(enrolment__programme=programme)
+    wanted = set(enrolment_ids)
+    return {e: RuleProfile(passed, support) for e, passed, support
+            in qs.values_list("enrolment_id", "assessment_passed_on", "support_duty") if e in wanted}
 
 
 def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None,
-                    sources: Sources, profiles: dict[int, StipendProfile]) -> dict[int, StudentPeriod]:
+                    sources: Sources, profiles: Mapping[int, StipendProfile | RuleProfile]) -> dict[int, StudentPeriod]:
     """Each student's days (attendance records up to ``up_to``), last day if
     they left, assessment date, support duty, awards, prize shares and
-    confirmed incidents, as the pure rules take them. One attendance query
-    and one departure query for all the students."""
-    qs = Attendance.objects.filter(programme=programme, enrolment_id__in=list(enrolment_ids))
+    confirmed incidents, as the pure rules take them: plain tuples, the days
+    as :class:`rules.Day` (day, day kind, status, online hours, record id,
+    enrolment id) in date order. One
+    attendance query and one departure query for all the students; for a
+    whole programme they read the programme's rows rather than list
+    thousands of ids (see :data:`IN_LIST_MAX`)."""
+    ids = list(enrolment_ids)
+    qs = Attendance.objects.filter(programme=programme)
+    many = len(ids) > IN_LIST_MAX
+    if not many:
+        qs = qs.filter(enrolment_id__in=ids)
     if up_to is not None:
         qs = qs.filter(day__lte=up_to)
-    days: dict[int, list[Day]] = defaultdict(list)
-    for pk, enrolment_id, day, kind, status, hours in qs.order_by("enrolment_id", "day").values_list(
-            "pk", "enrolment_id", "day", "day_kind", "status", "online_hours"):
-        days[enrolment_id].append(Day(day, DAY_KINDS.get(kind, "tbd"), status, hours or ZERO, pk))
-    left = last_days(enrolment_ids)
+    days: dict[int, list[tuple]] = {e: [] for e in ids}
+    get = days.get
+    # Each row is a rules.Day as it comes (no object, no copy). No ORDER BY:
+    # sorting 300,000 rows costs the database more than sorting each
+    # student's 30 here (by day: one record per student and day).
+    with full_collections_paused():  # the rows are many small tuples without cycles
+        for row in qs.order_by().values_list("day", "day_kind", "status", "online_hours", "pk", "enrolment_id"):
+            bucket = get(row[5])
+            if bucket is not None:
+                bucket.append(row)
+    left = last_days(ids, programme=programme) if many else last_days(ids)
     result = {}
-    for e in enrolment_ids:
+    for e in ids:
         profile = profiles.get(e)
-        credits = sources.credits.get(e, [])
+        credits = sources.credits.get(e, ())
+        incidents = sources.incidents.get(e, ())
+        if up_to is not None:
+            incidents = [i for i in incidents if i[1] <= up_to]
+        own = days[e]
+        own.sort()
         result[e] = StudentPeriod(
-            days=days.get(e, []),
+            days=own,
             last_day=left.get(e),
             assessment_passed_on=profile.assessment_passed_on if profile else None,
             support_duty=bool(profile and profile.support_duty),
-            awards=[Credit(cid, label, amount) for cid, label, amount in credits if cid.startswith("award:")],
-            prize_shares=[Credit(cid, label, amount) for cid, label, amount in credits if cid.startswith("prize:")],
-            incidents=[Incident(i, d, level, cash) for i, d, level, cash in sources.incidents.get(e, [])
-                       if up_to is None or d <= up_to],
+            awards=[c for c in credits if c[0].startswith("award:")] if credits else (),
+            prize_shares=[c for c in credits if c[0].startswith("prize:")] if credits else (),
+            incidents=incidents,
         )
     return result
 
 
 def statements(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None = None,
                sources: Sources | None = None) -> dict[int, Stipend]:
-    """The statement to date of each student (pure rules over loaded records)."""
+    """The statement to date of each of the programme's students ``enrolment_ids``
+    (pure rules over loaded records; a fixed number of queries)."""
     card = rate_card(programme).to_rules()
-    sources = sources or Sources.load(programme)
-    periods = student_periods(programme, enrolment_ids, up_to, sources, profiles_for(enrolment_ids))
-    return {e: stipend_lines(p, card) for e, p in periods.items()}
+    ids = list(enrolment_ids)
+    # A page of students reads their own awards and incidents, a programme all of them.
+    sources = sources or Sources.load(programme, ids if len(ids) <= IN_LIST_MAX else None)
+    with full_collections_paused():  # hundreds of thousands of small tuples (days, sources), no cycles
+        periods = student_periods(programme, ids, up_to, sources, rule_profiles(programme, ids))
+        found = {e: stipend_lines(p, card) for e, p in periods.items()}
+        # The days go now, by reference counting, before the full collections
+        # come back (they would walk the lists that hold them).
+        del periods
+    return found
 
 
 def tax_table(method: str, on: date) -> tax.TaxTable:
@@ -421,10 +473,39 @@ def findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
     return payout_rules.batch_findings(check_items(batch), owing=owing_outside(batch))
 
 
+#: The order of a bank file's transfers: by class, then student number.
+BANK_ORDER = ("school_class__name", "enrolment__student__student_number", "pk")
+
+
 def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
     """What the bank file transfers: pending items with money, by class and student."""
     return list(batch.items.filter(status=PayoutItem.Status.PENDING, net__gt=0).select_related("school_class")
-                .order_by("school_class__name", "enrolment__student__student_number", "pk"))
+                .order_by(*BANK_ORDER))
+
+
+def _bank_file_items(batch: PayoutBatch):
+    """The items of the batch's bank file: pending ones with money, once
+    reconciled every one with money (what it transferred); in file order."""
+    qs = batch.items.filter(net__gt=0)
+    if batch.state != PayoutBatch.State.RECONCILED:
+        qs = qs.filter(status=PayoutItem.Status.PENDING)
+    return qs.order_by(*BANK_ORDER)
+
+
+def bank_transfers(batch: PayoutBatch) -> list[payout_rules.Transfer]:
+    """The transfers of the batch's bank file as plain values, in file order.
+
+    Only the five columns the file holds are read (not the items' lines and
+    tax details, a few kilobytes of JSON each), and the account is the only
+    field decrypted: the bank needs it in full."""
+    note = f"#{batch.pk}"
+    return [payout_rules.Transfer(account, name, net, bank, branch, note) for account, name, net, bank, branch
+            in _bank_file_items(batch).values_list("account", "account_name", "net", "bank_name", "bank_branch")]
+
+
+def bank_control(batch: PayoutBatch) -> tuple[int, Decimal]:
+    """The count and sum of the batch's bank file (:func:`payout_rules.control_total`), decrypting nothing."""
+    return payout_rules.control_total(list(_bank_file_items(batch).values_list("net", flat=True)))
 
 
 # --------------------------------------------------------------------------- follow-up batches

@@ -8,7 +8,6 @@ assessment and support duty; mentors read the statements of their own teams.
 Everything is scoped through ``programs.access`` (outside scope: 404).
 """
 
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -37,7 +36,6 @@ from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_respo
 from trainingweek.forms import date_window_problem, upload_limits
 from trainingweek.http import client_address
 from trainingweek.models import PersonalDataAccess
-from trainingweek.money import ZERO, money
 from trainingweek.pagination import LIST_PAGE_SIZE, paginate
 from trainingweek.permissions import require_perm
 from trainingweek.services import log_personal_data_access
@@ -271,7 +269,7 @@ def batch_detail(request, pk, batch_pk):
         correctable=({i.pk for i in ready + waiting}
                      if request.user.has_perm("payouts.correct_bank_details", programme) else set()),
         blocking=any(f.blocking for f in found), history=selectors.batch_history(batch),
-        control=_bank_control(batch) if batch.state != PayoutBatch.State.DRAFT else None,
+        control=selectors.bank_control(batch) if batch.state != PayoutBatch.State.DRAFT else None,
         bank_profile=selectors.bank_file_profile(programme)))
 
 
@@ -320,39 +318,16 @@ def _approved(batch: PayoutBatch) -> None:
         raise Http404  # nothing to download before approval
 
 
-def _bank_queryset(batch: PayoutBatch):
-    """The items the batch's bank file transfers (once reconciled: what it
-    transferred); :func:`selectors.payable_items` is the same before."""
-    if batch.state != PayoutBatch.State.RECONCILED:
-        return batch.items.filter(status=PayoutItem.Status.PENDING, net__gt=0)
-    return batch.items.filter(net__gt=0)
-
-
-def _bank_items(batch: PayoutBatch) -> list[PayoutItem]:
-    """What the batch's bank file transfers, with the accounts, in the file's order."""
-    if batch.state != PayoutBatch.State.RECONCILED:
-        return selectors.payable_items(batch)
-    return list(_bank_queryset(batch).select_related("school_class")
-                .order_by("school_class__name", "enrolment__student__student_number", "pk"))
-
-
-def _bank_control(batch: PayoutBatch) -> tuple[int, Decimal]:
-    """The bank file's control count and total (``payout_rules.control_total``
-    of its transfers) as one aggregate, without loading the accounts."""
-    found = _bank_queryset(batch).aggregate(n=Count("pk"), total=Sum("net"))
-    return found["n"], money(found["total"] or ZERO)
-
-
 def bank_file(request, pk, batch_pk):
     """The bulk-transfer upload sheet in the layout of the programme's paying
     bank (its rate card). Downloading only logs the personal-data export;
     finance marks the batch as sent to the bank with its own button (a POST)."""
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
-    items = _bank_items(batch)
+    transfers = selectors.bank_transfers(batch)
     profile = selectors.bank_file_profile(programme)
-    content = documents.bank_file(items, profile)
-    _log_export(request, batch, _("bank file"), "bank_card", len(items))
+    content = documents.bank_file(transfers, profile)
+    _log_export(request, batch, _("bank file"), "bank_card", len(transfers))
     name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
     return xlsx_response(content, f"{name} {profile.label}.xlsx")
 
@@ -361,9 +336,9 @@ def bank_summary(request, pk, batch_pk):
     """The bank file for people: title, transfers and the control total."""
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
-    items = _bank_items(batch)
-    content = documents.bank_summary(batch, items)
-    _log_export(request, batch, _("bank file summary"), "bank_card", len(items))
+    transfers = selectors.bank_transfers(batch)
+    content = documents.bank_summary(batch, transfers)
+    _log_export(request, batch, _("bank file summary"), "bank_card", len(transfers))
     name = _("Bank transfer summary %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
     return xlsx_response(content, f"{name}.xlsx")
 

@@ -104,3 +104,43 @@ def test_other_bank_and_control_total_rules():
     assert rules.bank_file_rows(cmb, [same])[0][3] == ""
     assert rules.bank_file_rows(plain, [t]) == [("6214830000000000", "甲", D("10.50"), "劳务费")]
     assert rules.control_total([]) == (0, D("0.00"))
+
+
+def test_the_bank_file_decrypts_only_the_accounts_and_reads_no_lines(worked, finance2, client_for, monkeypatch):
+    """The download reads the five columns it writes: each transfer's account
+    is decrypted once (the bank needs it), nothing else is (no student's ID,
+    phone or card), and the items' lines and tax details stay in the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from trainingweek import crypto
+
+    batch = _approved(worked, finance2, "icbc")
+    accounts = list(batch.items.values_list("account", flat=True))
+    decrypted = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(token) or real(token))
+    client = client_for(worked.finance)
+    with CaptureQueriesContext(connection) as queries:
+        response = _get(client, "bank_file", worked, batch)
+    assert response.status_code == 200
+    assert sorted(real(t) for t in decrypted) == sorted(accounts) and len(decrypted) == 6
+    item_reads = [q["sql"] for q in queries.captured_queries if '"payouts_payoutitem"' in q["sql"]
+                  and q["sql"].lstrip().upper().startswith("SELECT")]
+    assert item_reads and not any('"lines"' in sql or '"tax_detail"' in sql for sql in item_reads)
+
+
+def test_once_reconciled_the_bank_file_still_lists_what_it_transferred(worked, finance2, client_for):
+    from .conftest import approved_exported, bank_rows, result_workbook
+
+    batch = approved_exported(worked, finance2)
+    before = _get(client_for(worked.finance), "bank_file", worked, batch).content
+    failing = worked.enrolments_b[0]
+    assert services.reconcile(batch=batch, data=result_workbook(bank_rows(batch, fail={failing.pk}))).ok
+    batch.refresh_from_db()
+    after = _get(client_for(worked.finance), "bank_file", worked, batch).content
+
+    def values(content):
+        return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
+
+    assert values(after) == values(before) and len(values(after)) == 7  # paid and failed alike

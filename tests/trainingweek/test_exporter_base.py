@@ -246,3 +246,62 @@ def test_a_template_sheet_formats_its_columns_and_a_list_sheet_is_hidden():
     response = stored_file_response(io.BytesIO(b"PK..."), "班级/名单.xlsx")
     assert "no-store" in response["Cache-Control"] and "attachment" in response["Content-Disposition"]
     assert "/" not in response["Content-Disposition"].split("filename", 1)[1]
+
+
+def _sheet_xml(content: bytes) -> dict[str, bytes]:
+    """The parts of an .xlsx that hold its cells and styles (not its timestamps)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return {name: z.read(name) for name in z.namelist()
+                if name.startswith("xl/worksheets/") or name == "xl/styles.xml"}
+
+
+cell_values = st.one_of(
+    st.none(), st.text(max_size=12), st.sampled_from(["=1+1", "+86 138", "-5", "@x", "#N/A", "a\x0bb", "\r\nx"]),
+    st.integers(-10**6, 10**6), st.decimals(min_value=-10**6, max_value=10**6, places=2),
+    st.builds(lambda v: Styled(v, bold=True), st.text(max_size=5)),
+    st.just(Formula("=C{row}*2")))
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(cell_values, min_size=0, max_size=5), max_size=12))
+def test_reused_cells_write_exactly_what_a_cell_per_value_writes(rows):
+    """The fast path (a reused cell per plain column) writes the same XML,
+    styles and all, as the cell-per-value path; wrong types fail the same."""
+    import trainingweek.exports as exports
+
+    columns = [ExportColumn("文本", 20), ExportColumn("金额", 12, AMOUNT), ExportColumn("数", 8, NUMBER),
+               ExportColumn("格式", 10, AMOUNT, number_format="0.00"), ExportColumn("填充", 10, style={"fill": FILL})]
+    kinds = [TEXT, AMOUNT, NUMBER, AMOUNT, TEXT]
+
+    def fits(value, kind):  # what a column of the kind accepts (else both paths raise TypeError)
+        if value is None or isinstance(value, Formula) or kind == TEXT:
+            return True
+        if isinstance(value, Styled):
+            return False
+        return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+    rows = [[v if fits(v, k) else None for v, k in zip(row, kinds, strict=False)] for row in rows]
+
+    def build():
+        return workbook_bytes([Sheet("表", columns, rows=rows, footer=[[Styled("合计", bold=True), None]])])
+
+    fast = build()
+    original = exports._refill
+    exports._refill = lambda ws, column: None  # every value through the general path
+    try:
+        slow = build()
+    finally:
+        exports._refill = original
+    assert _sheet_xml(fast) == _sheet_xml(slow)
+
+
+FILL = PatternFill("solid", fgColor="FFFF00")
+
+
+def test_a_reused_cell_still_refuses_a_wrong_type():
+    for column, value in [(ExportColumn("金额", 12, AMOUNT), "12.00"), (ExportColumn("金额", 12, AMOUNT), True),
+                          (ExportColumn("数", 12, NUMBER), "3")]:
+        with pytest.raises(TypeError):
+            workbook_bytes([Sheet("表", [column], rows=[[Decimal("1.00") if column.kind == AMOUNT else 1], [value]])])
