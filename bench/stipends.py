@@ -405,6 +405,7 @@ def sheet_values(content: bytes) -> list[tuple]:
 
 
 ITEMS, HISTORY = "payouts_payoutitem", "payouts_historicalpayoutitem"
+JSON_COLUMNS: list[str] = []  # filled in main() from the model
 
 
 def written(batch_id: int) -> dict:
@@ -455,8 +456,8 @@ def bare_freeze_write(rows: list[dict], columns: list[str], user_id: int, *, his
     for row in rows:
         values = dict(row)
         values["account"] = crypto.encrypt(values["account"]) if values["account"] else ""
-        values["lines"] = json.dumps(values["lines"])
-        values["tax_detail"] = json.dumps(values["tax_detail"])
+        for column in JSON_COLUMNS:  # lines, tax_detail, settling
+            values[column] = json.dumps(values[column])
         item = [values[c] for c in columns]
         items.append(item)
         history.append([*item, now, None, "+", None, user_id])
@@ -520,7 +521,10 @@ def main() -> None:
     ours_rows = written(batch.pk)
     assert ours_rows["items"] == ours_rows["history"] == summary["items"]
     assert ours_rows["history_net"] == ours_rows["net"]
+    from django.db import models
+
     columns = [f.column for f in PayoutItem._meta.concrete_fields]
+    JSON_COLUMNS[:] = [f.column for f in PayoutItem._meta.concrete_fields if isinstance(f, models.JSONField)]
     frozen = [{f.column: getattr(i, f.attname) for f in PayoutItem._meta.concrete_fields}
               for i in PayoutItem.objects.filter(batch=batch).order_by("pk")]
 
