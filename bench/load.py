@@ -4,7 +4,8 @@
         [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--seconds 60]
 
 Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
-200, 30 days of attendance, bank cards) with teams of 50, one mentor each,
+200 and teams of 10, 30 days of attendance, bank cards, awards, incidents and
+prizes) with a mentor for each team,
 the default KPIs with a value for every student, and a payout batch frozen and approved
 (so its bank file may be downloaded).
 Then it starts gunicorn on 127.0.0.1 as in production (DEBUG off, static
@@ -35,7 +36,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PASSWORD = "bench-load-password"
-TEAM_SIZE = 50
 TIMEOUT = 120
 BARE = "bare: /healthz"
 # The server runs as in production; these are the bench's own keys.
@@ -67,34 +67,28 @@ def build(scale: int, days: int) -> dict:
     from stipends.payouts.models import PayoutBatch
     from trainingweek.models import User
 
-    programme, finance, ids = _bench_module("stipends").build(scale, days)
+    programme, finance, checker, _ids = _bench_module("stipends").build(scale, days, "plain")
     password = make_password(PASSWORD)
     User.objects.filter(pk=finance.pk).update(password=password)
     coordinator = User.objects.create(username="bench-coordinator", role=User.Role.COORDINATOR,
                                       organisation=programme.agreement.school, password=password)
     with transaction.atomic():
-        teams = Team.objects.bulk_create(Team(programme=programme, name=f"品牌{n:03d}组")
-                                         for n in range((scale + TEAM_SIZE - 1) // TEAM_SIZE))
+        teams = list(Team.objects.filter(programme=programme).order_by("pk"))
         mentors = User.objects.bulk_create(
-            User(username=f"bench-mentor{n:03d}", role=User.Role.MENTOR, password=password,
+            User(username=f"bench-mentor{n:04d}", role=User.Role.MENTOR, password=password,
                  organisation=programme.agreement.company) for n in range(len(teams)))
         Team.mentors.through.objects.bulk_create(Team.mentors.through(team_id=t.pk, user_id=m.pk)
                                                  for t, m in zip(teams, mentors, strict=True))
-        enrolments = list(Enrolment.objects.filter(programme=programme).order_by("pk"))
-        for n, e in enumerate(enrolments):
-            e.team_id = teams[n // TEAM_SIZE].pk
-        Enrolment.objects.bulk_update(enrolments, ["team"], batch_size=2000)
+    enrolments = list(Enrolment.objects.filter(programme=programme).order_by("pk"))
     scoring_services.create_default_setup(programme=programme)
     setup = scoring_selectors.load_setup(programme)
     period = setup.sheet_period
     KpiValue.objects.bulk_create(
         [KpiValue(enrolment_id=e.pk, kpi=k, period=period, value=(e.pk * 7 + k.pk * 13) % 97 + 1)
-         for e in enrolments for k in setup.student_kpis], batch_size=5000)
+         for e in enrolments for k in setup.student_kpis], batch_size=5000, ignore_conflicts=True)
     batch = payouts.create_batch(programme=programme, user=finance)
     payouts.freeze_batch(batch_id=batch.pk)
-    approver = User.objects.create(username="bench-finance2", role=User.Role.FINANCE,
-                                   organisation=programme.agreement.company)
-    batch = payouts.approve_batch(batch=PayoutBatch.objects.get(pk=batch.pk), user=approver, confirmed=True)
+    batch = payouts.approve_batch(batch=PayoutBatch.objects.get(pk=batch.pk), user=checker, confirmed=True)
     return {"programme": programme.pk, "team": teams[len(teams) // 2].pk, "class": enrolments[0].school_class_id,
             "period": period.pk, "batch": batch.pk, "items": batch.items.count(),
             "mentor": mentors[len(teams) // 2].username, "coordinator": coordinator.username,
@@ -177,7 +171,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     world = build(args.scale, args.days)
-    print(f"database: {vendor}; scale: {args.scale:,} students, teams of {TEAM_SIZE}, {args.days} days, "
+    print(f"database: {vendor}; scale: {args.scale:,} students, teams of 10, {args.days} days, "
           f"a batch of {world['items']:,} items (built in {time.perf_counter() - t0:.0f} s)")
     env = {**os.environ, "STATIC_ROOT": str(OUT / "load-static"), "DATABASE_URL": os.environ["DATABASE_URL"]}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
