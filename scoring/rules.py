@@ -33,10 +33,11 @@ KPI achievement, attendance score, team ranking and prizes: pure rules.
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -483,3 +484,21 @@ def platform_kpi_values(customers: Sequence[int | None],
     if timed:
         values[RESPONSE_TIME_KPI] = (sum(timed, Decimal(0)) / len(timed)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return values
+
+
+T = TypeVar("T")
+
+
+def ranking_excerpt(ordered: Sequence[T], is_own: Callable[[T], bool], *, top: int) -> tuple[list[T], int]:
+    """The first ``top`` of a ranking, plus one's own entry where it falls
+    below them (in its place), and how many entries are left out: what a page
+    about one team shows of the whole ranking, so that it costs the same with
+    200 teams as with 4.
+
+    >>> ranking_excerpt(list("abcdef"), lambda x: x == "e", top=2)
+    (['a', 'b', 'e'], 3)
+    >>> ranking_excerpt(list("abc"), lambda x: x == "b", top=5)
+    (['a', 'b', 'c'], 0)
+    """
+    shown = list(ordered[:top]) + [x for x in ordered[top:] if is_own(x)]
+    return shown, len(ordered) - len(shown)

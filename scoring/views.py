@@ -58,6 +58,7 @@ from trainingweek.versioning import Loaded
 
 CELL = re.compile(r"^v_(\d+)_(\d+)$")
 TEAM_CELL = re.compile(r"^t_(\d+)$")
+GRID_RANKING_TOP = 10  # teams of the ranking shown under a KPI grid, besides the grid's own
 
 
 def _context(programme, subtab, **extra) -> dict:
@@ -198,12 +199,15 @@ def kpi_grid(request, pk, team_pk, period_pk):
     for row in grid.rows if conflicts else ():
         _keep_conflicts(row.cells, conflicts, lambda cell, e=row.enrolment.pk: (e, cell.kpi.pk))
     _keep_conflicts(grid.team_cells, conflicts, lambda cell: (None, cell.kpi.pk))
-    # The ranking below the grid shows each team's rank, composite and prize: no member of any team, no headcount.
-    standings = selectors.team_standings(setup, programme, period, member_teams=(), headcounts=False)
+    # The ranking below the grid shows the leading teams' and this team's rank, composite and prize
+    # (the whole ranking has its own page): no member of any team, no headcount.
+    standings, more_teams = kpi_rules.ranking_excerpt(
+        selectors.team_standings(setup, programme, period, member_teams=(), headcounts=False),
+        lambda s: s.team.pk == team.pk, top=GRID_RANKING_TOP)
     return render(request, "scoring/kpi_grid.html", _context(
         programme, "kpi", setup=setup, team=team, period=period, grid=grid, errors=errors,
         conflicts=[c.message for c in conflicts.values()],
-        standings=standings, teams=visible_teams(request.user, programme)))
+        standings=standings, more_teams=more_teams, teams=visible_teams(request.user, programme)))
 
 
 def _import_enrolments(user, programme) -> list[Enrolment]:

@@ -58,18 +58,29 @@ def test_the_kpi_grid_costs_its_team_and_a_row_per_team_and_kpi(world, setup, cl
 
 
 def test_the_kpi_grid_shows_the_ranking_it_computes(world, setup, client_for):
-    """The cheaper ranking is still the ranking: every team, its rank, composite and prize."""
+    """The cheaper ranking is still the ranking: the leading teams and the grid's own, each
+    with its rank, composite and prize, and a link to the whole ranking for the rest."""
     from scoring import selectors
+    from scoring.views import GRID_RANKING_TOP
 
     url = reverse("scoring:kpi_grid", args=[world.programme.pk, world.team_a.pk, period(setup).pk])
     measure_scales(world, setup, period(setup), client_for(world.mentor_a), url)
     html = client_for(world.mentor_a).get(url).content.decode()
     standings = selectors.team_standings(setup, world.programme, period(setup))
     assert len(standings) == 15 and standings[0].rank == 1
+    shown = standings[:GRID_RANKING_TOP] + [s for s in standings[GRID_RANKING_TOP:] if s.team.pk == world.team_a.pk]
     for s in standings:
-        row = html.split(f'data-testid="grid-rank-{s.team.pk}"')[1].split("</tr>")[0]
+        marker = f'data-testid="grid-rank-{s.team.pk}"'
+        if s not in shown:
+            assert marker not in html, s.team.name
+            continue
+        row = html.split(marker)[1].split("</tr>")[0]
         assert f"<td>{s.rank or '—'}</td><td>{s.team.name}</td>" in row
         assert f">{s.composite}</td>" in row and f">{s.prize}</td>" in row
+    assert f'data-testid="grid-rank-{world.team_a.pk}"' in html  # its own team, wherever it ranks
+    more = html.split('data-testid="grid-ranking-more"')[1].split("</p>")[0]
+    assert f" {len(standings) - len(shown)} " in more  # "and 4 more teams" / "另有 4 个组"
+    assert f'{reverse("scoring:ranking", args=[world.programme.pk])}?period={period(setup).pk}' in more
 
 
 def test_the_ranking_page_reads_no_personal_data(world, setup, client_for):
