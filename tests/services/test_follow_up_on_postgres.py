@@ -20,8 +20,8 @@ def test_two_connections_make_one_follow_up(transactional_db, worked, finance2, 
     batch = failed_and_corrected(worked, finance2)
     real = services.retry_candidates
 
-    def slow_candidates(b):
-        found = real(b)
+    def slow_candidates(b, **options):
+        found = real(b, **options)
         time.sleep(0.5)  # both requests have read before either commits, unless one waits for the other
         return found
 
