@@ -46,6 +46,7 @@ Prints the scale, the figures and the ratios. Not a test: run it by hand.
 """
 
 import argparse
+import gc
 import io
 import random
 import statistics
@@ -81,16 +82,19 @@ def timed(fn, repeat: int = 3):
 
 def timed_pair(ours, bare, repeat: int = 3):
     """Medians of ``repeat`` runs of each, taken in turns (ours, bare, ours…)
-    so that a change of load on a shared machine falls on both sides; and
-    each side's last answer."""
+    so that a change of load on a shared machine falls on both sides, each
+    run on a collected heap without the other side's answer (else one side's
+    hundreds of thousands of objects slow the other's garbage collections);
+    then each side's answer from one more run, for the checks."""
     times: tuple[list, list] = ([], [])
-    answers = [None, None]
     for _ in range(repeat):
         for side, fn in enumerate((ours, bare)):
+            gc.collect()
             t = time.perf_counter()
-            answers[side] = fn()
+            answer = fn()
             times[side].append(time.perf_counter() - t)
-    return statistics.median(times[0]), answers[0], statistics.median(times[1]), answers[1]
+            del answer
+    return statistics.median(times[0]), ours(), statistics.median(times[1]), bare()
 
 
 def build(scale: int, days: int, layout: str):
