@@ -220,7 +220,8 @@ class Entry:
 
 def _shown_fields(model) -> list[models.Field]:
     hidden = ALWAYS_HIDDEN | set(getattr(model, "AUDIT_HIDDEN", ()))
-    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in hidden]
+    tracked = {f.name for f in model.history.model.tracked_fields}  # not the fields left out of the history
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in hidden and f.name in tracked]
 
 
 def _show(f: models.Field, value, masked: dict, users: dict) -> str:

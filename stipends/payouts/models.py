@@ -193,8 +193,13 @@ class PayoutBatch(models.Model):
         Job, verbose_name=_("Background job"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     summary = models.JSONField(_("Summary"), default=dict, blank=True)
+    # The pre-approval checks that come from the items alone (rules.item_findings),
+    # kept by every writer of a draft's items so that the batch page reads one
+    # row rather than every item; approval checks afresh. Derived, so not audited.
+    item_checks = models.JSONField(_("Checks of the items"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("Checked"), null=True, blank=True)
 
-    history = audit_history()
+    history = audit_history(excluded_fields=["item_checks", "checked_at"])
     AUDIT_HIDDEN = ("job",)
 
     class Meta:

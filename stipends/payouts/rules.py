@@ -576,6 +576,13 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
     leaves some owed, and ``owing``: (name, owed) of students of the batch's
     scope without an item in it who still owe), a zero net.
     """
+    return with_owing(item_findings(items, outlier_ratio=outlier_ratio), owing)
+
+
+def item_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decimal("0.5")) -> list[Finding]:
+    """The findings of :func:`batch_findings` that come from the batch's own
+    items alone (everything but ``owing``), worst first: they change only
+    when the items do, so a batch keeps them (``PayoutBatch.item_checks``)."""
     findings: list[Finding] = []
     by_digest = defaultdict(list)
     by_class = defaultdict(list)
@@ -606,10 +613,20 @@ def batch_findings(items: Sequence[CheckItem], *, outlier_ratio: Decimal = Decim
             findings.append(Finding("owed", [item.id], f"{item.name}: {money(item.recovered)} / {money(item.owed)}"))
         if item.net == 0:
             findings.append(Finding("zero_net", [item.id], item.name))
-    for name, owed in owing:
-        findings.append(Finding("owed", [], f"{name}: {money(ZERO)} / {money(owed)}"))
     findings.sort(key=lambda f: FINDING_ORDER.index(f.kind))
     return findings
+
+
+def with_owing(findings: Sequence[Finding], owing: Sequence[tuple[str, Decimal]]) -> list[Finding]:
+    """``findings`` (of :func:`item_findings`) with an "owed" finding for each
+    (name, owed) of ``owing``, worst first (a stable sort: the items' order kept).
+
+    >>> [(f.kind, f.detail) for f in with_owing([Finding("zero_net", [1], "甲")], [("乙", Decimal("50"))])]
+    [('owed', '乙: 0.00 / 50.00'), ('zero_net', '甲')]
+    """
+    found = list(findings) + [Finding("owed", [], f"{name}: {money(ZERO)} / {money(owed)}") for name, owed in owing]
+    found.sort(key=lambda f: FINDING_ORDER.index(f.kind))
+    return found
 
 
 # --------------------------------------------------------------------------- the bank's result file

@@ -451,17 +451,19 @@ def _settled(lines: Sequence[dict]) -> tuple[Decimal, Decimal]:
 
 def owing_outside(batch: PayoutBatch) -> list[tuple[str, Decimal]]:
     """(name, owed) of the students of the batch's scope who still owe from
-    earlier payments and have no item in this batch. Three queries."""
-    ids = set(scope_ids(batch))
-    in_batch = set(batch.items.values_list("enrolment_id", flat=True))
+    earlier payments and have no item in this batch. One query, of the
+    programme's items that settle something (few), the batch's own students
+    left out by the database (not thousands of ids read to be compared here)."""
     frozen: dict[int, dict[str, list]] = defaultdict(dict)
     names: dict[int, str] = {}
     # Only items with settling lines make anyone owe (a retry copies its failed
     # item's lines, so a payment key's items all have them or none).
-    for e, key, name, lines in _settling(PayoutItem.objects.filter(batch__programme_id=batch.programme_id)).order_by(
-            "pk").values_list("enrolment_id", "payment_key", "name", "settling"):
-        if e not in ids or e in in_batch:
-            continue
+    items = PayoutItem.objects.filter(batch__programme_id=batch.programme_id).exclude(
+        enrolment_id__in=PayoutItem.objects.filter(batch_id=batch.pk).values("enrolment_id"))
+    if batch.school_class_id:
+        items = items.filter(enrolment__school_class_id=batch.school_class_id)
+    for e, key, name, lines in _settling(items).order_by("pk").values_list("enrolment_id", "payment_key", "name",
+                                                                          "settling"):
         frozen[e].setdefault(key, lines)
         names[e] = name
     owing = [(names[e], payout_rules.owed_from(keys.values())) for e, keys in frozen.items()]
@@ -469,8 +471,21 @@ def owing_outside(batch: PayoutBatch) -> list[tuple[str, Decimal]]:
 
 
 def findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
-    """The pre-approval checks of a batch (see :func:`payout_rules.batch_findings`)."""
+    """The pre-approval checks of a batch, afresh from every item (see
+    :func:`payout_rules.batch_findings`): what approval decides on."""
     return payout_rules.batch_findings(check_items(batch), owing=owing_outside(batch))
+
+
+def shown_findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
+    """The checks the batch page shows: those of the items as the batch keeps
+    them (``item_checks``, written with the items: see
+    ``services.store_item_checks``) and who owes outside the batch, read now;
+    what :func:`findings` gives, without reading every item. A batch whose
+    checks were never kept (computed before they were) is checked afresh."""
+    if batch.checked_at is None:
+        return findings(batch)
+    kept = [payout_rules.Finding(**f) for f in batch.item_checks]
+    return payout_rules.with_owing(kept, owing_outside(batch))
 
 
 #: The order of a bank file's transfers: by class, then student number.

@@ -22,6 +22,7 @@ the next chunk finds the batch approved and stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import date
 
 from django.conf import settings
@@ -51,6 +52,7 @@ from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by
     account_fields,
     active_freeze_jobs,
     balances,
+    check_items,
     findings,
     frozen_totals,
     payable_items,
@@ -226,6 +228,7 @@ def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = N
         items = PayoutItem.objects.filter(batch=batch).count()
         summary = {"students": len(ids), "items": items}
         PayoutBatch.objects.filter(pk=batch.pk).update(computed_at=timezone.now(), summary=summary)
+        store_item_checks(batch=batch)
         record_history(PayoutBatch.objects.filter(pk=batch.pk), user=batch.created_by)
     return {**summary, "created": created}
 
@@ -364,7 +367,17 @@ def refresh_accounts(*, batch: PayoutBatch) -> int:
             setattr(item, name, value)
     bulk_update_with_history(items, PayoutItem, list(ACCOUNT_COLUMNS),
                              batch_size=500, default_user=current_user(), custom_historical_attrs=history_attrs())
+    store_item_checks(batch=batch)
     return len(items)
+
+
+def store_item_checks(*, batch: PayoutBatch) -> None:
+    """Keep on the batch the checks of its items as they are now
+    (:func:`payout_rules.item_findings`), for its page to show without reading
+    every item. Every writer of a batch's items calls it in the transaction
+    that writes them (the freeze, a refresh of bank details, a follow-up)."""
+    found = payout_rules.item_findings(check_items(batch))
+    PayoutBatch.objects.filter(pk=batch.pk).update(item_checks=[asdict(f) for f in found], checked_at=timezone.now())
 
 
 @transaction.atomic
@@ -485,6 +498,7 @@ def _create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
                    lines=i.lines, tax_detail=i.tax_detail, payment_key=i.payment_key, retry_of=i)
         for i in ready
     ], model=PayoutItem, user=user)
+    store_item_checks(batch=follow_up)
     return follow_up
 
 

@@ -249,7 +249,7 @@ def batch_detail(request, pk, batch_pk):
         request.GET or None, queryset=items, classes=programme.classes.filter(pk__in=[c.pk for c in classes]),
         exact_personal=request.user.has_perm("students.reveal_personal_data", programme))
     page, query = paginate(request, filterset.qs, ITEMS_PAGE_SIZE)
-    found = selectors.findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
+    found = selectors.shown_findings(batch) if batch.state == PayoutBatch.State.DRAFT and batch.computed_at else []
     flagged = {}
     for f in found:
         for i in f.item_ids:
