@@ -6,8 +6,9 @@
 Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
 200 and teams of 10, 30 days of attendance, bank cards, awards, incidents and
 prizes) with a mentor for each team,
-the default KPIs with a value for every student, and a payout batch frozen and approved
-(so its bank file may be downloaded).
+the default KPIs with a value for every student, a payout batch frozen and approved
+(so its bank file may be downloaded), then an award for every student frozen into a
+draft batch (its page shows the checks before approval).
 Then it starts gunicorn on 127.0.0.1 as in production (DEBUG off, static
 files collected, ``--worker-class gthread``: ``workers`` processes of
 ``threads`` threads), and ``users`` people (a coordinator, a mentor and
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -55,14 +57,14 @@ def _bench_module(name: str):
 
 
 def build(scale: int, days: int) -> dict:
-    """The programme, its people and an approved batch; returns the ids the pages need."""
+    """The programme, its people, an approved batch and a draft one; returns the ids the pages need."""
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
     from programs.students.models import Enrolment, Team
     from scoring import selectors as scoring_selectors
     from scoring import services as scoring_services
-    from scoring.models import KpiValue
+    from scoring.models import Award, KpiValue
     from stipends.payouts import services as payouts
     from stipends.payouts.models import PayoutBatch
     from trainingweek.models import User
@@ -89,8 +91,14 @@ def build(scale: int, days: int) -> dict:
     batch = payouts.create_batch(programme=programme, user=finance)
     payouts.freeze_batch(batch_id=batch.pk)
     batch = payouts.approve_batch(batch=PayoutBatch.objects.get(pk=batch.pk), user=checker, confirmed=True)
+    # Then an award for every student, frozen into a draft batch of as many
+    # items, whose page carries the checks before approval.
+    Award.objects.bulk_create([Award(programme=programme, enrolment=e, label="基准奖励", amount=Decimal("10.00"),
+                                     created_by=finance) for e in enrolments], batch_size=5000)
+    draft = payouts.create_batch(programme=programme, user=finance)
+    payouts.freeze_batch(batch_id=draft.pk)
     return {"programme": programme.pk, "team": teams[len(teams) // 2].pk, "class": enrolments[0].school_class_id,
-            "period": period.pk, "batch": batch.pk, "items": batch.items.count(),
+            "period": period.pk, "batch": batch.pk, "items": batch.items.count(), "draft": draft.pk,
             "mentor": mentors[len(teams) // 2].username, "coordinator": coordinator.username,
             "finance": finance.username}
 
@@ -118,7 +126,8 @@ def pages(world: dict) -> dict[str, list[tuple[str, str]]]:
         ],
         world["finance"]: [
             ("statement list", reverse("stipends:statement_list", args=[p])),
-            ("batch", reverse("stipends:batch_detail", args=[p, batch])),
+            ("batch (approved)", reverse("stipends:batch_detail", args=[p, batch])),
+            ("batch (draft, with its checks)", reverse("stipends:batch_detail", args=[p, world["draft"]])),
             ("bank file", reverse("stipends:bank_file", args=[p, batch])),
         ],
     }
