@@ -223,11 +223,17 @@ def live_team_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Colle
     return totals
 
 
+#: ``team_standings(member_teams=PRIZED)``: the members of the teams that win a prize only (whom it is split among).
+PRIZED = object()
+
+
 def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | None, *,
-                   member_teams: Collection[int] | None = None, headcounts: bool = True) -> list[TeamStanding]:
+                   member_teams: Collection[int] | None | object = None, headcounts: bool = True,
+                   ) -> list[TeamStanding]:
     """Every team's KPI figures, composite, rank and prize, and for the teams
-    in ``member_teams`` (None: every team) the active members, their KPI
-    scores and the split of the prize among them.
+    in ``member_teams`` (None: every team; :data:`PRIZED`: those with a
+    prize) the active members, their KPI scores and the split of the prize
+    among them.
 
     The figures come from the totals the database keeps per team × KPI
     (``team_totals``) and the team values, a row per team and KPI each, so a
@@ -263,9 +269,11 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
             [rules.KpiValue(figures[k.pk], k.target, k.higher_is_better, k.weight) for k in setup.kpis],
             cap=rules.MAX_ACHIEVEMENT)
         standings[team.pk] = TeamStanding(team, team.active_members if headcounts else None, figures, composite)
-    _add_members(setup, programme, period, standings, member_teams, team_values)
     ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
     prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
+    if member_teams is PRIZED:
+        member_teams = [pk for pk in standings if prizes.get(pk)]
+    _add_members(setup, programme, period, standings, member_teams, team_values)
     by_score = setup.settings.prize_split == ScoreSettings.Split.SCORE
     for pk, standing in standings.items():
         standing.rank = ranks.get(pk)

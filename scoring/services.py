@@ -33,7 +33,7 @@ from scoring.models import (
     TeamPrize,
 )
 from scoring.rules import SCHOOL_ITEMS
-from scoring.selectors import Setup, load_setup, team_standings
+from scoring.selectors import PRIZED, Setup, load_setup, team_standings
 from trainingweek import versioning
 from trainingweek.history import history_attrs
 from trainingweek.versioning import Loaded, upsert_bumping_version
@@ -353,7 +353,8 @@ def feed_platform_kpis(*, programme: Programme, enrolment_ids: Iterable[int], da
 def award_team_prizes(*, setup: Setup, programme: Programme, period: ScoringPeriod, user) -> list[TeamPrize]:
     """Fix the team prizes of a period from its current ranking: replaces the
     period's earlier prizes and their shares, in one transaction."""
-    standings = [s for s in team_standings(setup, programme, period) if s.rank is not None and s.prize > 0]
+    standings = [s for s in team_standings(setup, programme, period, member_teams=PRIZED)
+                 if s.rank is not None and s.prize > 0]
     with transaction.atomic():
         TeamPrize.objects.filter(programme=programme, period=period).delete()
         # The replaced prizes' deletion is in their history (per-row delete signals);

@@ -98,7 +98,8 @@ def ranking(request, pk):
     programme = get_programme(request.user, pk)
     setup = selectors.load_setup(programme)
     period = _period(request, setup)
-    standings = selectors.team_standings(setup, programme, period)
+    # Members only where a prize is split among them (the page lists the shares), not all the programme's.
+    standings = selectors.team_standings(setup, programme, period, member_teams=selectors.PRIZED)
     fixed = selectors.fixed_team_prizes(programme=programme, period=period)
     return render(request, "scoring/ranking.html", _context(
         programme, "ranking", setup=setup, period=period, standings=standings, fixed=fixed,

@@ -165,6 +165,14 @@ def test_the_aggregate_gives_what_every_members_values_gave(world, seed):
     assert [row[:4] + row[5:] for row in plain(bare, members=False)] == [
         row[:4] + row[5:] for row in plain(reference(setup, programme, period), members=False)]
     assert plain(selectors.team_standings(setup, programme, None)) == plain(reference(setup, programme, None))
+    # The ranking page and the prize award: members of the prized teams only, with the same shares.
+    prized = selectors.team_standings(setup, programme, period, member_teams=selectors.PRIZED)
+    assert plain(prized, members=False) == plain(reference(setup, programme, period), members=False)
+    for standing in prized:
+        if standing.prize:
+            assert next(s for s in plain([standing])) == next(s for s in expected if s[0] == standing.team.pk)
+        else:
+            assert not standing.members and not standing.shares
 
 
 def test_the_seeds_cover_the_edge_cases(world):
