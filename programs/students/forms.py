@@ -8,7 +8,12 @@ from programs.agreements.models import Programme
 from programs.students import services as services_students
 from programs.students.models import Enrolment, SchoolClass, Team
 from programs.students.selectors import student_search
-from trainingweek.forms import NoFormTagHelper, ProgrammeItemForm, SearchableSelect
+from trainingweek.forms import (
+    ManyOptionsSelect,
+    NoFormTagHelper,
+    ProgrammeItemForm,
+    SearchableSelect,
+)
 from trainingweek.models import User
 
 
@@ -61,8 +66,10 @@ class StudentImportForm(forms.Form):
 
 
 class EnrolmentFilter(django_filters.FilterSet):
-    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=None)
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=None, null_label=_("No team"))
+    # As many options as the programme has classes and teams: written without a template per option.
+    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=None, widget=ManyOptionsSelect)
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=None, null_label=_("No team"),
+                                            widget=ManyOptionsSelect)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Enrolment.Status.choices)
     q = django_filters.CharFilter(label=_("Name / student no."), method="search")
 

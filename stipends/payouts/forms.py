@@ -13,6 +13,7 @@ from stipends.payouts.models import PayoutItem, RateCard
 from trainingweek.forms import (
     PAY_AFTER_LAST_DAY,
     DayField,
+    ManyOptionsSelect,
     MoneyField,
     NameField,
     UploadField,
@@ -117,7 +118,8 @@ class PayoutItemFilter(django_filters.FilterSet):
     search by name or student number; finance also finds a whole ID number,
     phone or card (the student's now, or the one frozen on the item) by digest."""
 
-    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=SchoolClass.objects.none())
+    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=SchoolClass.objects.none(),
+                                                    widget=ManyOptionsSelect)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=PayoutItem.Status.choices)
     q = django_filters.CharFilter(label=_("Name / student no."), method="search")
 
