@@ -325,6 +325,18 @@ def test_renaming_the_programme_makes_the_summary_stale_not_the_upload_sheet(wor
     assert selectors.bank_file_fingerprint(approved, "summary") != summary
 
 
+
+def test_a_new_order_of_the_same_transfers_is_not_stale(worked, approved, big):
+    """Renaming a class reorders the bank file's rows (by class, then student
+    number); the transfers are the same, and so is the fingerprint."""
+    before = selectors.bank_file_fingerprint(approved, "file")
+    order = [t.account for t in selectors.bank_transfers(approved)]
+    worked.class_a.name = "99电商9班"  # now sorted after class B
+    worked.class_a.save()
+    assert [t.account for t in selectors.bank_transfers(approved)] != order
+    assert selectors.bank_file_fingerprint(approved, "file") == before
+
+
 def test_the_fingerprint_agrees_with_the_rows_the_job_reads(worked, approved, big):
     for what in ("file", "summary"):
         snapshot = selectors.bank_file_snapshot(approved, what)
