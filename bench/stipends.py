@@ -41,6 +41,16 @@ In the same run it measures (medians of 3, ours and bare taken in turns):
    query of the same rows, the same Fernet decryption of each account, and
    the bare openpyxl write-only sheet. Both files are read back and must
    hold the same rows.
+   (Measured with ``DIRECT_DOWNLOAD_MAX_ROWS`` raised above the scale: by
+   default a batch of more than 2,000 transfers is prepared by a job, 5.)
+5. a big batch's bank file through the job (``DIRECT_DOWNLOAD_MAX_ROWS``
+   set to 0, so at any scale): the page a GET of the bank file's address
+   answers, the job's work (on a worker: read, write the sheet, encrypt and
+   store it), the batch's page, and finance's download of the prepared file
+   through the test client (permission, the job looked up, the fingerprint of
+   the transfers recomputed, the file decrypted, the access log), against
+   the bare floor of that download: open the stored file and Fernet-decrypt
+   it. The prepared file must be the bare one and hold the rows of 4.
 
 Prints the scale, the figures and the ratios. Not a test: run it by hand.
 """
@@ -67,6 +77,11 @@ CENT = Decimal("0.01")
 
 
 def setup_django() -> str:
+    import os
+
+    from harness import OUT
+
+    os.environ.setdefault("MEDIA_ROOT", str(OUT / "media-stipends"))  # the prepared bank files (5.)
     return prepare("stipends", migrate=True)
 
 
@@ -562,13 +577,57 @@ def main() -> None:
         assert response.status_code == 200, response.status_code
         return response.content
 
-    download(), bare_bank_page(batch.pk, profile)  # warm, as a running server is (URLs resolved, code loaded)
-    ours_page, page_file, bare_page, bare_page_file = timed_pair(download, lambda: bare_bank_page(batch.pk, profile))
+    from django.test import override_settings
+
+    with override_settings(DIRECT_DOWNLOAD_MAX_ROWS=args.scale):  # built within the request, whatever the scale
+        download(), bare_bank_page(batch.pk, profile)  # warm, as a running server is (URLs resolved, code loaded)
+        ours_page, page_file, bare_page, bare_page_file = timed_pair(
+            download, lambda: bare_bank_page(batch.pk, profile))
     assert sheet_values(page_file) == sheet_values(bare_page_file), "the downloaded bank file differs from the bare one"
     from trainingweek import crypto
 
     tokens = _tokens(batch.pk)
     decrypt_s, _ = timed(lambda: [crypto.decrypt(t) for t in tokens])
+
+    # 5. The same batch as a big one: its bank file prepared by the job, then downloaded.
+    from django.core.files.storage import default_storage
+
+    from trainingweek.models import Job
+
+    with override_settings(DIRECT_DOWNLOAD_MAX_ROWS=0):
+        def prepare_page() -> bytes:
+            response = client.get(url)
+            assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+            return response.content
+
+        def run_job() -> Job:  # eager here: the POST runs the job's work once its row is committed
+            response = client.post(reverse("stipends:bank_prepare", args=[programme.pk, batch.pk, "file"]))
+            assert response.status_code == 302, response.status_code
+            job = Job.objects.filter(kind=selectors.BANK_FILE_JOB_KIND).latest("pk")
+            assert job.status == Job.Status.SUCCEEDED, job.message
+            return job
+
+        batch_url = reverse("stipends:batch_detail", args=[programme.pk, batch.pk])
+        prepare_page(), client.get(batch_url)  # warm
+        page_s, _ = timed(prepare_page)
+        job_s, job = timed(run_job)
+        batch_page_s, _ = timed(lambda: client.get(batch_url))
+        prepared_url = reverse("stipends:bank_prepared", args=[programme.pk, batch.pk, "file", job.pk])
+
+        def prepared() -> bytes:
+            response = client.get(prepared_url)
+            assert response.status_code == 200, response.status_code
+            return response.content
+
+        def bare_prepared() -> bytes:
+            with default_storage.open(job.result["file"], "rb") as stored:
+                return crypto.decrypt_bytes(stored.read())
+
+        prepared(), bare_prepared()  # warm
+        ours_prepared, prepared_file, bare_prepared_s, bare_prepared_file = timed_pair(prepared, bare_prepared)
+        assert prepared_file == bare_prepared_file, "the prepared download differs from the stored file"
+        assert sheet_values(prepared_file) == sheet_values(page_file), "the prepared file differs from the direct one"
+        fingerprint_s, _ = timed(lambda: selectors.bank_file_fingerprint(batch, "file"))
 
     print(f"database: {vendor}; scale: {args.scale:,} students × {args.days} days "
           f"= {args.scale * args.days:,} attendance rows, {lines:,} statement lines of {len(kinds)} kinds "
@@ -585,6 +644,11 @@ def main() -> None:
     print(f"bank file page (finance's download):      ours {ours_page:7.3f} s   "
           f"bare query + decrypt + write-only {bare_page:7.3f} s   ratio {ours_page / bare_page:5.2f}×   "
           f"(decrypting the {len(transfers):,} accounts alone: {decrypt_s:.3f} s)")
+    print(f"big batch through the job: the bank file's address answers its page in {page_s:.3f} s, the batch's "
+          f"page {batch_page_s:.3f} s; the job's work (on a worker) {job_s:.3f} s")
+    print(f"prepared bank file download:              ours {ours_prepared:7.3f} s   "
+          f"bare read + decrypt of the stored file {bare_prepared_s:7.3f} s   "
+          f"ratio {ours_prepared / bare_prepared_s:5.2f}×   (the transfers' fingerprint alone: {fingerprint_s:.3f} s)")
 
 
 def _tokens(batch_id: int) -> list[str]:

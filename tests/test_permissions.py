@@ -37,6 +37,7 @@ from stipends.payouts import services as stipend_services
 from stipends.payouts.models import PayoutItem
 from stipends.settlement.models import HolidayCalendarYear, Room, SettlementPayment
 from tests.factories import AgreementFactory, ProgrammeFactory, UserFactory
+from trainingweek.jobs import execute_job
 from trainingweek.models import Job, User
 
 ROLES = ["anonymous", "coordinator", "mentor_a", "mentor_b", "finance", "admin",
@@ -200,6 +201,10 @@ MATRIX = {
     "stipends:bank_file": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank.xlsx", FINANCE_ONLY),
     "stipends:bank_summary": (
         lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank-summary.xlsx", FINANCE_ONLY),
+    "stipends:bank_prepare": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank/file/prepare/",
+                              POST_ONLY),
+    "stipends:bank_prepared": (
+        lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/bank/file/{w.bank_job.pk}.xlsx", FINANCE_ONLY),
     "stipends:batch_mark_sent": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/sent/", POST_ONLY),
     "stipends:register": (lambda w: f"/stipends/{w.programme.pk}/batches/{w.batch.pk}/register/{w.class_a.pk}.xlsx",
                           FINANCE_ONLY),
@@ -251,8 +256,8 @@ POSTS = {name: (_empty, READS) for name in [
     "scoring:dashboard", "scoring:ranking", "scoring:kpi_index", "scoring:kpi_template", "scoring:sheet_index",
     "scoring:student_sheet", "scoring:student_pdf", "scoring:class_pdf_result", "scoring:class_pdf_download",
     "scoring:incident_list", "stipends:overview", "stipends:statement_list", "stipends:statement",
-    "stipends:batch_detail", "stipends:bank_file", "stipends:bank_summary", "stipends:register", "stipends:signoff_xlsx",
-    "stipends:signoff_pdf",
+    "stipends:batch_detail", "stipends:bank_file", "stipends:bank_summary", "stipends:bank_prepared",
+    "stipends:register", "stipends:signoff_xlsx", "stipends:signoff_pdf",
 ]} | {name: (_empty, FORM) for name in [
     "programs:agreement_create", "programs:agreement_edit", "programs:programme_create", "programs:programme_edit",
     "programs:class_create", "programs:class_edit", "programs:team_create", "programs:team_edit",
@@ -301,6 +306,8 @@ POSTS = {name: (_empty, READS) for name in [
     "stipends:batch_delete": (_empty, FINANCE_POST),
     "stipends:follow_up": (_empty, FINANCE_POST),
     "stipends:batch_mark_sent": (_empty, FINANCE_POST),
+    # Finance starts the job preparing the bank file (to the job's page).
+    "stipends:bank_prepare": (_empty, FINANCE_POST),
 }
 
 # url name -> the named permissions (rules) the page checks, besides the menus'.
@@ -399,6 +406,8 @@ PERMS = {
     "stipends:batch_delete": ("payouts.make_batch",),
     "stipends:bank_file": ("payouts.export_bank_data",),
     "stipends:bank_summary": ("payouts.export_bank_data",),
+    "stipends:bank_prepare": ("payouts.export_bank_data",),
+    "stipends:bank_prepared": ("payouts.export_bank_data",),
     "stipends:batch_mark_sent": ("payouts.mark_batch_sent",),
     "stipends:register": ("payouts.export_bank_data",),
     "stipends:signoff_xlsx": ("payouts.export_bank_data",),
@@ -483,6 +492,9 @@ def world_with_job(world, tmp_path):
     # One of its transfers failed: finance corrects its bank details.
     world.failed_item = world.batch.items.order_by("pk").first()
     PayoutItem.objects.filter(pk=world.failed_item.pk).update(status=PayoutItem.Status.FAILED, failure_reason="户名不符")
+    # Its bank file, prepared by the job (run here, in-process).
+    world.bank_job = stipend_services.start_bank_file(batch=world.batch, what="file", user=world.finance)
+    execute_job(world.bank_job.pk)
     # A programme of another school with another company (the other_* users' organisations).
     world.foreign_programme = ProgrammeFactory(agreement=AgreementFactory(
         school=world.other_coordinator.organisation, company=world.other_finance.organisation))

@@ -31,8 +31,15 @@ nothing, and a worker that was superseded stops at its next report.
 An uploaded input file is stored encrypted with the field key
 (:func:`read_input` gives it back) and deleted once the job has an outcome or
 is given up (:func:`give_up_jobs`); the files a job made are deleted after
-``JOB_RESULT_KEEP_DAYS`` (:func:`expire_results`); both run hourly
-(:func:`clean_up_jobs`, Celery beat).
+``JOB_RESULT_KEEP_DAYS``, or sooner when its result says ``expires_at``
+(:func:`expire_results`); both run hourly (:func:`clean_up_jobs`, Celery beat).
+
+A file a job made that holds unmasked personal data (a bank file) is stored
+with :func:`store_private_result`: encrypted like the uploads, listed in
+``result["files"]`` (so it expires with the job), and never the job's
+``result_file``, which the generic download serves in clear to whoever may see
+the job. Only the owning app's view reads it back (:func:`read_private_result`),
+after its own checks.
 
 Core imports no app: the apps import this module to register their kinds.
 """
@@ -51,6 +58,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from trainingweek import crypto
@@ -84,7 +92,8 @@ class JobKind:
 JOB_KIND_OPTIONS: dict[str, JobKind] = {}
 
 __all__ = ["JOB_KINDS", "JOB_KIND_OPTIONS", "JobError", "JobKind", "JobSuperseded", "clean_up_jobs", "execute_job",
-           "expire_results", "give_up_jobs", "kind_options", "read_input", "register_job_kind", "resume_job", "run_job", "start_job"]
+           "expire_results", "give_up_jobs", "kind_options", "read_input", "read_private_result", "register_job_kind",
+           "result_expired", "resume_job", "run_job", "start_job", "store_private_result"]
 
 
 class JobError(Exception):
@@ -151,6 +160,29 @@ def read_input(job: Job) -> io.BytesIO:
         raise JobError(_("The uploaded file of this job is no longer kept; please upload it again."))
     with job.input_file.open("rb") as stored:
         return io.BytesIO(crypto.decrypt_bytes(stored.read()))
+
+
+def store_private_result(job: Job, content: bytes) -> str:
+    """Store ``content`` (a file the job made, holding unmasked personal data)
+    encrypted with the field key, and return its storage name.
+
+    The name is the job's own (``jobs/private/<id>.enc``): running the job
+    again replaces the file instead of leaving a second copy. The work lists
+    the name in ``result["files"]`` so that :func:`expire_results` deletes it;
+    it is never the job's ``result_file`` (served in clear by the generic
+    download)."""
+    storage = Job._meta.get_field("result_file").storage
+    name = f"jobs/private/{job.pk}.enc"
+    storage.delete(name)
+    return storage.save(name, ContentFile(crypto.encrypt_bytes(content)))
+
+
+def read_private_result(name: str) -> bytes:
+    """The content :func:`store_private_result` stored under ``name``, decrypted.
+    FileNotFoundError once it expired."""
+    storage = Job._meta.get_field("result_file").storage
+    with storage.open(name, "rb") as stored:
+        return crypto.decrypt_bytes(stored.read())
 
 
 def _discard_input(job_id: int) -> None:
@@ -298,15 +330,20 @@ def give_up_jobs(*, now=None) -> int:
 
 def expire_results(*, now=None) -> int:
     """Delete the files that jobs finished more than ``JOB_RESULT_KEEP_DAYS``
-    ago made (score sheets name students): the job's ``result_file`` and the
-    storage names its work listed in ``result["files"]``. The job row stays,
-    marked ``result["expired"]``. Returns the number of jobs whose files went.
+    ago made (score sheets name students), and those of jobs whose result
+    set an earlier ``expires_at`` (an ISO timestamp: bank files live hours,
+    not weeks): the job's ``result_file`` and the storage names its work
+    listed in ``result["files"]``. The job row stays, marked
+    ``result["expired"]``. Returns the number of jobs whose files went.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.JOB_RESULT_KEEP_DAYS)
     storage = Job._meta.get_field("result_file").storage
     expired = 0
-    for job in Job.objects.filter(finished_at__lt=cutoff).exclude(result__has_key="expired"):
+    due = Q(finished_at__lt=cutoff) | Q(result__has_key="expires_at")
+    for job in Job.objects.filter(due).exclude(result__has_key="expired"):
+        if not (job.finished_at and job.finished_at < cutoff) and not result_expired(job.result, now=now):
+            continue
         names = [name for name in [job.result_file.name, *job.result.get("files", [])] if name]
         if not names:
             continue
@@ -315,6 +352,15 @@ def expire_results(*, now=None) -> int:
         Job.objects.filter(pk=job.pk).update(result_file="", result={**job.result, "expired": True})
         expired += 1
     return expired
+
+
+def result_expired(result: dict, *, now=None) -> bool:
+    """Are the files of a job with this ``result`` gone, or past the
+    ``expires_at`` its work set (due for :func:`expire_results`)?"""
+    if result.get("expired"):
+        return True
+    expires_at = parse_datetime(result.get("expires_at") or "")
+    return expires_at is not None and expires_at <= (now or timezone.now())
 
 
 @shared_task(name="trainingweek.clean_up_jobs")

@@ -240,6 +240,14 @@ JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=180)
 JOB_GIVE_UP_AFTER_SECONDS = env.int("JOB_GIVE_UP_AFTER_SECONDS", default=24 * 3600)
 # Files a job made (score-sheet PDFs name students) are deleted after this many days.
 JOB_RESULT_KEEP_DAYS = env.int("JOB_RESULT_KEEP_DAYS", default=14)
+# Downloads of an approved batch's bank file: up to this many transfers the
+# sheet is built within the request; a bigger batch's file is prepared by a
+# background job (a gunicorn thread would build 10,000 transfers for ~0.7 s)
+# and downloaded from the batch's page.
+DIRECT_DOWNLOAD_MAX_ROWS = env.int("DIRECT_DOWNLOAD_MAX_ROWS", default=2000)
+# A prepared bank file holds every full account number: it is kept (encrypted)
+# this many hours, then deleted by the hourly clean-up; prepare it again after.
+BANK_FILE_KEEP_HOURS = env.int("BANK_FILE_KEEP_HOURS", default=24)
 CELERY_BEAT_SCHEDULE: dict = {
     "clean-up-jobs": {
         "task": "trainingweek.clean_up_jobs",

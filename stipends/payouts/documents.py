@@ -10,13 +10,16 @@ formulas are ours: the register's net = gross − tax and its totals.
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from stipends.payouts import rules
+from stipends.payouts import rules, selectors
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from trainingweek.exports import (
     AMOUNT,
@@ -27,6 +30,7 @@ from trainingweek.exports import (
     Styled,
     workbook_bytes,
 )
+from trainingweek.jobs import JobError, store_private_result
 from trainingweek.money import ZERO
 from trainingweek.pdf import render_pdf
 
@@ -65,6 +69,46 @@ def bank_summary(batch: PayoutBatch, transfers: Sequence[rules.Transfer]) -> byt
     ], rows=((t.account, t.account_name, t.amount, BANK_PURPOSE) for t in transfers),
         title_rows=[[Styled(f"{BANK_TITLE} {batch.programme} #{batch.pk}", bold=True)]],
         footer=[[Styled(f"合计 {count} 笔", bold=True), None, Styled(total, bold=True), None]])])
+
+
+def prepare_bank_file(job) -> dict:
+    """Work of the bank-file job (see ``tasks``): params ``batch``,
+    ``programme``, ``what`` (``file``: :func:`bank_file` in the programme's
+    layout, ``summary``: :func:`bank_summary`) and ``language``.
+
+    Builds the very sheet the direct download builds, from one read of the
+    transfers that also gives their fingerprint (kept in the result: the
+    download refuses the file once the transfers changed), and stores it
+    encrypted (:func:`trainingweek.jobs.store_private_result`: it holds every
+    full account number), kept ``BANK_FILE_KEEP_HOURS``. Running it again
+    builds the file afresh and replaces it. Downloading it is what logs the
+    personal-data export, not preparing it."""
+    params = job.params
+    with translation.override(params.get("language") or settings.LANGUAGE_CODE):
+        what = params.get("what")
+        batch = (PayoutBatch.objects.select_related("programme")
+                 .filter(pk=params.get("batch"), programme_id=params.get("programme")).first())
+        if batch is None or what not in selectors.BANK_DOCUMENTS:
+            raise JobError(_("The batch no longer exists."))
+        if batch.state == PayoutBatch.State.DRAFT:
+            raise JobError(_("A batch's bank file is made once the batch is approved."))
+        job.report(1, 4, _("Reading the transfers…"))
+        snapshot = selectors.bank_file_snapshot(batch, what)
+        count = len(snapshot.transfers)
+        job.report(2, 4, _("Writing %(n)s transfers…") % {"n": count})
+        content = (bank_file(snapshot.transfers, snapshot.profile) if what == "file"
+                   else bank_summary(batch, snapshot.transfers))
+        job.report(3, 4, _("Storing the file encrypted…"))
+        name = store_private_result(job, content)
+        expires_at = timezone.now() + timedelta(hours=settings.BANK_FILE_KEEP_HOURS)
+        return {
+            "file": name, "files": [name],  # files: expired by the core
+            "what": what, "transfers": count, "fingerprint": snapshot.fingerprint,
+            "expires_at": expires_at.isoformat(),
+            "redirect": reverse("stipends:batch_detail", args=[batch.programme_id, batch.pk]) + "#bank-files",
+            "message": _("The file with %(n)s transfers is ready; download it from the batch's page until "
+                         "%(until)s.") % {"n": count, "until": f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"},
+        }
 
 
 def _title(batch: PayoutBatch, school_class, what: str) -> str:

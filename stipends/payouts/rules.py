@@ -904,3 +904,13 @@ def control_total(amounts: Sequence[Decimal]) -> tuple[int, Decimal]:
     (2, Decimal('1700.50'))
     """
     return len(amounts), money(sum(amounts, ZERO))
+
+
+def prepared_in_background(transfers: int, *, direct_max: int) -> bool:
+    """Is a bank file of ``transfers`` rows prepared by a background job
+    rather than built within the request (more than ``direct_max`` rows)?
+
+    >>> prepared_in_background(2000, direct_max=2000), prepared_in_background(2001, direct_max=2000)
+    (False, True)
+    """
+    return transfers > direct_max

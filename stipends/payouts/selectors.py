@@ -4,16 +4,19 @@ app) and when a programme's stipends were paid."""
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,11 +38,15 @@ from stipends.payouts.rules import (
     TaxTable,
     stipend_lines,
 )
+from trainingweek import crypto
 from trainingweek.history import history_entries, merged
+from trainingweek.jobs import read_private_result, result_expired
 from trainingweek.masking import mask_bank_card
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 from trainingweek.performance import full_collections_paused
+
+logger = logging.getLogger(__name__)
 
 TAXDATA = Path(__file__).resolve().parent / "taxdata"
 
@@ -522,6 +529,137 @@ def bank_control(batch: PayoutBatch) -> tuple[int, Decimal]:
     """The count and sum of the batch's bank file (:func:`payout_rules.control_total`), decrypting nothing."""
     # Unordered: the count and the sum need no join to order 10,000 rows by class and student.
     return payout_rules.control_total(list(_bank_file_items(batch).order_by().values_list("net", flat=True)))
+
+
+def bank_transfer_count(batch: PayoutBatch) -> int:
+    """How many transfers the batch's bank file holds (one COUNT, nothing decrypted)."""
+    return _bank_file_items(batch).count()
+
+
+# --------------------------------------------------------------------------- bank files prepared by a job
+#: The job kind that prepares a big batch's bank file (params: programme, batch, what, language).
+BANK_FILE_JOB_KIND = "stipends.bank_file"
+#: What such a job prepares: the bank's upload sheet, or the summary for people.
+BANK_DOCUMENTS = ("file", "summary")
+#: What :func:`prepared_file_state` finds of a prepared file.
+READY, EXPIRED, STALE = "ready", "expired", "stale"
+
+# The stored account token (Fernet ciphertext) as it is, not decrypted: a
+# rewrite of an item's account changes it, and reading it decrypts nothing.
+_ACCOUNT_TOKEN = Cast("account", output_field=TextField())
+_FINGERPRINT_COLUMNS = ("pk", "account_token", "account_name", "net", "bank_name", "bank_branch")
+
+
+class BankFileSnapshot(NamedTuple):
+    """The transfers of a batch's bank file, its layout, and the fingerprint
+    of the rows they were read from (see :func:`bank_file_fingerprint`)."""
+
+    transfers: list[payout_rules.Transfer]
+    profile: payout_rules.BankFileProfile
+    fingerprint: str
+
+
+def _fingerprint(batch: PayoutBatch, what: str, profile: payout_rules.BankFileProfile, rows: Iterable[tuple]) -> str:
+    # What the document is made of besides the rows: the upload sheet its
+    # layout, the summary its title (the programme's name and the batch's
+    # number). The rows by item: their order is not money (a renamed class
+    # reorders the file; it pays the same), and the fingerprint's query then
+    # needs no join to order them.
+    made_of = profile.key if what == "file" else f"{batch.programme} #{batch.pk}"
+    payload = json.dumps([what, batch.pk, made_of,
+                          [[pk, token, name, str(net), bank, branch]
+                           for pk, token, name, net, bank, branch in sorted(rows, key=itemgetter(0))]],
+                         ensure_ascii=False, separators=(",", ":"))
+    return crypto.digest(payload)  # keyed: the digest reveals nothing of the rows
+
+
+def bank_file_snapshot(batch: PayoutBatch, what: str) -> BankFileSnapshot:
+    """What a job writes into the batch's document ``what`` (the transfers
+    of :func:`bank_transfers`, in file order, the layout of
+    :func:`bank_file_profile`) and the fingerprint of exactly those rows:
+    one query, so the two agree."""
+    profile = bank_file_profile(batch.programme)
+    rows = list(_bank_file_items(batch).annotate(account_token=_ACCOUNT_TOKEN)
+                .values_list("account", *_FINGERPRINT_COLUMNS))
+    note = f"#{batch.pk}"
+    transfers = [payout_rules.Transfer(account, name, net, bank, branch, note)
+                 for account, _pk, _token, name, net, bank, branch in rows]
+    return BankFileSnapshot(transfers, profile, _fingerprint(batch, what, profile, [row[1:] for row in rows]))
+
+
+def bank_file_fingerprint(batch: PayoutBatch, what: str) -> str:
+    """A digest of everything the batch's document ``what`` is made from:
+    which items, their account (the stored token), holder, net amount, bank
+    and branch, and the layout (bank file) or the title (summary). Any change
+    of them after a file was prepared changes it. Decrypts nothing and joins
+    nothing: one query over six plain columns of the batch's items (~25 ms
+    for 10,000 on PostgreSQL)."""
+    profile = bank_file_profile(batch.programme)
+    rows = (_bank_file_items(batch).order_by().annotate(account_token=_ACCOUNT_TOKEN)
+            .values_list(*_FINGERPRINT_COLUMNS))
+    return _fingerprint(batch, what, profile, list(rows))
+
+
+def bank_file_jobs(batch_id: int):
+    """The jobs that prepared (or are preparing) the batch's bank files, newest first."""
+    return Job.objects.filter(kind=BANK_FILE_JOB_KIND, params__batch=batch_id).order_by("-created_at", "-pk")
+
+
+def active_bank_file_job(batch_id: int, what: str) -> Job | None:
+    """The job still queued or running that prepares ``what`` of the batch, if any."""
+    return bank_file_jobs(batch_id).filter(
+        params__what=what, status__in=[Job.Status.PENDING, Job.Status.RUNNING]).first()
+
+
+@dataclass
+class PreparedFile:
+    """Of one of a batch's bank documents: the job preparing it now, and the
+    newest job whose file is still kept (its freshness is checked when it is
+    downloaded, :func:`prepared_file_state`)."""
+
+    what: str
+    active: Job | None = None
+    ready: Job | None = None
+
+
+#: How many of a batch's newest bank-file jobs its page looks at.
+PREPARED_JOBS_LOOKED_AT = 20
+
+
+def prepared_bank_files(batch: PayoutBatch) -> dict[str, PreparedFile]:
+    """Per document (``file``, ``summary``): what the batch's page offers. One query."""
+    found = {what: PreparedFile(what) for what in BANK_DOCUMENTS}
+    for job in bank_file_jobs(batch.pk).select_related("created_by")[:PREPARED_JOBS_LOOKED_AT]:
+        entry = found.get(job.params.get("what"))
+        if entry is None:
+            continue
+        if job.status in (Job.Status.PENDING, Job.Status.RUNNING) and entry.active is None and entry.ready is None:
+            entry.active = job
+        elif job.status == Job.Status.SUCCEEDED and entry.ready is None and not result_expired(job.result):
+            entry.ready = job
+    return found
+
+
+def prepared_file_content(job: Job) -> bytes | None:
+    """The prepared file of a bank-file job, decrypted; None once it is gone
+    (expired, or stored under a key no longer configured)."""
+    try:
+        return read_private_result(job.result["file"])
+    except (FileNotFoundError, ValueError):
+        logger.warning("the prepared bank file of job %s cannot be read", job.pk)
+        return None
+
+
+def prepared_file_state(batch: PayoutBatch, job: Job) -> str:
+    """:data:`READY` when the job's file is kept and the batch's transfers are
+    still those it was made from; :data:`EXPIRED` once the file is gone (or
+    due to go); :data:`STALE` when anything it was made from changed since
+    (the fingerprint differs): that file must not go to the bank."""
+    if not job.result.get("file") or result_expired(job.result):
+        return EXPIRED
+    if job.result.get("fingerprint") != bank_file_fingerprint(batch, job.params.get("what")):
+        return STALE
+    return READY
 
 
 # --------------------------------------------------------------------------- follow-up batches

@@ -10,6 +10,8 @@ transaction per step with bulk statements.
   frozen is skipped, so a second run or a run after a crash pays nobody twice.
 - :func:`approve_batch`, :func:`refresh_accounts`, :func:`reconcile`,
   :func:`create_follow_up`, :func:`payout_overview`.
+- :func:`start_bank_file` queues the job that prepares a big approved
+  batch's bank file (stored encrypted, refused at download once stale).
 
 An approved batch never changes: every writer of a batch's items locks the
 batch row (``select_for_update``) and checks its state under that lock, and
@@ -44,12 +46,15 @@ from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendPr
 from stipends.payouts.rules import stipend_lines
 from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by both)
     ACCOUNT_COLUMNS,
+    BANK_DOCUMENTS,
+    BANK_FILE_JOB_KIND,
     FREEZE_JOB_KIND,
     PayoutError,
     Sources,
     _prior_items,
     _tax_history,
     account_fields,
+    active_bank_file_job,
     active_freeze_jobs,
     balances,
     check_items,
@@ -378,6 +383,26 @@ def store_item_checks(*, batch: PayoutBatch) -> None:
     that writes them (the freeze, a refresh of bank details, a follow-up)."""
     found = payout_rules.item_findings(check_items(batch))
     PayoutBatch.objects.filter(pk=batch.pk).update(item_checks=[asdict(f) for f in found], checked_at=timezone.now())
+
+
+@transaction.atomic
+def start_bank_file(*, batch: PayoutBatch, what: str, user, language: str | None = None):
+    """Queue the job preparing ``what`` (``file`` or ``summary``) of an
+    approved batch's bank file (after commit; see
+    :func:`stipends.payouts.documents.prepare_bank_file`), or give back the
+    one already queued or running for it (a second click follows that job).
+    Refuses a draft (PayoutError). The batch's state is read under its row's lock."""
+    if what not in BANK_DOCUMENTS:
+        raise PayoutError(_("Unknown bank document."))
+    state = PayoutBatch.objects.select_for_update().filter(pk=batch.pk).values_list("state", flat=True).first()
+    if state is None or state == PayoutBatch.State.DRAFT:
+        raise PayoutError(_("A batch's bank file is made once the batch is approved."))
+    active = active_bank_file_job(batch.pk, what)
+    if active is not None:
+        return active
+    return start_job(kind=BANK_FILE_JOB_KIND, user=user, params={
+        "programme": batch.programme_id, "batch": batch.pk, "what": what,
+        "language": language or settings.LANGUAGE_CODE})
 
 
 @transaction.atomic

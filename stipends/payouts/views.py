@@ -9,6 +9,7 @@ Everything is scoped through ``programs.access`` (outside scope: 404).
 """
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
@@ -23,6 +24,7 @@ from programs.agreements.selectors import get_programme, programme_span
 from programs.students.forms import EnrolmentFilter
 from programs.students.selectors import visible_enrolments, visible_teams, without_personal_data
 from stipends.payouts import documents, selectors, services
+from stipends.payouts import rules as payout_rules
 from stipends.payouts.forms import (
     ApproveForm,
     BankDetailsForm,
@@ -35,7 +37,7 @@ from stipends.payouts.models import PayoutBatch, PayoutItem, StipendProfile
 from trainingweek.exports import PDF_CONTENT_TYPE, XLSX_CONTENT_TYPE, file_response, xlsx_response
 from trainingweek.forms import date_window_problem, upload_limits
 from trainingweek.http import client_address
-from trainingweek.models import PersonalDataAccess
+from trainingweek.models import Job, PersonalDataAccess
 from trainingweek.pagination import LIST_PAGE_SIZE, paginate
 from trainingweek.permissions import require_perm
 from trainingweek.services import log_personal_data_access
@@ -260,6 +262,10 @@ def batch_detail(request, pk, batch_pk):
     shown_totals = filterset.qs.order_by().aggregate(**sums) if filtered else None
     ready, waiting = (selectors.retry_candidates(batch) if batch.state == PayoutBatch.State.RECONCILED
                       else ([], []))
+    control = selectors.bank_control(batch) if batch.state != PayoutBatch.State.DRAFT else None
+    # A big batch's bank documents are prepared by a job: the page offers that and the files prepared last.
+    bank_files = (selectors.prepared_bank_files(batch) if control and payout_rules.prepared_in_background(
+        control[0], direct_max=settings.DIRECT_DOWNLOAD_MAX_ROWS) else None)
     return render(request, "stipends/batch_detail.html", _context(
         programme, "overview", batch=batch, page=page, query=query, filter=filterset, findings=found,
         flagged=flagged, totals=totals, shown_totals=shown_totals,
@@ -269,8 +275,7 @@ def batch_detail(request, pk, batch_pk):
         correctable=({i.pk for i in ready + waiting}
                      if request.user.has_perm("payouts.correct_bank_details", programme) else set()),
         blocking=any(f.blocking for f in found), history=selectors.batch_history(batch),
-        control=selectors.bank_control(batch) if batch.state != PayoutBatch.State.DRAFT else None,
-        bank_profile=selectors.bank_file_profile(programme)))
+        control=control, bank_files=bank_files, bank_profile=selectors.bank_file_profile(programme)))
 
 
 @require_POST
@@ -321,26 +326,98 @@ def _approved(batch: PayoutBatch) -> None:
 def bank_file(request, pk, batch_pk):
     """The bulk-transfer upload sheet in the layout of the programme's paying
     bank (its rate card). Downloading only logs the personal-data export;
-    finance marks the batch as sent to the bank with its own button (a POST)."""
-    programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
-    _approved(batch)
-    transfers = selectors.bank_transfers(batch)
-    profile = selectors.bank_file_profile(programme)
-    content = documents.bank_file(transfers, profile)
-    _log_export(request, batch, _("bank file"), "bank_card", len(transfers))
-    name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
-    return xlsx_response(content, f"{name} {profile.label}.xlsx")
+    finance marks the batch as sent to the bank with its own button (a POST).
+    A batch of more than ``DIRECT_DOWNLOAD_MAX_ROWS`` transfers answers with
+    the page that prepares the file in the background instead."""
+    return _bank_document(request, pk, batch_pk, "file")
 
 
 def bank_summary(request, pk, batch_pk):
-    """The bank file for people: title, transfers and the control total."""
+    """The bank file for people: title, transfers and the control total
+    (prepared in the background for a big batch, like the bank file)."""
+    return _bank_document(request, pk, batch_pk, "summary")
+
+
+def _bank_document(request, pk, batch_pk, what: str):
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
     _approved(batch)
+    count = selectors.bank_transfer_count(batch)
+    if payout_rules.prepared_in_background(count, direct_max=settings.DIRECT_DOWNLOAD_MAX_ROWS):
+        return _bank_prepare_page(request, programme, batch, what, count=count)  # reads only: GET never writes
     transfers = selectors.bank_transfers(batch)
-    content = documents.bank_summary(batch, transfers)
-    _log_export(request, batch, _("bank file summary"), "bank_card", len(transfers))
+    profile = selectors.bank_file_profile(programme) if what == "file" else None
+    content = documents.bank_file(transfers, profile) if what == "file" else documents.bank_summary(batch, transfers)
+    _log_export(request, batch, _bank_subject(what), "bank_card", len(transfers))
+    return xlsx_response(content, _bank_file_name(what, programme, batch, profile))
+
+
+def _bank_subject(what: str) -> str:
+    """What the personal-data access log calls a bank document."""
+    return _("bank file") if what == "file" else _("bank file summary")
+
+
+def _bank_file_name(what: str, programme, batch: PayoutBatch, profile) -> str:
+    if what == "file":
+        name = _("Bank transfer %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
+        return f"{name} {profile.label}.xlsx"
     name = _("Bank transfer summary %(year)s #%(n)s") % {"year": programme.year, "n": batch.pk}
-    return xlsx_response(content, f"{name}.xlsx")
+    return f"{name}.xlsx"
+
+
+def _known_document(what: str) -> None:
+    if what not in selectors.BANK_DOCUMENTS:
+        raise Http404
+
+
+def _bank_prepare_page(request, programme, batch, what, *, count=None, refusal="", status=200):
+    """The page of a big batch's bank document: why it is prepared in the
+    background, the button that prepares it, the file prepared last (if
+    kept) and, after a refused download, why it was refused."""
+    return render(request, "stipends/bank_prepare.html", _context(
+        programme, "overview", batch=batch, what=what, refusal=refusal,
+        count=selectors.bank_transfer_count(batch) if count is None else count,
+        direct_max=settings.DIRECT_DOWNLOAD_MAX_ROWS, entry=selectors.prepared_bank_files(batch)[what]),
+        status=status)
+
+
+@require_POST
+def bank_prepare(request, pk, batch_pk, what):
+    """Start the job that prepares an approved batch's bank file (``file``)
+    or summary (``summary``), or follow the one already running for it."""
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
+    _known_document(what)
+    try:
+        job = services.start_bank_file(batch=batch, what=what, user=request.user, language=get_language())
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("stipends:batch_detail", pk=programme.pk, batch_pk=batch.pk)
+    return redirect("job_detail", pk=job.pk)
+
+
+#: The status of a refused download of a prepared file.
+REFUSED_STATUS = {selectors.STALE: 409, selectors.EXPIRED: 410}
+
+
+def bank_prepared(request, pk, batch_pk, what, job_pk):
+    """Download a prepared bank document: the batch's programme's finance
+    only, a finished job of this batch and document (any other job: 404),
+    decrypted, under the name of the direct download. Refused, with the
+    button to prepare it again, once the file is no longer kept or the
+    batch's transfers changed since it was made (its fingerprint). The
+    download is the personal-data export logged, as the direct one is."""
+    programme, batch = _batch(request, pk, batch_pk, perm="payouts.export_bank_data")
+    _known_document(what)
+    _approved(batch)
+    job = get_object_or_404(selectors.bank_file_jobs(batch.pk).filter(
+        params__programme=programme.pk, params__what=what, status=Job.Status.SUCCEEDED), pk=job_pk)
+    state = selectors.prepared_file_state(batch, job)
+    content = selectors.prepared_file_content(job) if state == selectors.READY else None
+    if content is None:
+        state = state if state != selectors.READY else selectors.EXPIRED  # the file went meanwhile
+        return _bank_prepare_page(request, programme, batch, what, refusal=state, status=REFUSED_STATUS[state])
+    _log_export(request, batch, _bank_subject(what), "bank_card", job.result.get("transfers", 0))
+    profile = selectors.bank_file_profile(programme) if what == "file" else None
+    return xlsx_response(content, _bank_file_name(what, programme, batch, profile))
 
 
 @require_POST

@@ -80,7 +80,7 @@ ROLES = ("admin", "finance", "mentor_a")  # admin sees every page; finance and m
 # Files and JSON, not pages (a page that turned into one of these would fail).
 NOT_HTML = {"job_status", "job_download", "programs:roster_export", "programs:student_import_template",
             "scoring:kpi_template", "scoring:student_pdf", "scoring:class_pdf_download", "settlement:settlement_pdf",
-            "settlement:settlement_xlsx", "stipends:bank_file", "stipends:bank_summary", "stipends:register", "stipends:signoff_pdf",
+            "settlement:settlement_xlsx", "stipends:bank_file", "stipends:bank_summary", "stipends:bank_prepared", "stipends:register", "stipends:signoff_pdf",
             "stipends:signoff_xlsx"}
 PAGES = sorted(name for name, (_, expected) in MATRIX.items()
                if name not in NOT_HTML and any(expected[role] == 200 for role in ROLES))
