@@ -97,8 +97,13 @@ def build(scale: int, days: int) -> dict:
                                      created_by=finance) for e in enrolments], batch_size=5000)
     draft = payouts.create_batch(programme=programme, user=finance)
     payouts.freeze_batch(batch_id=draft.pk)
+    # The approved batch's bank file, prepared by its job (run here, eagerly) as finance
+    # does for a batch this big; the load then downloads the prepared file.
+    prepared = payouts.start_bank_file(batch=batch, what="file", user=finance)
+    prepared.refresh_from_db()
+    assert prepared.status == prepared.Status.SUCCEEDED, prepared.message
     return {"programme": programme.pk, "team": teams[len(teams) // 2].pk, "class": enrolments[0].school_class_id,
-            "period": period.pk, "batch": batch.pk, "items": batch.items.count(), "draft": draft.pk,
+            "period": period.pk, "batch": batch.pk, "items": batch.items.count(), "draft": draft.pk, "prepared": prepared.pk,
             "mentor": mentors[len(teams) // 2].username, "coordinator": coordinator.username,
             "finance": finance.username}
 
@@ -128,7 +133,9 @@ def pages(world: dict) -> dict[str, list[tuple[str, str]]]:
             ("statement list", reverse("stipends:statement_list", args=[p])),
             ("batch (approved)", reverse("stipends:batch_detail", args=[p, batch])),
             ("batch (draft, with its checks)", reverse("stipends:batch_detail", args=[p, world["draft"]])),
-            ("bank file", reverse("stipends:bank_file", args=[p, batch])),
+            ("bank file (a big batch's: the prepare page)", reverse("stipends:bank_file", args=[p, batch])),
+            ("bank file prepared by its job", reverse("stipends:bank_prepared", args=[p, batch, "file",
+                                                                                world["prepared"]])),
         ],
     }
     return {role: [*paths, floor] for role, paths in roles.items()}
@@ -174,6 +181,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(SERVER_ENV)
     from harness import OUT, setup_django
+
+    os.environ.setdefault("MEDIA_ROOT", str(OUT / "load-media"))  # the prepared bank file, for the server too
 
     vendor = setup_django("load", migrate=True)
     from django.conf import settings
