@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 
 from programs.attendance.models import Attendance
+from scoring.models import Incident
 from stipends.payouts import selectors, services
 from stipends.payouts.models import PayoutBatch, StipendProfile
 from tests.factories import UserFactory
@@ -99,3 +100,19 @@ def approved_exported(world, finance2):
     services.approve_batch(batch=batch, user=finance2, confirmed=True)
     services.mark_sent_to_bank(batch=batch)
     return batch
+
+
+@pytest.fixture
+def flagged(worked):
+    """A frozen batch with a warning of most kinds: a shared account, an
+    account holder who is not the student, a student at the liability cap
+    (zero net, an outlier)."""
+    _a0, a1, a2 = worked.enrolments_a
+    b0 = worked.enrolments_b[0]
+    a2.student.bank_card = a1.student.bank_card
+    a2.student.save()
+    StipendProfile.objects.create(enrolment=b0, account_name="某家长")
+    Incident.objects.create(programme=worked.programme, enrolment=b0, occurred_on=date(2020, 11, 1), level="cash",
+                            cash_amount=Decimal("1000.00"), description="赔偿顾客", status=Incident.Status.CONFIRMED,
+                            reported_by=worked.mentor_b)
+    return frozen_batch(worked)

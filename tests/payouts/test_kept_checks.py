@@ -4,13 +4,12 @@ item, and they are always what checking every item afresh gives (what
 approval decides on)."""
 
 from datetime import date
-from decimal import Decimal as D
 
 import pytest
 
 from scoring.models import Incident
 from stipends.payouts import selectors, services
-from stipends.payouts.models import PayoutBatch, StipendProfile
+from stipends.payouts.models import PayoutBatch
 from tests.factories import StudentFactory
 
 from .conftest import attend, frozen_batch
@@ -27,22 +26,6 @@ def _checked_afresh(batch: PayoutBatch):
 def _kept(batch: PayoutBatch):
     batch.refresh_from_db()
     return selectors.shown_findings(batch)
-
-
-@pytest.fixture
-def flagged(worked):
-    """A frozen batch with a warning of most kinds: a shared account, an
-    account holder who is not the student, a student at the liability cap
-    (zero net, an outlier)."""
-    _a0, a1, a2 = worked.enrolments_a
-    b0 = worked.enrolments_b[0]
-    a2.student.bank_card = a1.student.bank_card
-    a2.student.save()
-    StipendProfile.objects.create(enrolment=b0, account_name="某家长")
-    Incident.objects.create(programme=worked.programme, enrolment=b0, occurred_on=date(2020, 11, 1), level="cash",
-                            cash_amount=D("1000.00"), description="赔偿顾客", status=Incident.Status.CONFIRMED,
-                            reported_by=worked.mentor_b)
-    return frozen_batch(worked)
 
 
 def test_a_frozen_batch_keeps_the_checks_its_items_give(flagged):

@@ -12,7 +12,7 @@ from programs.attendance.models import Attendance
 from scoring.models import Award, Incident
 from stipends.payouts import rules as payout_rules
 from stipends.payouts import selectors, services
-from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
+from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, TaxMethod
 
 from .conftest import PAY_ON, attend, frozen_batch
 
@@ -208,15 +208,10 @@ def test_the_maker_cannot_approve_and_a_second_finance_user_can(worked, finance2
         services.approve_batch(batch=batch, user=finance2, confirmed=True)
 
 
-def test_findings_list_what_to_check_and_block_on_missing_cards(worked, finance2):
+def test_findings_list_what_to_check_and_block_on_missing_cards(worked, flagged, finance2):
     a0, a1, a2 = worked.enrolments_a
     b0 = worked.enrolments_b[0]
-    a2.student.bank_card = a1.student.bank_card
-    a2.student.save()
-    StipendProfile.objects.create(enrolment=b0, account_name="某家长")
-    Incident.objects.create(programme=worked.programme, enrolment=b0, occurred_on=date(2020, 11, 1), level="cash",
-                            cash_amount=D("1000.00"), description="赔偿顾客", status=Incident.Status.CONFIRMED, reported_by=worked.mentor_b)
-    batch = frozen_batch(worked)
+    batch = flagged
     kinds = {f.kind: f for f in selectors.findings(batch)}
     assert set(kinds) >= {"shared_account", "name_differs", "at_cap", "zero_net", "outlier"}
     item = batch.items.get(enrolment=b0)
