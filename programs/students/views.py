@@ -50,11 +50,17 @@ def programme_list(request):
     return render(request, "programs/programme_list.html", {"programmes": programmes})
 
 
+#: Teams on one page of the programme's overview.
+TEAMS_PAGE_SIZE = 50
+
+
 def programme_detail(request, pk):
     programme = get_programme(request.user, pk)
     teams = visible_teams(request.user, programme).prefetch_related("mentors").annotate(
         members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
-    )
+    ).order_by("name", "pk")
+    # A page of teams: a programme of 10,000 students may have a thousand.
+    teams, query = paginate(request, teams, TEAMS_PAGE_SIZE)
     classes = programme.classes.annotate(
         members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
     )
@@ -62,7 +68,7 @@ def programme_detail(request, pk):
         "programme": programme,
         "phases": programme.phases.all(),
         "classes": classes,
-        "teams": teams,
+        "teams": teams, "query": query,
         # Only those who put students into teams are told how many still have none.
         "without_team": Enrolment.objects.filter(
             programme=programme, team__isnull=True, status=Enrolment.Status.ACTIVE).count()
