@@ -309,7 +309,12 @@ class PayoutItem(models.Model):
                 name="payout_item_money_adds_up",
             ),
         ]
-        indexes = [models.Index(fields=["enrolment", "status"])]
+        indexes = [
+            models.Index(fields=["enrolment", "status"]),
+            # The few items that recover or carry what a student owes (selectors._settling):
+            # who owes is read from them, not from a scan of every item of the programme.
+            models.Index(fields=["enrolment"], condition=~Q(settling=[]), name="payout_item_settling"),
+        ]
 
     def __str__(self):
         return f"{self.name} {self.net}"
