@@ -56,15 +56,6 @@ class World:
     admin_role: User  # the admin role without is_superuser
 
 
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``.ci/test``: a process per core, ``--dist
-    loadgroup``) the tests that start a real Celery worker run on one
-    process, one after another: they share one Redis queue, which each purges."""
-    for item in items:
-        if "real_worker" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("real_worker"))
-
-
 @pytest.fixture(autouse=True)
 def _eager_celery_and_media(settings, tmp_path):
     """Tasks run in-process and files land in a temporary folder, unless a

@@ -4,7 +4,9 @@ PostgreSQL test database: for tests of background jobs as production runs them.
 Under CI=true (``.ci/run`` points DATABASE_URL at PostgreSQL and REDIS_URL at
 Redis) a missing service fails the test; elsewhere the test is skipped with
 the reason. The queue is purged before and after, so no task of one test can
-reach another test's worker.
+reach another test's worker; under pytest-xdist each test process has a Redis
+database of its own for the queue (:func:`_own_broker`), so no worker takes a
+task of another process's test database.
 """
 
 import os
@@ -14,7 +16,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.conf import settings as django_settings
@@ -38,6 +40,18 @@ def _redis_reachable(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+def _own_broker(url: str) -> str:
+    """The broker of this test process: under pytest-xdist (worker gwN) the
+    Redis database after the configured one by N + 1, so two processes'
+    workers never share a queue (purging, consuming); else ``url`` itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    parsed = urlparse(url)
+    if not worker.startswith("gw") or parsed.scheme not in ("redis", "rediss"):
+        return url
+    base = int(parsed.path.strip("/") or 0)
+    return urlunparse(parsed._replace(path=f"/{(base + int(worker[2:]) + 1) % 16}"))
 
 
 class WorkerProcess:
@@ -94,6 +108,14 @@ def real_worker(transactional_db, settings, tmp_path):
 
     from trainingweek.celery import app
 
+    broker = _own_broker(django_settings.CELERY_BROKER_URL)
+    if app.conf.broker_url != broker:  # this process sends (and purges) there too, from now on
+        app.conf.broker_url = broker
+        # The connections made for the old broker go, as Celery drops them after a fork.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -101,7 +123,7 @@ def real_worker(transactional_db, settings, tmp_path):
                         f"{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": redis_url,
         # The worker listens on the very broker this process sends to (and purges).
-        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_SETTINGS_MODULE": "trainingweek.settings",
