@@ -9,13 +9,14 @@ from django.http import HttpRequest
 LIST_PAGE_SIZE = 100
 
 
-def paginate(request: HttpRequest, items, per_page: int = LIST_PAGE_SIZE) -> tuple[Page, str]:
+def paginate(request: HttpRequest, items, per_page: int = LIST_PAGE_SIZE, *, by_ids: bool = True,
+             ) -> tuple[Page, str]:
     """The page of ``items`` the request asks for (``?page=``; a page past the
     end shows the last one, a non-number the first) and the request's other
     parameters as a query string, for the page links to keep the filter and
     search. ``items`` should be ordered: a queryset's count, the page's ids
     and the page's rows are three queries, whatever the number of rows."""
-    if isinstance(items, QuerySet):
+    if by_ids and isinstance(items, QuerySet):
         page = _page_by_ids(items, per_page, request.GET.get("page"))
     else:
         page = Paginator(items, per_page).get_page(request.GET.get("page"))

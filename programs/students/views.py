@@ -60,7 +60,7 @@ def programme_detail(request, pk):
         members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
     ).order_by("name", "pk")
     # A page of teams: a programme of 10,000 students may have a thousand.
-    teams, query = paginate(request, teams, TEAMS_PAGE_SIZE)
+    teams, query = paginate(request, teams, TEAMS_PAGE_SIZE, by_ids=False)  # narrow rows: no deferred join
     classes = programme.classes.annotate(
         members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
     )

@@ -269,7 +269,8 @@ def test_programme_pages_query_count_does_not_grow(world, client_for, django_ass
     few = _queries(django_assert_max_num_queries, client, url)
     _add_rooms_and_payments(world.programme, 6, offset=3)
     assert _queries(django_assert_max_num_queries, client, url) == few
-    assert few <= 20, few
+    # The programme page lists its teams a page at a time: one count more.
+    assert few <= (21 if url_name == "programs:programme_detail" else 20), few
 
 
 def test_deadlines_overview_query_count_does_not_grow(world, client_for, django_assert_max_num_queries):
