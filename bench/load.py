@@ -1,7 +1,7 @@
 """Benchmark: the pages under a bounded loopback load.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_load .venv/bin/python bench/load.py \\
-        [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--seconds 60]
+        [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--seconds 60] [--reuse]
 
 Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
 200 and teams of 10, 30 days of attendance, bank cards, awards, incidents and
@@ -20,10 +20,14 @@ response, then the worst p95 and its ratio to the floor's.
 
 Bounded by construction: a fixed number of threads, 127.0.0.1 only, a
 timeout on every request. The database is flushed first: use your own.
+``--reuse`` measures again the world the last run built on the same
+database (its ids kept in ``bench/out/load-world.json``), for comparing a
+change to the pages without building 10,000 students again.
 """
 
 import argparse
 import importlib.util
+import json
 import os
 import re
 import socket
@@ -183,19 +187,29 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--reuse", action="store_true", help="measure the world the last run built again")
     args = parser.parse_args()
     os.environ.update(SERVER_ENV)
     from harness import OUT, setup_django
 
     os.environ.setdefault("MEDIA_ROOT", str(OUT / "load-media"))  # the prepared bank file, for the server too
 
-    vendor = setup_django("load", migrate=True)
+    kept = OUT / "load-world.json"
+    vendor = setup_django("load", migrate=True, fresh=not args.reuse)
     from django.conf import settings
 
     t0 = time.perf_counter()
-    world = build(args.scale, args.days)
+    if args.reuse:
+        world = json.loads(kept.read_text())
+        assert world.pop("database") == settings.DATABASES["default"]["NAME"], "built on another database"
+        args.scale, args.days = world.pop("scale"), world.pop("days")
+    else:
+        world = build(args.scale, args.days)
+        kept.write_text(json.dumps({**world, "scale": args.scale, "days": args.days,
+                                    "database": settings.DATABASES["default"]["NAME"]}))
     print(f"database: {vendor}; scale: {args.scale:,} students, teams of 10, {args.days} days, "
-          f"a batch of {world['items']:,} items (built in {time.perf_counter() - t0:.0f} s)")
+          f"a batch of {world['items']:,} items ({'reused' if args.reuse else 'built'} in "
+          f"{time.perf_counter() - t0:.0f} s)")
     env = {**os.environ, "STATIC_ROOT": str(OUT / "load-static"), "DATABASE_URL": os.environ["DATABASE_URL"]}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                    check=True)

@@ -366,6 +366,61 @@ def kpi_score(kpis: Sequence[KpiValue], cap: Decimal = Decimal(1)) -> Decimal | 
     return (sum(a * w for a, w in scored) / weight * HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+
+@dataclass(frozen=True)
+class CompositeKpi:
+    """What a team's KPI composite needs of one KPI: its id, whether it is
+    measured per team (else per student: the team's figure is the members'
+    mean), its target, direction and weight."""
+
+    pk: int
+    team_level: bool
+    target: Decimal
+    higher_is_better: bool
+    weight: Decimal
+
+
+def team_composites(kpis: Sequence[CompositeKpi], member_totals: Mapping[int, Mapping[int, tuple[Decimal, int]]],
+                    team_values: Mapping[int, Mapping[int, Decimal]], team_ids: Sequence[int],
+                    ) -> dict[int, tuple[dict[int, Decimal | None], Decimal | None]]:
+    """Each team's figures and KPI composite: exactly
+    :func:`team_figures_from_totals` and ``kpi_score(..., cap=MAX_ACHIEVEMENT)``
+    (tests/scoring/test_team_composites.py compares them over random teams),
+    in one loop over plain values, for the thousand teams a ranking compares
+    on every read (no value object per team and KPI, each KPI's target and
+    weight converted once)."""
+    specs = [(k.pk, k.team_level, Decimal(k.target), k.higher_is_better, Decimal(k.weight)) for k in kpis]
+    empty: dict = {}
+    result = {}
+    for team_id in team_ids:
+        totals, own = member_totals.get(team_id, empty), team_values.get(team_id, empty)
+        figures: dict[int, Decimal | None] = {}
+        weighted, weights = [], []
+        for pk, team_level, target, higher, weight in specs:
+            if team_level:
+                figure = own.get(pk)
+            else:
+                total, count = totals.get(pk, (ZERO, 0))
+                figure = (Decimal(total) / count).quantize(PLACES, ROUND_HALF_UP) if count else None
+            figures[pk] = figure
+            if figure is None:
+                continue
+            # achievement(), inline
+            value = Decimal(figure)
+            if target <= 0:
+                raise ValueError("a KPI target must be positive")
+            if higher:
+                ratio = value / target
+            else:
+                ratio = MAX_ACHIEVEMENT if value <= 0 else target / value
+            if weight > 0:
+                weighted.append(min(max(ratio, ZERO), MAX_ACHIEVEMENT).quantize(RATIO, ROUND_HALF_UP) * weight)
+                weights.append(weight)
+        composite = ((sum(weighted) / sum(weights) * HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                     if weights else None)
+        result[team_id] = (figures, composite)
+    return result
+
 @dataclass(frozen=True)
 class AttendancePolicy:
     late_credit: Decimal = Decimal("0.5")  # a late day counts half

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Aggregate, BigIntegerField, Count, Q
+from django.db.models import Aggregate, BigIntegerField, Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -261,13 +261,13 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
         for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team__programme=programme) \
                 .values_list("team_id", "kpi_id", "value"):
             team_values[team_id][kpi_id] = value
-    levels = {k.pk: k.level for k in setup.kpis}
+    teams = list(teams)
+    composites = kpi_rules.team_composites(
+        [kpi_rules.CompositeKpi(k.pk, k.level == kpi_rules.TEAM, k.target, k.higher_is_better, k.weight)
+         for k in setup.kpis], member_totals, team_values, [t.pk for t in teams])
     standings = {}
     for team in teams:
-        figures = kpi_rules.team_figures_from_totals(levels, member_totals.get(team.pk, {}), team_values[team.pk])
-        composite = rules.kpi_score(
-            [rules.KpiValue(figures[k.pk], k.target, k.higher_is_better, k.weight) for k in setup.kpis],
-            cap=rules.MAX_ACHIEVEMENT)
+        figures, composite = composites[team.pk]
         standings[team.pk] = TeamStanding(team, team.active_members if headcounts else None, figures, composite)
     ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
     prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
@@ -514,9 +514,26 @@ def off_duty_ids(programme: Programme) -> set[int]:
                .values_list("enrolment_id", flat=True))
 
 
-def fixed_team_prizes(*, programme, period) -> list[TeamPrize]:
-    """The team prizes already fixed for a period, with who fixed them (one query)."""
-    return list(TeamPrize.objects.filter(programme=programme, period=period).select_related("team", "awarded_by"))
+@dataclass
+class FixedPrizes:
+    """What was fixed of a period's team prizes: how many teams, the total,
+    the last fixing (when, by whom), and the fixed prize of each team asked for."""
+
+    teams: int
+    total: Decimal
+    last: TeamPrize | None
+    by_team: dict[int, TeamPrize]
+
+
+def fixed_team_prizes(*, programme, period, team_ids: Collection[int]) -> FixedPrizes:
+    """The period's fixed team prizes: counted and added up for all teams, and
+    read for ``team_ids`` only (a page of the ranking), three queries however
+    many teams won a prize."""
+    fixed = TeamPrize.objects.filter(programme=programme, period=period)
+    summary = fixed.aggregate(teams=Count("pk"), total=Sum("amount"))
+    return FixedPrizes(summary["teams"], summary["total"] or ZERO,
+                       fixed.select_related("awarded_by").order_by("-awarded_at", "-pk").first(),
+                       {p.team_id: p for p in fixed.filter(team__in=list(team_ids)).order_by()})
 
 
 def class_enrolments(*, school_class) -> list[Enrolment]:

@@ -52,6 +52,7 @@ from trainingweek.exports import (
 from trainingweek.forms import upload_limits
 from trainingweek.jobs import start_job
 from trainingweek.models import Job
+from trainingweek.pagination import paginate
 from trainingweek.permissions import require_perm
 from trainingweek.protection import DeleteRefused
 from trainingweek.versioning import Loaded
@@ -93,6 +94,10 @@ def dashboard(request, pk):
         composite_bars=zip(standings, kpi_rules.bar_widths([s.composite for s in standings]), strict=True)))
 
 
+#: Teams on one page of the ranking.
+RANKING_PAGE_SIZE = 50
+
+
 def ranking(request, pk):
     """Teams ranked on the KPI composite with their prizes and each member's share."""
     programme = get_programme(request.user, pk)
@@ -100,9 +105,12 @@ def ranking(request, pk):
     period = _period(request, setup)
     # Members only where a prize is split among them (the page lists the shares), not all the programme's.
     standings = selectors.team_standings(setup, programme, period, member_teams=selectors.PRIZED)
-    fixed = selectors.fixed_team_prizes(programme=programme, period=period)
+    # Every team is ranked; the page shows RANKING_PAGE_SIZE of them (the prize winners lead the first).
+    page, query = paginate(request, standings, RANKING_PAGE_SIZE)
+    fixed = selectors.fixed_team_prizes(programme=programme, period=period, team_ids=[s.team.pk for s in page])
+    rows = [(s, fixed.by_team.get(s.team.pk)) for s in page]
     return render(request, "scoring/ranking.html", _context(
-        programme, "ranking", setup=setup, period=period, standings=standings, fixed=fixed,
+        programme, "ranking", setup=setup, period=period, rows=rows, page=page, query=query, fixed=fixed,
         prizes_text=" / ".join(f"{p:,}" for p in setup.settings.prizes()) or "—"))
 
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from trainingweek.forms import ManyOptionsSelect, SearchableSelect
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
-choices = st.lists(st.tuples(st.one_of(st.integers(0, 10_000).map(str), text), text), max_size=8)
+option = st.tuples(st.one_of(st.integers(0, 10_000).map(str), text), text)
+# Options, and now and then a group of options (named, or with an empty name).
+choices = st.lists(st.one_of(option, option, st.tuples(text, st.lists(option, max_size=4))), max_size=8)
 
 
 def django_select(widget_class, **kwargs):
@@ -29,6 +31,18 @@ def django_select(widget_class, **kwargs):
 def test_the_html_is_what_djangos_select_renders(choices, chosen, attrs):
     ours = ManyOptionsSelect(choices=choices).render("team", chosen, attrs=attrs)
     theirs = django_select(ManyOptionsSelect, choices=choices).render("team", chosen, attrs=attrs)
+    assert parse_html(ours) == parse_html(theirs)
+
+
+class ManyOptionsSelectMultiple(ManyOptionsSelect):
+    allow_multiple_selected = True
+
+
+@settings(max_examples=100, deadline=None)
+@given(choices=choices, chosen=st.lists(st.one_of(text, st.integers(0, 10_000).map(str)), max_size=4))
+def test_a_multiple_select_marks_every_chosen_option_as_django_does(choices, chosen):
+    ours = ManyOptionsSelectMultiple(choices=choices).render("teams", chosen)
+    theirs = django_select(ManyOptionsSelectMultiple, choices=choices).render("teams", chosen)
     assert parse_html(ours) == parse_html(theirs)
 
 
