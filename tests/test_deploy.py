@@ -142,3 +142,19 @@ def test_the_container_health_check_passes_under_production_settings(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     # The health check answers; every real page still refuses the unknown host.
     assert result.stdout.strip().splitlines()[-1] == "200 ok 400"
+
+
+def test_a_gunicorn_worker_hides_what_it_loaded_from_the_garbage_collector():
+    """gunicorn.conf.py (read from the working directory, as the image runs it)
+    freezes the objects a worker loaded, so full collections skip them."""
+    import gc
+    import runpy
+
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        config["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 10_000  # Django and the apps, loaded by the test run
+    finally:
+        gc.unfreeze()

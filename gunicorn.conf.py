@@ -1,0 +1,15 @@
+"""gunicorn's settings for trainingweek, read from the working directory
+(the image's CMD and bench/load.py start gunicorn there); flags given on
+the command line win over them."""
+
+import gc
+
+
+def post_worker_init(worker) -> None:
+    """Once a worker has loaded the app, hide what it loaded from the cyclic
+    garbage collector (``gc.freeze``): Django, the apps, the URLconf and the
+    catalogues are some 165,000 objects that live as long as the worker, and
+    every full collection walked them all again. Measured on the 10,000-student
+    load bench: the ranking spent 68 ms a request in the collector, 10 ms after
+    the freeze; the batch page 50 → 4 ms."""
+    gc.freeze()
