@@ -41,6 +41,31 @@ class TeamForm(ProgrammeItemForm):
         ).order_by("username")
 
 
+def _bar_select(testid: str, **attrs) -> ManyOptionsSelect:
+    return ManyOptionsSelect({"class": "form-select form-select-sm", "id": testid, "data-testid": testid, **attrs})
+
+
+class TeamAssignChoices(forms.Form):
+    """The selects of the coordinator's team-assignment bar on the enrolment
+    list (a whole class, a group leader's group, the team), their options read
+    as plain values: a programme may have a thousand teams. The posted choice
+    is checked by the assignment view and its service, not here."""
+
+    school_class = forms.ChoiceField(required=False, widget=_bar_select("assign-class", **{"data-select-class": True}))
+    group_leader = forms.ChoiceField(required=False, widget=_bar_select("assign-leader", **{"data-select-leader": True}))
+    team = forms.ChoiceField(required=False, widget=_bar_select("assign-team"))
+
+    def __init__(self, *, programme: Programme, leaders):
+        super().__init__()
+        none = [("", "—")]
+        self.fields["school_class"].choices = none + list(programme.classes.values_list("pk", "name"))
+        self.fields["group_leader"].choices = none + [
+            (pk, f"{name}（{number}{f' · {team}' if team else ''}）")
+            for pk, name, number, team in leaders.values_list("pk", "student__name", "student__student_number",
+                                                              "team__name")]
+        self.fields["team"].choices = none + list(programme.teams.values_list("pk", "name"))
+
+
 class StudentImportForm(forms.Form):
     """The upload of a student list; the file is read and checked here, so a
     file that is not a usable workbook gets its message on the form."""

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_POST
 from programs.agreements.selectors import get_programme, visible_programmes
 from programs.students import imports, services
 from programs.students import services as services_students
-from programs.students.forms import EnrolmentFilter, SchoolClassForm, StudentImportForm, TeamForm
+from programs.students.forms import (
+    EnrolmentFilter,
+    SchoolClassForm,
+    StudentImportForm,
+    TeamAssignChoices,
+    TeamForm,
+)
 from programs.students.models import Enrolment, Team
 from programs.students.selectors import (
     chosen_enrolment_ids,
@@ -169,8 +175,7 @@ def enrolment_list(request, pk):
     assign = None
     if request.user.has_perm("students.assign_team", programme):
         # The choices of the assignment bar: a fixed number of queries, whatever the number of students.
-        assign = {"teams": list(programme.teams.all()), "classes": list(programme.classes.all()),
-                  "leaders": list(group_leaders(programme))}
+        assign = TeamAssignChoices(programme=programme, leaders=group_leaders(programme))
     return render(request, "programs/enrolment_list.html", {
         "programme": programme, "filter": filterset, "page": page, "query": query, "assign": assign,
     })
