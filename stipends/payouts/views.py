@@ -256,13 +256,12 @@ def batch_detail(request, pk, batch_pk):
     for f in found:
         for i in f.item_ids:
             flagged.setdefault(i, []).append(f.kind)
-    sums = {"count": Count("pk"), "gross": Sum("gross"), "tax": Sum("tax"), "net": Sum("net")}
-    totals = batch.items.aggregate(**sums)
+    totals, control = selectors.batch_totals(batch, with_control=batch.state != PayoutBatch.State.DRAFT)
     filtered = any(value for name, value in request.GET.items() if name != "page")
-    shown_totals = filterset.qs.order_by().aggregate(**sums) if filtered else None
+    shown_totals = filterset.qs.order_by().aggregate(
+        count=Count("pk"), gross=Sum("gross"), tax=Sum("tax"), net=Sum("net")) if filtered else None
     ready, waiting = (selectors.retry_candidates(batch) if batch.state == PayoutBatch.State.RECONCILED
                       else ([], []))
-    control = selectors.bank_control(batch) if batch.state != PayoutBatch.State.DRAFT else None
     # A big batch's bank documents are prepared by a job: the page offers that and the files prepared last.
     bank_files = (selectors.prepared_bank_files(batch) if control and payout_rules.prepared_in_background(
         control[0], direct_max=settings.DIRECT_DOWNLOAD_MAX_ROWS) else None)

@@ -86,6 +86,26 @@ def test_the_batch_page_shows_the_control_total_and_count(worked, finance2, clie
     assert "招商银行" in page  # the layout the file is in
 
 
+def test_the_control_total_is_the_rules_over_the_bank_files_rows(worked, finance2):
+    """One aggregate gives what ``rules.control_total`` gives of the file's own
+    amounts: as approved, and after a reconciliation marks some paid or failed
+    (the file then lists every transfer with money, not only the pending)."""
+    from stipends.payouts import selectors
+    from stipends.payouts.models import PayoutItem
+
+    batch = _approved(worked, finance2, "plain")
+
+    def from_rows():
+        return rules.control_total([t.amount for t in selectors.bank_transfers(batch)])
+
+    assert selectors.bank_control(batch) == from_rows() == (6, D("4900.00"))
+    first, second = batch.items.filter(net__gt=0).order_by("pk")[:2]
+    PayoutItem.objects.filter(pk=first.pk).update(status=PayoutItem.Status.FAILED)
+    assert selectors.bank_control(batch) == from_rows() == (5, D("4900.00") - first.net)
+    batch.state = batch.State.RECONCILED
+    assert selectors.bank_control(batch) == from_rows() == (6, D("4900.00"))
+
+
 def test_the_layout_is_chosen_on_the_rate_card(worked, client_for):
     client = client_for(worked.finance)
     form = {f.name: f.value() for f in client.get(
