@@ -1,7 +1,8 @@
 """Benchmark: the pages under a bounded loopback load.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_load .venv/bin/python bench/load.py \\
-        [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--seconds 60] [--reuse]
+        [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--worker-class gthread|sync]
+        [--keep-alive] [--seconds 60] [--reuse]
 
 Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
 200 and teams of 10, 30 days of attendance, bank cards, awards, incidents and
@@ -10,10 +11,14 @@ the default KPIs with a value for every student, a payout batch frozen and appro
 (so its bank file may be downloaded), then an award for every student frozen into a
 draft batch (its page shows the checks before approval).
 Then it starts gunicorn on 127.0.0.1 as in production (DEBUG off, static
-files collected, ``--worker-class gthread``: ``workers`` processes of
-``threads`` threads), and ``users`` people (a coordinator, a mentor and
+files collected, gunicorn.conf.py read; ``--worker-class gthread``: ``workers``
+processes of ``threads`` threads, or ``sync``: ``workers`` processes of one
+request each), and ``users`` people (a coordinator, a mentor and
 finance, taking turns) each request the pages of their role one after the
-other for ``seconds``, each also asking for the health check (the floor: a
+other for ``seconds``, each request on a connection of its own as the TLS
+proxy in front of gunicorn sends it (nginx speaks HTTP/1.0 to its upstream
+unless told otherwise; ``--keep-alive`` keeps each person's connection, and
+so ties them to one worker process), each also asking for the health check (the floor: a
 request through the same server, nothing behind it). It prints, per page,
 the count, the median and the p95 of the response time and the largest
 response, then the worst p95 and its ratio to the floor's.
@@ -156,12 +161,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _session(base: str, username: str):
-    """A logged-in ``requests`` session, behind a TLS proxy as in production."""
+def _session(base: str, username: str, *, keep_alive: bool = False):
+    """A logged-in ``requests`` session, behind a TLS proxy as in production
+    (which opens a connection to gunicorn per request unless ``keep_alive``)."""
     import requests
 
     http = requests.Session()
     http.headers.update({"Accept-Language": "zh-hans", "X-Forwarded-Proto": "https"})
+    if not keep_alive:
+        http.headers["Connection"] = "close"
     page = http.get(f"{base}/accounts/login/", timeout=TIMEOUT)
     _unsecure(http)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
@@ -186,6 +194,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--keep-alive", action="store_true", help="one connection per person, not per request")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--reuse", action="store_true", help="measure the world the last run built again")
     args = parser.parse_args()
@@ -216,7 +226,7 @@ def main() -> None:
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "trainingweek.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
+         "--workers", str(args.workers), "--worker-class", args.worker_class, "--threads", str(args.threads),
          "--timeout", str(TIMEOUT), "--log-level", "warning"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -238,7 +248,7 @@ def main() -> None:
 
         def person(n: int) -> None:
             username = roles[n % len(roles)]
-            http = _session(base, username)
+            http = _session(base, username, keep_alive=args.keep_alive)
             for _label, path in by_role[username]:  # warm each page once, unmeasured
                 http.get(base + path, timeout=TIMEOUT)
             start.wait()
@@ -262,7 +272,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"{args.users} users, gunicorn {args.workers} workers × {args.threads} threads (gthread), "
+    shape = f"{args.threads} threads (gthread)" if args.worker_class == "gthread" else "1 request (sync)"
+    print(f"{args.users} users, gunicorn {args.workers} workers × {shape}, "
+          f"{'a connection per person' if args.keep_alive else 'a connection per request'}, "
           f"{args.seconds:.0f} s; {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
     print(f"{'page':28} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'KiB':>8}")
     worst, worst_label, p95s = 0.0, "", {}
