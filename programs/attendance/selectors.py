@@ -123,6 +123,15 @@ class AttendanceCell:
         self.token = self.token or versioning.token(self.version, self.status, self.hours_text)
 
     @property
+    def day_key(self) -> str:
+        """The day in the grid's field names (``s_<enrolment>_20201111``)."""
+        return f"{self.day:%Y%m%d}"
+
+    @property
+    def day_iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
     def hours_text(self) -> str:
         """The hours as typed back into the grid: 8.5, 17 (no trailing zeros)."""
         if self.typed_hours is not None:
