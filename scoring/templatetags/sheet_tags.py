@@ -4,12 +4,16 @@ students × their items) written in Python. The template they replace
 tests/scoring/test_sheet_rows.py) cost ~0.7 ms a row in template lookups;
 these rows are the same HTML."""
 
+from html import escape
+
 from django import template
-from django.urls import reverse
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
+from django.utils.numberformat import format as number_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from trainingweek.links import row_links
 
 register = template.Library()
 
@@ -18,39 +22,58 @@ register = template.Library()
 def sheet_rows(context, rows, editable: bool = False) -> str:
     """The ``<tr>`` of each row of ``scoring.views._sheet_rows``: the student,
     each item (an input where the row's cell takes one and the table is
-    ``editable``), the total and the links to the student's sheet and PDF."""
+    ``editable``), the total and the links to the student's sheet and PDF.
+
+    Done once, not once a cell: each item's label (a lazy translation)
+    translated, the links reversed, the number format read (what
+    ``localize`` reads for each number). A student's name, number and typed
+    text are plain strings: ``html.escape``, as Django's ``escape`` does."""
     programme = context["programme"]
-    off_duty = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("Off customer duty"))
+    sheet_link, pdf_link = row_links("scoring:student_sheet", programme.pk), row_links("scoring:student_pdf", programme.pk)
+    language = get_language()
+    separators = (get_format("DECIMAL_SEPARATOR", language), None, get_format("NUMBER_GROUPING", language),
+                  get_format("THOUSAND_SEPARATOR", language))
+
+    def number(value) -> str:  # django.utils.formats.localize of a Decimal
+        return escape(number_format(value, *separators, use_l10n=True))
+
+    off_duty = f' <span class="badge text-bg-danger">{conditional_escape(gettext("Off customer duty"))}</span>'
     sheet_label, none = conditional_escape(gettext("Sheet")), "—"
+    texts: dict[int, str] = {}  # labels and hints (lazy translations) escaped once; the items live through the loop
+
+    def text(value) -> str:
+        found = texts.get(id(value))
+        if found is None:
+            found = texts[id(value)] = conditional_escape(value)
+        return found
+
     out = []
     for row in rows:
         sheet = row["sheet"]
         enrolment = sheet.enrolment
         student = enrolment.student
         pk = enrolment.pk
-        name = conditional_escape(student.name)
-        status = "" if enrolment.status == "active" else format_html(
-            ' <span class="badge text-bg-secondary">{}</span>', enrolment.get_status_display())
+        name = escape(student.name)
+        status = "" if enrolment.status == "active" else (
+            f' <span class="badge text-bg-secondary">{conditional_escape(enrolment.get_status_display())}</span>')
         cells = []
         for cell in row["cells"]:
             item, field = cell["item"], cell["input"]
-            title = format_html(' title="{}"', item.how) if item.how else ""
+            title = f' title="{text(item.how)}"' if item.how else ""
             if field and editable:
                 error = field["error"]
-                body = format_html(
-                    '<input class="form-control form-control-sm text-end min-w-4-5rem{}" type="text" '
-                    'inputmode="decimal" name="{}" value="{}" aria-label="{} {}">{}',
-                    " is-invalid" if error else "", field["name"], field["text"], student.name, item.label,
-                    format_html('<div class="invalid-feedback">{}</div>', error) if error else "")
+                feedback = f'<div class="invalid-feedback">{conditional_escape(error)}</div>' if error else ""
+                body = (f'<input class="form-control form-control-sm text-end min-w-4-5rem'
+                        f'{" is-invalid" if error else ""}" type="text" inputmode="decimal" '
+                        f'name="{escape(field["name"])}" value="{escape(field["text"])}" '
+                        f'aria-label="{name} {text(item.label)}">{feedback}')
             else:
-                body = none if item.score is None else conditional_escape(localize(item.score))
-            cells.append(f'<td class="text-center"{title} data-testid="item-{conditional_escape(item.key)}-{pk}">'
-                         f"{body}</td>")
-        total = none if sheet.total is None else conditional_escape(localize(sheet.total))
-        links = (f'<a href="{reverse("scoring:student_sheet", args=[programme.pk, pk])}">{sheet_label}</a> · '
-                 f'<a href="{reverse("scoring:student_pdf", args=[programme.pk, pk])}">PDF</a>')
+                body = none if item.score is None else number(item.score)
+            cells.append(f'<td class="text-center"{title} data-testid="item-{escape(item.key)}-{pk}">{body}</td>')
+        total = none if sheet.total is None else number(sheet.total)
         out.append(f'<tr data-testid="sheet-row-{pk}"><td>{name}{off_duty if sheet.off_duty else ""}{status}</td>'
-                   f'<td class="small">{conditional_escape(student.student_number)}</td>{"".join(cells)}'
+                   f'<td class="small">{escape(student.student_number)}</td>{"".join(cells)}'
                    f'<td class="text-end fw-bold" data-testid="total-{pk}">{total}</td>'
-                   f'<td class="text-nowrap small">{links}</td></tr>')
+                   f'<td class="text-nowrap small"><a href="{sheet_link(pk)}">{sheet_label}</a> · '
+                   f'<a href="{pdf_link(pk)}">PDF</a></td></tr>')
     return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
