@@ -28,6 +28,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from harness import settle_database
 from harness import setup_django as prepare
 
 CLASS_SIZE = 200
@@ -159,11 +160,7 @@ def main() -> None:
     programme, finance, approver, classes = build(args.scale, args.days)
     batch = services.create_batch(programme=programme, user=approver, pay_on=date(2020, 12, 20))
     services.freeze_batch(batch_id=batch.pk)
-    if vendor == "postgresql":  # planner statistics, as autovacuum keeps them on a live database
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    settle_database()
     setup_s = time.perf_counter() - t0
     assert batch.items.count() == args.scale
 

@@ -111,11 +111,9 @@ def build(scale: int, days: int) -> dict:
     prepared = payouts.start_bank_file(batch=batch, what="file", user=finance)
     prepared.refresh_from_db()
     assert prepared.status == prepared.Status.SUCCEEDED, prepared.message
-    from django.db import connection
+    from harness import settle_database
 
-    if connection.vendor == "postgresql":  # the planner's statistics, as autovacuum keeps them after a bulk load
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    settle_database()
     return {"programme": programme.pk, "team": teams[len(teams) // 2].pk, "class": enrolments[0].school_class_id,
             "period": period.pk, "batch": batch.pk, "items": batch.items.count(), "draft": draft.pk, "prepared": prepared.pk,
             "mentor": mentors[len(teams) // 2].username, "coordinator": coordinator.username,
@@ -200,7 +198,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the world the last run built again")
     args = parser.parse_args()
     os.environ.update(SERVER_ENV)
-    from harness import OUT, setup_django
+    from harness import OUT, settle_database, setup_django
 
     os.environ.setdefault("MEDIA_ROOT", str(OUT / "load-media"))  # the prepared bank file, for the server too
 
@@ -213,6 +211,7 @@ def main() -> None:
         world = json.loads(kept.read_text())
         assert world.pop("database") == settings.DATABASES["default"]["NAME"], "built on another database"
         args.scale, args.days = world.pop("scale"), world.pop("days")
+        settle_database()  # after the migrations this checkout may have added
     else:
         world = build(args.scale, args.days)
         kept.write_text(json.dumps({**world, "scale": args.scale, "days": args.days,

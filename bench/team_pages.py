@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from datetime import time as clock
 from decimal import ROUND_HALF_UP, Decimal
 
-from harness import setup_django
+from harness import settle_database, setup_django
 
 FIRST = date(2020, 10, 26)  # a Monday: the week the pages show
 DAYS = 28
@@ -195,7 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     vendor = setup_django("team_pages", migrate=True)
 
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import Client
 
     from scoring import selectors
@@ -208,9 +208,7 @@ def main() -> None:
     for name, scale in (("S", args.small), ("L", args.large)):
         with transaction.atomic():
             built[name] = build(name, scale, args.team_size, school, company)
-    if connection.vendor == "postgresql":  # what autovacuum does after a bulk load: the planner's statistics
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    settle_database()
     print(f"database: {vendor}; programmes of {args.small:,} and {args.large:,} students in teams of "
           f"{args.team_size} ({(args.small + args.team_size - 1) // args.team_size} and "
           f"{(args.large + args.team_size - 1) // args.team_size} teams), built in {time.perf_counter() - t0:.0f} s; "
