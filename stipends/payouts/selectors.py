@@ -3,6 +3,7 @@ app) and when a programme's stipends were paid."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -15,7 +16,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, TextField
+from django.db import connection
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -577,17 +579,46 @@ class BankFileSnapshot(NamedTuple):
     fingerprint: str
 
 
-def _fingerprint(batch: PayoutBatch, what: str, profile: payout_rules.BankFileProfile, rows: Iterable[tuple]) -> str:
+def _rows_digest(rows: Iterable[tuple]) -> str:
+    """The MD5 of the fingerprint's rows in id order, each field written as
+    ``<length>:<text>`` (so no two row sets write the same text): exactly
+    what :class:`_RowsDigest` computes inside PostgreSQL."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for row in sorted(rows, key=itemgetter(0)):
+        for value in row:
+            text = str(value)
+            digest.update(f"{len(text)}:{text}".encode())
+    return digest.hexdigest()
+
+
+class _RowsDigest(Func):
+    """PostgreSQL: :func:`_rows_digest` of the rows a query selects, computed
+    by the database (``md5`` over ``string_agg`` in id order): the download's
+    freshness check reads 32 characters, not every item's account token. An
+    aggregate over its expressions (the first the id), written out whole."""
+
+    contains_aggregate = True
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            parts.append(f"length(({sql})::text)::text || ':' || ({sql})::text")
+            params += [*found, *found]
+        order, order_params = compiler.compile(self.get_source_expressions()[0])
+        return (f"md5(coalesce(string_agg({' || '.join(parts)}, '' ORDER BY {order}), ''))",
+                (*params, *order_params))
+
+
+def _fingerprint(batch: PayoutBatch, what: str, profile: payout_rules.BankFileProfile, rows_digest: str) -> str:
     # What the document is made of besides the rows: the upload sheet its
     # layout, the summary its title (the programme's name and the batch's
     # number). The rows by item: their order is not money (a renamed class
     # reorders the file; it pays the same), and the fingerprint's query then
     # needs no join to order them.
     made_of = profile.key if what == "file" else f"{batch.programme} #{batch.pk}"
-    payload = json.dumps([what, batch.pk, made_of,
-                          [[pk, token, name, str(net), bank, branch]
-                           for pk, token, name, net, bank, branch in sorted(rows, key=itemgetter(0))]],
-                         ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps([what, batch.pk, made_of, rows_digest], ensure_ascii=False, separators=(",", ":"))
     return crypto.digest(payload)  # keyed: the digest reveals nothing of the rows
 
 
@@ -602,7 +633,8 @@ def bank_file_snapshot(batch: PayoutBatch, what: str) -> BankFileSnapshot:
     note = f"#{batch.pk}"
     transfers = [payout_rules.Transfer(account, name, net, bank, branch, note)
                  for account, _pk, _token, name, net, bank, branch in rows]
-    return BankFileSnapshot(transfers, profile, _fingerprint(batch, what, profile, [row[1:] for row in rows]))
+    return BankFileSnapshot(transfers, profile, _fingerprint(batch, what, profile,
+                                                             _rows_digest(row[1:] for row in rows)))
 
 
 def bank_file_fingerprint(batch: PayoutBatch, what: str) -> str:
@@ -610,12 +642,15 @@ def bank_file_fingerprint(batch: PayoutBatch, what: str) -> str:
     which items, their account (the stored token), holder, net amount, bank
     and branch, and the layout (bank file) or the title (summary). Any change
     of them after a file was prepared changes it. Decrypts nothing and joins
-    nothing: one query over six plain columns of the batch's items (~25 ms
-    for 10,000 on PostgreSQL)."""
+    nothing: one query over six plain columns of the batch's items, on
+    PostgreSQL an aggregate the database computes (:class:`_RowsDigest`)."""
     profile = bank_file_profile(batch.programme)
-    rows = (_bank_file_items(batch).order_by().annotate(account_token=_ACCOUNT_TOKEN)
-            .values_list(*_FINGERPRINT_COLUMNS))
-    return _fingerprint(batch, what, profile, list(rows))
+    items = _bank_file_items(batch).order_by().annotate(account_token=_ACCOUNT_TOKEN)
+    if connection.vendor == "postgresql":
+        rows_digest = items.aggregate(digest=_RowsDigest(*(F(c) for c in _FINGERPRINT_COLUMNS)))["digest"]
+    else:
+        rows_digest = _rows_digest(items.values_list(*_FINGERPRINT_COLUMNS))
+    return _fingerprint(batch, what, profile, rows_digest)
 
 
 def bank_file_jobs(batch_id: int):

@@ -344,6 +344,42 @@ def test_the_fingerprint_agrees_with_the_rows_the_job_reads(worked, approved, bi
         assert snapshot.fingerprint == selectors.bank_file_fingerprint(approved, what)
 
 
+def _awkward_rows(approved):
+    """Holders, banks and branches that a careless digest would confuse:
+    a field holding the separator, an empty one, quotes, Chinese."""
+    from stipends.payouts.models import PayoutItem
+
+    first, second, *_ = approved.items.filter(net__gt=0).order_by("pk")
+    PayoutItem.objects.filter(pk=first.pk).update(account_name="张:三", bank_name='a"b', bank_branch="")
+    PayoutItem.objects.filter(pk=second.pk).update(account_name="张", bank_name=":三a\"b", bank_branch="")
+    return approved.items.filter(net__gt=0, status="pending").order_by().annotate(
+        account_token=selectors._ACCOUNT_TOKEN).values_list(*selectors._FINGERPRINT_COLUMNS)
+
+
+def test_the_rows_digest_tells_fields_apart(worked, approved):
+    rows = list(_awkward_rows(approved))
+    moved = [list(r) for r in rows]
+    # The same characters, one field's end moved into the next: another digest.
+    moved[0][2], moved[0][4] = "张", ":三" + moved[0][4]
+    assert selectors._rows_digest(rows) != selectors._rows_digest(map(tuple, moved))
+    assert selectors._rows_digest(rows) == selectors._rows_digest(reversed(rows))  # by id, not as read
+    assert selectors._rows_digest([]) == "d41d8cd98f00b204e9800998ecf8427e"  # MD5 of nothing
+
+
+def test_postgresql_computes_the_digest_python_computes(worked, approved, on_postgres):
+    """The download's check (in the database) and the job's fingerprint (in
+    Python, from the rows it writes) must agree byte for byte."""
+    from django.db.models import F
+
+    rows = _awkward_rows(approved)
+    in_database = rows.aggregate(digest=selectors._RowsDigest(*(F(c) for c in selectors._FINGERPRINT_COLUMNS)))
+    assert in_database["digest"] == selectors._rows_digest(list(rows))
+    empty = rows.filter(pk__lt=0).aggregate(digest=selectors._RowsDigest(*(F(c) for c in selectors._FINGERPRINT_COLUMNS)))
+    assert empty["digest"] == selectors._rows_digest([])
+    for what in ("file", "summary"):
+        assert selectors.bank_file_snapshot(approved, what).fingerprint == selectors.bank_file_fingerprint(approved, what)
+
+
 def test_reconciling_and_correcting_bank_details_leave_the_prepared_file_valid(
         worked, finance2, big, client_for, django_capture_on_commit_callbacks):
     """What the services may still do to a batch past approval: the bank's

@@ -7,27 +7,18 @@ under CI=true)."""
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
-from django.db import connection
 from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
 
 from scoring.models import Award, Incident
 from stipends.payouts import services
 from stipends.payouts.models import PayoutBatch, PayoutItem, StipendProfile
-from tests.services.conftest import _missing
 from trainingweek import bulk
 
 from .conftest import PAY_ON, attend
 
 ITEM_COLUMNS = [f.attname for f in PayoutItem._meta.concrete_fields if f.attname not in ("id", "batch_id")]
 HISTORY_COLUMNS = [*ITEM_COLUMNS, "history_type", "history_user_id", "history_change_reason", "ip_address"]
-
-
-@pytest.fixture
-def on_postgres(db):
-    if connection.vendor != "postgresql":
-        _missing("needs PostgreSQL: set DATABASE_URL (bash .ci/run does)")
 
 
 def snapshot(batch: PayoutBatch) -> dict:
