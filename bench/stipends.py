@@ -1,6 +1,12 @@
 """Benchmark: stipend statements, the freeze and the bank file for N students × D days.
 
     .venv/bin/python bench/stipends.py [--scale 10000] [--days 30] [--layout plain]
+                                       [--only statements|freeze] [--profile FILE]
+
+``--only statements`` measures 1. alone, ``--only freeze`` 2. alone (the
+bank file, 3.–5., needs the frozen batch and runs only in a full run);
+``--profile FILE`` runs the freeze once more under cProfile after the timed
+runs and writes the statistics to FILE (``python -m pstats FILE``).
 
 Sets up its own database: a fresh SQLite file under bench/out/ by default,
 or PostgreSQL when DATABASE_URL is set (use your own database: it is
@@ -432,6 +438,8 @@ def written(batch_id: int) -> dict:
     history rows counted, money summed, each student's net."""
     from django.db import connection
 
+    from trainingweek import crypto
+
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), SUM(gross), SUM(tax), SUM(net) FROM {ITEMS} WHERE batch_id = %s", [batch_id])
         count, gross, tax, net = cursor.fetchone()
@@ -440,8 +448,12 @@ def written(batch_id: int) -> dict:
         history, history_net = cursor.fetchone()
         cursor.execute(f"SELECT enrolment_id, net FROM {ITEMS} WHERE batch_id = %s", [batch_id])
         nets = {e: Decimal(str(n)) for e, n in cursor.fetchall()}
+        # Each item's account and its history row's, decrypted (the tokens differ run by run).
+        cursor.execute(f"SELECT i.enrolment_id, i.account, h.account FROM {ITEMS} i JOIN {HISTORY} h ON h.id = i.id "
+                       f"WHERE i.batch_id = %s AND h.history_type = '+'", [batch_id])
+        accounts = {e: tuple(crypto.decrypt(t) if t else "" for t in tokens) for e, *tokens in cursor.fetchall()}
     return {"items": count, "history": history, "gross": Decimal(str(gross)), "tax": Decimal(str(tax)),
-            "net": Decimal(str(net)), "history_net": Decimal(str(history_net)), "nets": nets}
+            "net": Decimal(str(net)), "history_net": Decimal(str(history_net)), "nets": nets, "accounts": accounts}
 
 
 def drop_items(batch_id: int) -> None:
@@ -498,6 +510,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10_000, help="students (default 10,000)")
     parser.add_argument("--days", type=int, default=30, help="days of attendance (default 30)")
     parser.add_argument("--layout", default="plain", help="bank file layout (plain, cmb, icbc)")
+    parser.add_argument("--only", choices=["statements", "freeze"], help="measure only this part")
+    parser.add_argument("--profile", metavar="FILE", help="profile one more freeze with cProfile into FILE")
     args = parser.parse_args()
     vendor = setup_django()
 
@@ -511,20 +525,34 @@ def main() -> None:
     setup_s = time.perf_counter() - t0
     card = selectors.rate_card(programme).to_rules()
 
-    # 1. Our statements, every line with its sources, against the bare floor.
-    ours_statements, found, bare_statements_s, bare = timed_pair(
-        lambda: selectors.statements(programme, ids), lambda: bare_statements(programme.pk, ids, card))
-    assert len(found) == len(bare) == args.scale
-    differ = [e for e in ids if line_values(found[e]) != bare[e]]
-    assert not differ, f"{len(differ)} students' lines differ, e.g. {line_values(found[differ[0]])} ≠ {bare[differ[0]]}"
-    kinds = {x.code for s in found.values() for x in s.lines}
-    expected = {"training_days", "practice_days", "overtime", "support_duty", "award", "team_prize", "penalty",
-                "liability_cap"}
-    assert kinds == expected, f"the data make only {sorted(kinds)}"
-    lines = sum(len(s.lines) for s in found.values())
+    if args.only != "freeze":
+        # 1. Our statements, every line with its sources, against the bare floor.
+        ours_statements, found, bare_statements_s, bare = timed_pair(
+            lambda: selectors.statements(programme, ids), lambda: bare_statements(programme.pk, ids, card))
+        assert len(found) == len(bare) == args.scale
+        differ = [e for e in ids if line_values(found[e]) != bare[e]]
+        assert not differ, f"{len(differ)} students' lines differ, e.g. {line_values(found[differ[0]])} ≠ {bare[differ[0]]}"
+        kinds = {x.code for s in found.values() for x in s.lines}
+        expected = {"training_days", "practice_days", "overtime", "support_duty", "award", "team_prize", "penalty",
+                    "liability_cap"}
+        assert kinds == expected, f"the data make only {sorted(kinds)}"
+        lines = sum(len(s.lines) for s in found.values())
+
+    def print_statements():
+        print(f"database: {vendor}; scale: {args.scale:,} students × {args.days} days "
+              f"= {args.scale * args.days:,} attendance rows, {lines:,} statement lines of {len(kinds)} kinds "
+              f"(set-up {setup_s:.1f} s); medians of 3")
+        print(f"statements (every line with its sources): ours {ours_statements:7.3f} s   "
+              f"bare SQL + the same lines {bare_statements_s:7.3f} s   "
+              f"ratio {ours_statements / bare_statements_s:5.2f}×")
+
+    if args.only == "statements":
+        print_statements()
+        return
 
     # 2. Our batch: compute, tax, freeze into items (a fresh draft batch each run, made untimed),
     # against the bare floor of its writes: a COPY of the same rows, encryption and JSON included.
+    from programs.students.models import Enrolment
     from stipends.payouts.models import PayoutItem
 
     times, batches = [], []
@@ -536,10 +564,21 @@ def main() -> None:
         summary = services.freeze_batch(batch_id=batches[-1].pk)
         times.append(time.perf_counter() - t0)
     ours_freeze = statistics.median(times)
+    if args.profile:  # one more freeze, untimed, under the profiler
+        import cProfile
+
+        drop_items(batches[-1].pk)
+        batches.append(services.create_batch(programme=programme, user=finance, pay_on=date(2020, 12, 20)))
+        profiler = cProfile.Profile()
+        summary = profiler.runcall(services.freeze_batch, batch_id=batches[-1].pk)
+        profiler.dump_stats(args.profile)
     batch = batches[-1]
     ours_rows = written(batch.pk)
     assert ours_rows["items"] == ours_rows["history"] == summary["items"]
     assert ours_rows["history_net"] == ours_rows["net"]
+    cards = dict(Enrolment.objects.filter(pk__in=ids).values_list("pk", "student__bank_card"))
+    assert all(item == history == (cards[e] or "") for e, (item, history) in ours_rows["accounts"].items()), \
+        "an item's account (or its history row's) is not the student's card"
     from django.db import models
 
     columns = [f.column for f in PayoutItem._meta.concrete_fields]
@@ -554,6 +593,18 @@ def main() -> None:
     bare_freeze, _ = timed(bare_write)
     assert written(batch.pk) == ours_rows, "the bare COPY and our freeze wrote different rows"
     bare_items, _ = timed(lambda: bare_write(history=False))
+
+    def print_freeze():
+        print(f"freeze the batch ({summary['items']:,} items): ours {ours_freeze:7.3f} s   "
+              f"bare {'COPY' if vendor == 'postgresql' else 'executemany'} of the same item and history rows "
+              f"{bare_freeze:7.3f} s   ratio {ours_freeze / bare_freeze:5.2f}×   "
+              f"(items alone {bare_items:.3f} s: {ours_freeze / bare_items:.2f}×)")
+
+    if args.only == "freeze":
+        print(f"database: {vendor}; scale: {args.scale:,} students × {args.days} days "
+              f"(set-up {setup_s:.1f} s); medians of 3")
+        print_freeze()
+        return
     bare_write()  # the batch's rows again, for the bank file
     services.approve_batch(batch=batch, user=checker, confirmed=True)
 
@@ -629,15 +680,8 @@ def main() -> None:
         assert sheet_values(prepared_file) == sheet_values(page_file), "the prepared file differs from the direct one"
         fingerprint_s, _ = timed(lambda: selectors.bank_file_fingerprint(batch, "file"))
 
-    print(f"database: {vendor}; scale: {args.scale:,} students × {args.days} days "
-          f"= {args.scale * args.days:,} attendance rows, {lines:,} statement lines of {len(kinds)} kinds "
-          f"(set-up {setup_s:.1f} s); medians of 3")
-    print(f"statements (every line with its sources): ours {ours_statements:7.3f} s   "
-          f"bare SQL + the same lines {bare_statements_s:7.3f} s   ratio {ours_statements / bare_statements_s:5.2f}×")
-    print(f"freeze the batch ({summary['items']:,} items): ours {ours_freeze:7.3f} s   "
-          f"bare {'COPY' if vendor == 'postgresql' else 'executemany'} of the same item and history rows "
-          f"{bare_freeze:7.3f} s   ratio {ours_freeze / bare_freeze:5.2f}×   "
-          f"(items alone {bare_items:.3f} s: {ours_freeze / bare_items:.2f}×)")
+    print_statements()
+    print_freeze()
     print(f"bank file writer ({len(transfers):,} transfers, {profile.key}): ours {ours_bank:7.3f} s   "
           f"bare openpyxl write-only {bare_bank:7.3f} s   ratio {ours_bank / bare_bank:5.2f}×   "
           f"({len(ours_file) / 1024:.0f} KiB)")
