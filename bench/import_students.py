@@ -125,6 +125,7 @@ def bare(programme, class_pks: dict, content: bytes, encrypt: bool) -> tuple[flo
     now = timezone.now()
     school_id = programme.agreement.school_id
 
+    from programs.students.rules import card_check
     from trainingweek.masking import mask_bank_card, mask_id_number, mask_phone
 
     def protect(value):
@@ -132,16 +133,16 @@ def bare(programme, class_pks: dict, content: bytes, encrypt: bool) -> tuple[flo
 
     students = []
     for _class, name, number, id_number, phone, card, bank, _account in rows:
-        # The masked copies beside the ciphertext are part of the row, as in ours.
-        masked = (mask_id_number(id_number), mask_phone(phone), mask_bank_card(card))
+        # The masked copies and the card's check beside the ciphertext are part of the row, as in ours.
+        masked = (mask_id_number(id_number), mask_phone(phone), mask_bank_card(card), card_check(card))
         students.append((school_id, number, name, *protect(id_number), *protect(phone), *protect(card), *masked,
                          bank, "", "", now, now))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO students_student (school_id, student_number, name, id_number, id_number_digest, phone, "
-            "phone_digest, bank_card, bank_card_digest, id_number_masked, phone_masked, bank_card_masked, bank_name, "
-            "bank_branch, account_holder, created_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", students)
+            "phone_digest, bank_card, bank_card_digest, id_number_masked, phone_masked, bank_card_masked, "
+            "bank_card_check, bank_name, bank_branch, account_holder, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", students)
         cursor.execute("SELECT student_number, id FROM students_student WHERE school_id = %s", [school_id])
         ids = dict(cursor.fetchall())
         cursor.executemany(

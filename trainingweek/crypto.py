@@ -40,6 +40,16 @@ def _hash_key() -> bytes:
     return key.encode() if key else _derive("field-hash")
 
 
+class Token(str):
+    """A value as an encrypted column stores it (a token :func:`encrypt`
+    made, with any of the configured keys), read without decrypting it:
+    :class:`trainingweek.fields.EncryptedTextField` stores it as it is. A
+    copy of an encrypted value (a student's card frozen into a payout item)
+    is so neither decrypted nor encrypted again, and decrypts as the original."""
+
+    __slots__ = ()
+
+
 def encrypt(value: str) -> str:
     """Encrypt a text value; the token is ASCII and safe to store as text."""
     return _fernet().encrypt(value.encode()).decode()

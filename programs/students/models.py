@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.agreements.models import Programme
+from programs.students.rules import card_check
 from trainingweek import crypto
 from trainingweek.fields import EncryptedTextField
 from trainingweek.history import audit_history
@@ -55,16 +56,28 @@ class Team(models.Model):
 #: The masked copies kept beside the encrypted personal fields, by field.
 MASKS = {"id_number": mask_id_number, "phone": mask_phone, "bank_card": mask_bank_card}
 MASKED_COLUMNS = tuple(f"{name}_masked" for name in MASKS)
+#: Every plain column kept from an encrypted value: the masked copies and the card's check.
+KEPT_COLUMNS = (*MASKED_COLUMNS, "bank_card_check")
 
 
 def masked_copies(**values: str | None) -> dict[str, str]:
     """The masked-copy columns for the personal values given by field name
-    (what a bulk writer sets beside the encrypted value).
+    (what a bulk writer sets beside the encrypted value), and for a bank card
+    its check too (:func:`programs.students.rules.card_check`).
 
     >>> masked_copies(phone="13812345678", bank_card="")
-    {'phone_masked': '138****5678', 'bank_card_masked': ''}
+    {'phone_masked': '138****5678', 'bank_card_masked': '', 'bank_card_check': 'missing'}
     """
-    return {f"{name}_masked": MASKS[name](value) for name, value in values.items()}
+    copies = {f"{name}_masked": MASKS[name](value) for name, value in values.items()}
+    if "bank_card" in values:
+        copies["bank_card_check"] = card_check(values["bank_card"])
+    return copies
+
+
+def kept_columns(name: str) -> list[str]:
+    """The columns written with the personal field ``name``: its digest, its
+    masked copy and (a bank card) its check."""
+    return [f"{name}_digest", f"{name}_masked", *(["bank_card_check"] if name == "bank_card" else [])]
 
 
 class Student(models.Model):
@@ -73,7 +86,9 @@ class Student(models.Model):
     The ``*_digest`` columns hold keyed hashes of the normalised values so
     duplicates are found by index, and the ``*_masked`` columns a masked copy
     (``4301**********123X``), as banks keep one, so that pages showing the
-    values masked never decrypt them. :meth:`refresh_digests` keeps both in
+    values masked never decrypt them; ``bank_card_check`` is what the
+    bank-card rule says of the card, so a payout freeze copies the card's
+    token and its check without decrypting it. :meth:`refresh_digests` keeps both in
     step with the encrypted values (``save`` calls it; bulk writers call it
     themselves or set the columns from :func:`masked_copies`).
     """
@@ -92,6 +107,8 @@ class Student(models.Model):
     bank_card = EncryptedTextField(_("Bank card"), blank=True)
     bank_card_digest = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     bank_card_masked = models.CharField(_("Bank card"), max_length=30, editable=False, blank=True)
+    # The bank-card rule's word on the card (rules.card_check), for the freeze to copy without decrypting.
+    bank_card_check = models.CharField(_("Bank card check"), max_length=10, editable=False, blank=True)
     bank_name = models.CharField(_("Bank"), max_length=100, blank=True)
     bank_branch = models.CharField(_("Bank branch"), max_length=100, blank=True)
     # Blank: the account is in the student's own name.
@@ -102,7 +119,7 @@ class Student(models.Model):
     # Audit history: the personal fields are kept encrypted there too and shown masked.
     history = audit_history()
     AUDIT_MASKED = {"id_number": mask_id_number, "phone": mask_phone, "bank_card": mask_bank_card}
-    AUDIT_HIDDEN = ("id_number_digest", "phone_digest", "bank_card_digest", *MASKED_COLUMNS, "created_at")
+    AUDIT_HIDDEN = ("id_number_digest", "phone_digest", "bank_card_digest", *KEPT_COLUMNS, "created_at")
 
     class Meta:
         verbose_name = _("Student")
@@ -121,11 +138,11 @@ class Student(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "id_number_digest", "phone_digest", "bank_card_digest",
-                                       *MASKED_COLUMNS}
+                                       *KEPT_COLUMNS}
         super().save(*args, **kwargs)
 
     def refresh_digests(self) -> None:
-        """Digests and masked copies from the values now on the instance
+        """Digests, masked copies and the card's check from the values now on the instance
         (a value that was deferred is loaded, decrypted, once)."""
         self.id_number_digest = crypto.digest(self.id_number) if self.id_number else ""
         self.phone_digest = crypto.digest(self.phone) if self.phone else ""

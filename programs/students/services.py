@@ -30,6 +30,7 @@ from programs.students.models import (
     Student,
     StudentImport,
     Team,
+    kept_columns,
     masked_copies,
 )
 from trainingweek import bulk
@@ -304,11 +305,10 @@ def _write(programme: Programme, changes: list[imports.RowChange], user=None) ->
             enrolment = Enrolment(pk=change.enrolment.pk, school_class_id=row.class_pk,
                                   shop_account_id=row.shop_account_id, team_id=row.team_pk)
             enrolment_groups[change.enrolment_fields].append(enrolment)
-    digests = {"id_number": "id_number_digest", "phone": "phone_digest", "bank_card": "bank_card_digest"}
     for fields, students in student_groups.items():
-        # A personal value changes with its digest and its masked copy.
-        columns = (sorted(fields) + sorted(digests[f] for f in fields if f in digests)
-                   + sorted(f"{f}_masked" for f in fields if f in digests) + ["updated_at"])
+        # A personal value changes with its digest, its masked copy (and a card with its check).
+        columns = (sorted(fields) + sorted(c for f in fields if f in PERSONAL_FIELDS for c in kept_columns(f))
+                   + ["updated_at"])
         Student.objects.bulk_update(students, columns)
     # The updates wrote only the changed columns: record each student whole, as it now stands.
     changed_ids = [s.pk for group in student_groups.values() for s in group]

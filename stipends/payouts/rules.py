@@ -54,7 +54,7 @@ from typing import NamedTuple
 
 from programs.agreements.rules import CUSTOMER_KINDS, TRAINING_KINDS
 from programs.attendance.rules import recordable_day
-from programs.students.rules import check_bank_card
+from programs.students.rules import CARD_INVALID, CARD_LUHN, CARD_MISSING, CARD_OK, card_check  # noqa: F401
 from trainingweek.money import ZERO, money
 
 # Training and customer-service day kinds: declared once, in programs.agreements.rules.
@@ -521,24 +521,9 @@ class CheckItem:
     recovered: Decimal = ZERO  # what this payment takes back
 
 
-CARD_MISSING, CARD_INVALID, CARD_LUHN, CARD_OK = "missing", "invalid", "luhn", "ok"
-
-
-def account_check(card: str | None) -> str:
-    """What the one bank-card rule (programs.students.rules) says of a card,
-    in one word kept beside the encrypted card on the payout item, so the
-    checks before approval never decrypt the accounts: missing, invalid (not
-    15–19 digits: blocks approval), luhn (fails the Luhn check: a warning) or ok.
-
-    >>> [account_check(c) for c in ("", "62220200000", "6222020000000000002", "4111111111111111")]
-    ['missing', 'invalid', 'luhn', 'ok']
-    """
-    if not card:
-        return CARD_MISSING
-    checked = check_bank_card(card)
-    if not checked.ok:
-        return CARD_INVALID
-    return CARD_LUHN if checked.warnings else CARD_OK
+#: The one-word card check kept beside the student's card and each item's
+#: account (programs.students.rules.card_check: the one bank-card rule).
+account_check = card_check
 
 
 def settling_part(lines: Sequence[dict]) -> list[dict]:

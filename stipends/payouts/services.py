@@ -72,6 +72,8 @@ from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by
     tax_table,
     withhold,
 )
+from trainingweek import crypto
+from trainingweek.fields import stored_token
 from trainingweek.history import current_user, history_attrs, insert_with_history, record_history
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobError, start_job
@@ -80,25 +82,47 @@ from trainingweek.performance import full_collections_paused
 from trainingweek.protection import DeleteRefused
 
 CHUNK = 500
-#: Personal fields of the student a freeze never reads (encrypted: reading them would decrypt them).
+
+
 class FrozenStudent(NamedTuple):
-    """What a payout item freezes of its enrolment and student (as
-    :func:`selectors.account_fields` reads a student), from one values query."""
+    """What a payout item freezes of its enrolment and student, from one
+    values query: the card as stored (its token, never decrypted) with the
+    plain columns kept beside it (digest, masked copy, the bank-card rule's
+    check), so the item's account is the same token (see
+    :func:`frozen_account`)."""
 
     school_class_id: int
     student_id: int
     name: str
-    bank_card: str
+    card_token: str
     bank_card_digest: str
+    bank_card_masked: str
+    bank_card_check: str
     account_holder: str
     bank_name: str
     bank_branch: str
 
 
-#: The columns of a :class:`FrozenStudent`, in its order.
-FROZEN_STUDENT_COLUMNS = ("school_class_id", "student_id", "student__name", "student__bank_card",
-                          "student__bank_card_digest", "student__account_holder", "student__bank_name",
-                          "student__bank_branch")
+#: The columns of a :class:`FrozenStudent`, in its order (``card_token`` is annotated).
+FROZEN_STUDENT_COLUMNS = ("school_class_id", "student_id", "student__name", "card_token",
+                          "student__bank_card_digest", "student__bank_card_masked", "student__bank_card_check",
+                          "student__account_holder", "student__bank_name", "student__bank_branch")
+
+
+def frozen_account(student: FrozenStudent, profile_name: str) -> dict:
+    """The account an item freezes, as :func:`selectors.account_fields` makes
+    it from a student, but from the stored columns: the card's token copied
+    as it is (:class:`trainingweek.crypto.Token`: the item's account decrypts
+    to the student's card, with the same key), its digest, masked copy and
+    check as the student keeps them; the holder is ``profile_name`` (the
+    programme's stipend profile's), else the student's holder, else the name."""
+    token = student.card_token
+    return {"account": crypto.Token(token) if token else "",
+            "account_digest": student.bank_card_digest if token else "",
+            "account_masked": student.bank_card_masked if token else "",
+            "account_check": student.bank_card_check if token else payout_rules.CARD_MISSING,
+            "account_name": profile_name or student.account_holder or student.name,
+            "bank_name": student.bank_name or "", "bank_branch": student.bank_branch or ""}
 
 
 LINE_LABELS = {
@@ -173,11 +197,12 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
     todo = [e for e in ids if e not in done]
     if not todo:
         return 0
-    # Plain values, not model instances: only what an item freezes, the card the one
-    # personal field read (so decrypted); the ID number and phone are not read at all.
-    enrolments = {e: FrozenStudent(*values) for e, *values in Enrolment.objects.filter(pk__in=todo).values_list(
-        "pk", *FROZEN_STUDENT_COLUMNS)}
-    profiles = profiles_for(todo)
+    # Plain values, not model instances: only what an item freezes; no personal
+    # field is decrypted (the card's token is copied, its check kept beside it).
+    enrolments = {e: FrozenStudent(*values) for e, *values in Enrolment.objects.filter(pk__in=todo).annotate(
+        card_token=stored_token("student__bank_card")).order_by().values_list("pk", *FROZEN_STUDENT_COLUMNS)}
+    holders = dict(StipendProfile.objects.filter(enrolment_id__in=todo).exclude(account_name="")
+                   .values_list("enrolment_id", "account_name"))
     card = card_row.to_rules()
     prior = _prior_items(todo, batch)
     cumulative = table.method == TaxMethod.INTERN_CUMULATIVE
@@ -203,7 +228,7 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
                                     months=months)
         items.append(PayoutItem(
             batch=batch, enrolment_id=e, school_class_id=enrolment.school_class_id, name=enrolment.name,
-            **account_fields(enrolment, profiles.get(e)),
+            **frozen_account(enrolment, holders.get(e, "")),
             earned=stipend.earned, liability=stipend.liability, gross=gross, tax=withheld, net=gross - withheld,
             at_cap=any(x.code == "liability_cap" for x in stipend.lines), lines=lines, tax_detail=detail,
             payment_key=f"{batch.programme_id}:{e}:{len(earlier) + 1}",
