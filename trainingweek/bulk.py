@@ -9,8 +9,9 @@ by psycopg's C code (``Copy.write_row``: tab, newline, backslash and ``\\N``
 cannot corrupt a value, see ``tests/trainingweek/test_bulk.py``).
 
 - :func:`insert` writes unsaved instances of a model and gives them their
-  ids, like ``bulk_create``; :func:`insert_rows` writes rows of field
-  values (no ids back).
+  ids, like ``bulk_create``; :func:`insert_values` writes the same from
+  plain values (no instance per row: a freeze's 10,000 items), ids back;
+  :func:`insert_rows` writes rows of field values (no ids back).
 - :func:`upsert` inserts rows or updates those with the same unique key,
   adding one to a version column (the optimistic versions of
   :mod:`trainingweek.versioning`); on PostgreSQL the rows are copied into a
@@ -249,6 +250,64 @@ def insert_copied(model: type[models.Model], objs: Iterable[models.Model], *, us
                 for f in left:
                     setattr(obj, f.attname, getattr(stored[obj.pk], f.attname))
         return objs, fields, rows
+
+
+def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]], *, using: str | None = None,
+                  ) -> list[int]:
+    """Write new records given as plain values (``{attname: value}``, the
+    same names in every row), without a model instance per row; returns
+    their ids, in the rows' order. What is written is what :func:`insert`
+    writes for ``model(**row)``: a field not named takes its default (a
+    callable one called per row), a field with its own ``pre_save`` (a value
+    derived from the others, an ``auto_now`` time) is given an object with
+    the row's values, and a field with only a database default is left to
+    the database.
+
+    PostgreSQL: ids from the sequence, one COPY. Elsewhere: the instances
+    through :func:`insert` (``bulk_create``)."""
+    alias = _alias(model, using)
+    connection = connections[alias]
+    if not rows:
+        return []
+    names = set(rows[0])
+    if any(row.keys() != names for row in rows):
+        raise ValueError("every row must name the same columns")
+    unknown = names - {f.attname for f in _writable_fields(model)}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))} (values are by attname)")
+    if not copies(connection):
+        return [obj.pk for obj in insert(model, [model(**row) for row in rows], using=using)]
+    fields = [f for f in _writable_fields(model)
+              if f.attname in names or f.primary_key or f.has_default() or not f.has_db_default()]
+    pk = model._meta.pk
+    missing = [f for f in fields if f.attname not in names and not f.primary_key]
+    constant = {f.attname: f.get_default() for f in missing if not (f.has_default() and callable(f.default))}
+    per_row = [f for f in missing if f.attname not in constant]  # a callable default: called for each row
+    derived = any(type(f).pre_save is not models.Field.pre_save for f in fields)
+    # One getter per column, given the row's values (and an instance-like view of them).
+    getters = []
+    for f in fields:
+        convert = converter(f, connection)
+        if type(f).pre_save is not models.Field.pre_save:
+            getters.append(lambda values, row, f=f, convert=convert: convert(f.pre_save(row, True)))
+        else:
+            getters.append(lambda values, row, name=f.attname, convert=convert: convert(values[name]))
+    with transaction.atomic(using=alias, savepoint=False):
+        ids = [row[pk.attname] for row in rows] if pk.attname in names else _reserve_ids(connection, model, len(rows))
+        out = []
+        for given, id_ in zip(rows, ids, strict=True):
+            values = {**constant, **{f.attname: f.get_default() for f in per_row}, **given, pk.attname: id_}
+            row = _Row(values) if derived else None
+            out.append([get(values, row) for get in getters])
+        _copy(connection, model._meta.db_table, [f.column for f in fields], out)
+    return ids
+
+
+class _Row:
+    """A row's values as the attributes of an instance, for a field's ``pre_save(instance, add)``."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__ = values
 
 
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]], *,

@@ -13,7 +13,8 @@ Writes that bypass ``save`` (``bulk_create``, ``bulk_update``,
 ``QuerySet.update``) record their rows with :func:`record_history` or
 simple-history's ``bulk_update_with_history`` (given :func:`history_attrs`);
 many new records are written with :func:`insert_with_history` (COPY on
-PostgreSQL, records and history rows alike).
+PostgreSQL, records and history rows alike), or from plain values with
+:func:`insert_values_with_history` (no model instance per record).
 
 A model names its personal fields in ``AUDIT_MASKED`` (field → masking
 function) and the columns not worth showing in ``AUDIT_HIDDEN``; pages show
@@ -121,10 +122,32 @@ def insert_with_history(objs, *, model=None, user=None) -> list:
             user = user or current_user()
             who = {_history_user(model, obj, user) for obj in objs}
             if len(who) == 1:
-                _history_from_records(model, objs, who.pop())
+                _history_from_records(model, [obj.pk for obj in objs], who.pop())
             else:
                 _copy_history(model, objs, fields, rows, user)
     return objs
+
+
+def insert_values_with_history(model, rows, *, user=None) -> list[int]:
+    """:func:`insert_with_history` for records given as plain values
+    (``{attname: value}``, see :func:`trainingweek.bulk.insert_values`):
+    on PostgreSQL no model instance is made, the rows are copied and their
+    "created" history rows made on the server from them (one ``INSERT ...
+    SELECT``), all naming ``user`` or the request's user; elsewhere, or
+    with no user at all (the model's default decides per record), the
+    instances go through :func:`insert_with_history`. Returns the ids in
+    the rows' order."""
+    rows = list(rows)
+    if not rows:
+        return []
+    user = user or current_user()
+    if user is None or not bulk.copies(connections[router.db_for_write(model)]):
+        return [obj.pk for obj in insert_with_history([model(**row) for row in rows], model=model, user=user)]
+    with transaction.atomic(using=router.db_for_write(model), savepoint=False):
+        ids = bulk.insert_values(model, rows)
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            _history_from_records(model, ids, user)
+    return ids
 
 
 def _history_user(model, obj, user):
@@ -133,8 +156,8 @@ def _history_user(model, obj, user):
     return model.history.model.get_default_history_user(obj) if who is None else who
 
 
-def _history_from_records(model, objs, user) -> None:
-    """The "created" history rows of records just written, all by ``user``:
+def _history_from_records(model, ids, user) -> None:
+    """The "created" history rows of the records ``ids`` just written, all by ``user``:
     one ``INSERT ... SELECT`` from the records themselves on the server (the
     values are not sent, nor the JSON parsed, a second time)."""
     history = model.history.model
@@ -158,7 +181,7 @@ def _history_from_records(model, objs, user) -> None:
         cursor.execute(
             f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in targets)}) "
             f"SELECT {', '.join(select)} FROM {quote(model._meta.db_table)} WHERE {pk} = ANY(%s) ORDER BY {pk}",
-            [*values, [obj.pk for obj in objs]])
+            [*values, list(ids)])
 
 
 def _copy_history(model, objs, fields, rows, user) -> None:

@@ -74,7 +74,13 @@ from stipends.payouts.selectors import (  # noqa: F401 (PayoutError is raised by
 )
 from trainingweek import crypto
 from trainingweek.fields import stored_token
-from trainingweek.history import current_user, history_attrs, insert_with_history, record_history
+from trainingweek.history import (
+    current_user,
+    history_attrs,
+    insert_values_with_history,
+    insert_with_history,
+    record_history,
+)
 from trainingweek.imports import ImportResult
 from trainingweek.jobs import JobError, start_job
 from trainingweek.money import ZERO, money
@@ -226,16 +232,16 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
         paid_before, withheld_before = history.get(enrolment.student_id, (ZERO, ZERO))
         withheld, detail = withhold(table, gross, paid_before=paid_before, withheld_before=withheld_before,
                                     months=months)
-        items.append(PayoutItem(
-            batch=batch, enrolment_id=e, school_class_id=enrolment.school_class_id, name=enrolment.name,
-            **frozen_account(enrolment, holders.get(e, "")),
-            earned=stipend.earned, liability=stipend.liability, gross=gross, tax=withheld, net=gross - withheld,
-            at_cap=any(x.code == "liability_cap" for x in stipend.lines), lines=lines, tax_detail=detail,
-            payment_key=f"{batch.programme_id}:{e}:{len(earlier) + 1}",
-        ))
+        items.append({
+            "batch_id": batch.pk, "enrolment_id": e, "school_class_id": enrolment.school_class_id,
+            "name": enrolment.name, **frozen_account(enrolment, holders.get(e, "")),
+            "earned": stipend.earned, "liability": stipend.liability, "gross": gross, "tax": withheld,
+            "net": gross - withheld, "at_cap": any(x.code == "liability_cap" for x in stipend.lines),
+            "lines": lines, "tax_detail": detail, "payment_key": f"{batch.programme_id}:{e}:{len(earlier) + 1}",
+        })
     # Each frozen payment gets its "created" history row in the same transaction
-    # (COPY on PostgreSQL, items and history rows alike).
-    insert_with_history(items, model=PayoutItem, user=batch.created_by)
+    # (COPY on PostgreSQL, items and history rows alike; plain values, no model instances).
+    insert_values_with_history(PayoutItem, items, user=batch.created_by)
     return len(items)
 
 

@@ -18,11 +18,12 @@ from simple_history.models import HistoricalRecords
 
 from programs.attendance.models import Attendance
 from programs.students.models import Enrolment
+from stipends.payouts import rules as payout_rules
 from stipends.payouts.models import PayoutBatch, PayoutItem
 from tests.factories import EnrolmentFactory
 from tests.services.conftest import _missing
 from trainingweek import bulk, crypto
-from trainingweek.history import insert_with_history
+from trainingweek.history import insert_values_with_history, insert_with_history
 
 pytestmark = pytest.mark.django_db
 
@@ -327,3 +328,88 @@ def test_history_rows_name_each_records_own_user(world, batch, path):
     for row in PayoutItem.history.filter(id__in=[i.pk for i in items]):
         item = PayoutItem.objects.get(pk=row.id)
         assert {f: getattr(row, f) for f in tracked} == {f: getattr(item, f) for f in tracked}
+
+
+def as_values(items, *, default_status: bool = False) -> list[dict]:
+    """The hostile items as plain values by attname, leaving out what the model defaults or derives
+    (the id, the settling lines, the retry link; with ``default_status`` the status where it is the default)."""
+    out = []
+    for item in items:
+        values = {f.attname: getattr(item, f.attname) for f in PayoutItem._meta.concrete_fields
+                  if f.attname not in ("id", "settling", "retry_of_id")}
+        if default_status and values["status"] == "pending":
+            del values["status"]
+        out.append(values)
+    return out
+
+
+def test_values_write_what_instances_write(world, batch, path):
+    """insert_values of plain values leaves the rows insert leaves for the same instances: defaults
+    filled (the status), the derived settling lines made, the card encrypted, ids in the rows' order."""
+    values = as_values(hostile_items(world, batch), default_status=True)
+    with pytest.raises(ValueError, match="same columns"):
+        bulk.insert_values(PayoutItem, values)
+    with_status = [v for v in values if "status" in v]
+    assert with_status and len(with_status) < len(values)  # some rows name the status, others take the default
+    ids = bulk.insert_values(PayoutItem, [v for v in values if "status" not in v])
+    ids += bulk.insert_values(PayoutItem, with_status)
+    other = PayoutBatch.objects.create(programme=world.programme, created_by=world.finance)
+    theirs = bulk.insert(PayoutItem, hostile_items(world, other))
+    back, expected = stored(PayoutItem, ids), stored(PayoutItem, [i.pk for i in theirs])
+    by_key = {row["payment_key"].split(":", 1)[1]: row for row in expected.values()}
+    assert len(ids) == len(set(ids)) == len(HOSTILE) and sorted(back) == sorted(ids)
+    for id_, given in zip(ids, [v for v in values if "status" not in v] + with_status, strict=True):
+        got = back[id_]
+        assert got["payment_key"] == given["payment_key"]  # the id is that row's
+        want = by_key[given["payment_key"].split(":", 1)[1]]
+        for name in COLUMNS:
+            if name not in ("id", "batch_id", "payment_key"):
+                assert got[name] == want[name], (name, got[name], want[name])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, account FROM payouts_payoutitem WHERE id IN ({', '.join(map(str, ids))})")
+        raw = dict(cursor.fetchall())
+    assert all(raw[i] != back[i]["account"] and crypto.decrypt(raw[i]) == back[i]["account"] for i in ids)
+
+
+def test_values_copy_an_encrypted_token_as_it_is(world, batch, path):
+    token = crypto.encrypt("6222020000000000002")
+    [values] = as_values(hostile_items(world, batch)[:1])
+    values["account"] = crypto.Token(token)
+    [id_] = bulk.insert_values(PayoutItem, [values])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT account FROM payouts_payoutitem WHERE id = %s", [id_])
+        assert cursor.fetchone()[0] == token
+    assert PayoutItem.objects.get(pk=id_).account == "6222020000000000002"
+
+
+def test_values_leave_a_database_default_to_the_database(world, path):
+    e = world.enrolments_a[0]
+    ids = bulk.insert_values(Attendance, [{"programme_id": world.programme.pk, "enrolment_id": e.pk,
+                                           "day": date(2020, 11, 1) + timedelta(d), "status": "present",
+                                           "day_kind": "practice"} for d in range(2)])
+    assert list(Attendance.objects.filter(pk__in=ids).values_list("version", flat=True)) == [1, 1]
+
+
+def test_values_name_columns_by_attname(world, batch):
+    [values] = as_values(hostile_items(world, batch)[:1])
+    values["batch"] = values.pop("batch_id")
+    with pytest.raises(ValueError, match="batch"):
+        bulk.insert_values(PayoutItem, [values])
+
+
+def test_values_get_history_rows_that_match_the_items(world, batch, path):
+    request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.4")
+    request.user = world.admin
+    HistoricalRecords.context.request = request
+    try:
+        ids = insert_values_with_history(PayoutItem, as_values(hostile_items(world, batch)), user=world.finance)
+    finally:
+        del HistoricalRecords.context.request
+    rows = {r.id: r for r in PayoutItem.history.filter(batch_id=batch.pk)}
+    assert sorted(rows) == sorted(ids)
+    tracked = [f.attname for f in PayoutItem.history.model.tracked_fields]
+    for item in PayoutItem.objects.filter(pk__in=ids):
+        row = rows[item.pk]
+        assert row.history_type == "+" and row.history_user_id == world.finance.pk and row.ip_address == "10.1.2.4"
+        assert {f: getattr(row, f) for f in tracked} == {f: getattr(item, f) for f in tracked}
+        assert item.settling == payout_rules.settling_part(item.lines)
