@@ -360,7 +360,7 @@ def _prior_items(enrolment_ids: Sequence[int], batch: PayoutBatch) -> dict[int, 
     """Every statement already frozen for these students in other batches,
     once per payment key (a failed item and its retry are one statement)."""
     prior: dict[int, dict[str, tuple[Decimal, list]]] = defaultdict(dict)
-    for e, key, gross, lines in PayoutItem.objects.filter(enrolment_id__in=enrolment_ids).exclude(batch=batch) \
+    for e, key, gross, lines in PayoutItem.objects.filter(enrolment_id__any=enrolment_ids).exclude(batch=batch) \
             .order_by("pk").values_list("enrolment_id", "payment_key", "gross", "lines"):
         prior[e].setdefault(key, (gross, lines))
     return prior
@@ -379,7 +379,7 @@ def tax_history(student_ids: Sequence[int], *, company_id: int, year: int,
     payments, once per payment key, leaving out ``exclude_batch``. One query."""
     seen: dict[int, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
     for student, key, gross, withheld in PayoutItem.objects.filter(
-            enrolment__student_id__in=student_ids, batch__programme__agreement__company_id=company_id,
+            enrolment__student_id__any=student_ids, batch__programme__agreement__company_id=company_id,
             batch__pay_on__year=year).exclude(batch=exclude_batch).values_list(
             "enrolment__student_id", "payment_key", "gross", "tax"):
         seen[student].setdefault(key, (gross, withheld))

@@ -199,15 +199,17 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
     """Freeze the statements of one chunk of students from their ``periods``
     (in the caller's transaction, which must hold the batch row's lock: see
     :func:`_lock_draft`)."""
-    done = set(PayoutItem.objects.filter(batch=batch, enrolment_id__in=ids).values_list("enrolment_id", flat=True))
+    done = set(PayoutItem.objects.filter(batch=batch, enrolment_id__any=ids).order_by().values_list(
+        "enrolment_id", flat=True))
     todo = [e for e in ids if e not in done]
     if not todo:
         return 0
+    # (``__any``: one array parameter, not 500 placeholders: trainingweek.lookups.)
     # Plain values, not model instances: only what an item freezes; no personal
     # field is decrypted (the card's token is copied, its check kept beside it).
-    enrolments = {e: FrozenStudent(*values) for e, *values in Enrolment.objects.filter(pk__in=todo).annotate(
+    enrolments = {e: FrozenStudent(*values) for e, *values in Enrolment.objects.filter(pk__any=todo).annotate(
         card_token=stored_token("student__bank_card")).order_by().values_list("pk", *FROZEN_STUDENT_COLUMNS)}
-    holders = dict(StipendProfile.objects.filter(enrolment_id__in=todo).exclude(account_name="")
+    holders = dict(StipendProfile.objects.filter(enrolment_id__any=todo).exclude(account_name="")
                    .values_list("enrolment_id", "account_name"))
     card = card_row.to_rules()
     prior = _prior_items(todo, batch)
