@@ -9,15 +9,22 @@
   foreign key) by :class:`trainingweek.apps.TrainingweekConfig`.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
 def _as_array(lookup, compiler, connection):
+    if not lookup.rhs_is_direct_value():  # a subquery: IN (SELECT ...)
+        return lookup.as_sql(compiler, connection)
     lhs, lhs_params = lookup.process_lhs(compiler, connection)
-    # The values as In prepares them (None left out; none at all: no rows), then one array.
-    _placeholders, rhs_params = lookup.process_rhs(compiler, connection)
-    return f"{lhs} = ANY(%s)", (*lhs_params, list(rhs_params))
+    # The values as In keeps them (None left out, each once; none at all: no rows),
+    # prepared by the field once each, without a placeholder per value.
+    values = [v for v in dict.fromkeys(lookup.rhs) if v is not None]
+    if not values:
+        raise EmptyResultSet
+    prepare = lookup.lhs.output_field.get_db_prep_value
+    return f"{lhs} = ANY(%s)", (*lhs_params, [prepare(v, connection, prepared=True) for v in values])
 
 
 class AnyOf(In):

@@ -36,3 +36,11 @@ def test_any_is_one_parameter_on_postgresql(world):
         assert "= ANY(" in sql and " IN (" not in sql
     else:
         assert " IN (" in sql
+
+
+def test_any_takes_a_subquery_too(world):
+    inner = Enrolment.objects.filter(school_class=world.class_a).values("pk")
+    assert set(StipendProfile.objects.filter(enrolment_id__any=inner).values_list("pk", flat=True)) == set(
+        StipendProfile.objects.filter(enrolment_id__in=inner).values_list("pk", flat=True))
+    assert set(Enrolment.objects.filter(pk__any=inner).values_list("pk", flat=True)) == {
+        e.pk for e in world.enrolments_a if e.school_class_id == world.class_a.pk}
