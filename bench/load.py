@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_load .venv/bin/python bench/load.py \\
         [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--worker-class gthread|sync]
-        [--keep-alive] [--seconds 60] [--reuse]
+        [--keep-alive] [--think 0] [--seconds 60] [--reuse]
 
 Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
 200 and teams of 10, 30 days of attendance, bank cards, awards, incidents and
@@ -15,7 +15,8 @@ files collected, gunicorn.conf.py read; ``--worker-class gthread``: ``workers``
 processes of ``threads`` threads, or ``sync``: ``workers`` processes of one
 request each), and ``users`` people (a coordinator, a mentor and
 finance, taking turns) each request the pages of their role one after the
-other for ``seconds``, each request on a connection of its own as the TLS
+other for ``seconds`` (back to back, or reading each page ``--think``
+seconds on average, 0.5–1.5 × it, before the next), each request on a connection of its own as the TLS
 proxy in front of gunicorn sends it (nginx speaks HTTP/1.0 to its upstream
 unless told otherwise; ``--keep-alive`` keeps each person's connection, and
 so ties them to one worker process), each also asking for the health check (the floor: a
@@ -34,6 +35,7 @@ import argparse
 import importlib.util
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -194,6 +196,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
     parser.add_argument("--keep-alive", action="store_true", help="one connection per person, not per request")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a person reads a page before the next (0.5–1.5 × this; 0: none, back to back)")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--reuse", action="store_true", help="measure the world the last run built again")
     args = parser.parse_args()
@@ -246,6 +250,7 @@ def main() -> None:
         start = threading.Barrier(args.users)
 
         def person(n: int) -> None:
+            pause = random.Random(n)  # each person's own pauses, the same in every run
             username = roles[n % len(roles)]
             http = _session(base, username, keep_alive=args.keep_alive)
             for _label, path in by_role[username]:  # warm each page once, unmeasured
@@ -262,6 +267,8 @@ def main() -> None:
                             failures.append(f"{label}: {response.status_code}")
                         times[label].append(elapsed)
                         sizes[label] = max(sizes.get(label, 0), len(response.content))
+                    if args.think and label != BARE:  # a person reads the page before the next click
+                        time.sleep(pause.uniform(0.5, 1.5) * args.think)
 
         threads = [threading.Thread(target=person, args=(n,)) for n in range(args.users)]
         for thread in threads:
@@ -274,6 +281,7 @@ def main() -> None:
     shape = f"{args.threads} threads (gthread)" if args.worker_class == "gthread" else "1 request (sync)"
     print(f"{args.users} users, gunicorn {args.workers} workers × {shape}, "
           f"{'a connection per person' if args.keep_alive else 'a connection per request'}, "
+          f"{f'{args.think:g} s to read a page' if args.think else 'no pause'}, "
           f"{args.seconds:.0f} s; {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
     print(f"{'page':28} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'KiB':>8}")
     worst, worst_label, p95s = 0.0, "", {}
