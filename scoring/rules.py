@@ -405,16 +405,9 @@ def team_composites(kpis: Sequence[CompositeKpi], member_totals: Mapping[int, Ma
             figures[pk] = figure
             if figure is None:
                 continue
-            # achievement(), inline
-            value = Decimal(figure)
-            if target <= 0:
-                raise ValueError("a KPI target must be positive")
-            if higher:
-                ratio = value / target
-            else:
-                ratio = MAX_ACHIEVEMENT if value <= 0 else target / value
+            reached = achievement(figure, target, higher)  # raises on a target that is not positive
             if weight > 0:
-                weighted.append(min(max(ratio, ZERO), MAX_ACHIEVEMENT).quantize(RATIO, ROUND_HALF_UP) * weight)
+                weighted.append(reached * weight)
                 weights.append(weight)
         composite = ((sum(weighted) / sum(weights) * HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP)
                      if weights else None)
