@@ -34,7 +34,7 @@ row = st.builds(
     off_duty=st.booleans(), total=score, cells=st.lists(cell, max_size=5))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows=st.lists(row, max_size=4), editable=st.booleans())
 def test_the_rows_are_the_html_the_template_wrote(rows, editable):
     programme = SimpleNamespace(pk=7)

@@ -38,7 +38,7 @@ class ManyOptionsSelectMultiple(ManyOptionsSelect):
     allow_multiple_selected = True
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(choices=choices, chosen=st.lists(st.one_of(text, st.integers(0, 10_000).map(str)), max_size=4))
 def test_a_multiple_select_marks_every_chosen_option_as_django_does(choices, chosen):
     ours = ManyOptionsSelectMultiple(choices=choices).render("teams", chosen)
