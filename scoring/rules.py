@@ -458,6 +458,9 @@ def prizes_by_rank(ranks: Mapping[object, int], prizes: Sequence[Decimal]) -> di
         by_rank.setdefault(r, []).append(key)
     result = {}
     for r, keys in sorted(by_rank.items()):
+        if r > len(prizes):  # no prize place left to share (most of a thousand teams): each gets nothing
+            result.update(dict.fromkeys(keys, ZERO))
+            continue
         places = range(r - 1, r - 1 + len(keys))
         pool = sum((Decimal(prizes[p]) for p in places if p < len(prizes)), ZERO)
         keys = sorted(keys, key=str)  # stable: who gets a leftover cent does not depend on input order

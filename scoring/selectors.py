@@ -6,11 +6,14 @@ first and write nothing when anything is wrong.
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
+from types import MappingProxyType
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Aggregate, BigIntegerField, Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,6 +41,7 @@ from scoring.models import (
 from scoring.rules import COMPUTED_ITEMS, ITEMS, SCHOOL_ITEMS, sheet_total
 from trainingweek import versioning
 from trainingweek.history import history_entries
+from trainingweek.memo import Memo
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 
@@ -165,15 +169,25 @@ def kpi_grid(setup: Setup, team: Team, period: ScoringPeriod) -> KpiGrid:
 
 @dataclass
 class TeamStanding:
-    team: Team
+    team_id: int
+    team_name: str
     headcount: int | None  # active members (None: not read, ``headcounts=False``)
-    figures: dict[int, Decimal | None]  # KPI id -> team figure
+    figures: Mapping[int, Decimal | None]  # KPI id -> team figure (read-only: shared by the reads of a memo)
     composite: Decimal | None
     rank: int | None = None
     prize: Decimal = ZERO
     members: list[Enrolment] = field(default_factory=list)  # active members, who share the prize
     member_scores: dict[int, Decimal | None] = field(default_factory=dict)
     shares: list[tuple[Enrolment, Decimal]] = field(default_factory=list)
+    programme_id: int | None = None
+
+    @cached_property
+    def team(self) -> Team:
+        """The team, made when a page shows it (a ranking lists a thousand
+        standings and shows fifty): its id, programme and name as read,
+        any other field loaded on first use, as ``.only()`` would."""
+        return Team.from_db(DEFAULT_DB_ALIAS, ["id", "programme_id", "name"],
+                            [self.team_id, self.programme_id, self.team_name])
 
     def figure_list(self, kpis: Sequence[KpiDefinition]) -> list[Decimal | None]:
         return [self.figures.get(k.pk) for k in kpis]
@@ -250,26 +264,35 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     to the cent. Teams are listed best first, unranked ones last.
     """
     active = Enrolment.Status.ACTIVE
-    teams = programme.teams.all()
+    teams = programme.teams.order_by("pk")
     if headcounts:
         teams = teams.annotate(
             active_members=Count("enrolments", filter=Q(enrolments__programme=programme, enrolments__status=active)))
-    member_totals: Totals = {}
+    team_rows = list(teams.values_list("pk", "name", *(["active_members"] if headcounts else [])))
+    kpis = tuple(kpi_rules.CompositeKpi(k.pk, k.level == kpi_rules.TEAM, k.target, k.higher_is_better, k.weight)
+                 for k in setup.kpis)
     team_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    if period is not None:
-        member_totals = team_totals(programme, period, [k.pk for k in setup.student_kpis])
-        for team_id, kpi_id, value in TeamKpiValue.objects.filter(period=period, team__programme=programme) \
-                .values_list("team_id", "kpi_id", "value"):
+    if period is None:
+        composites, ranks = _ranked_composites(kpis, (), (), tuple(row[0] for row in team_rows))
+    else:
+        # The rows the composites are made from, as the database keeps them
+        # (a row per team × KPI); a read with exactly the rows of a recent one
+        # reuses its composites and ranks (``_COMPOSITES``).
+        total_rows = TeamKpiTotal.objects.filter(
+            period=period, team__programme=programme, kpi__in=[k.pk for k in setup.student_kpis], count__gt=0) \
+            .values_list("team", "kpi", "units", "count")
+        value_rows = TeamKpiValue.objects.filter(period=period, team__programme=programme) \
+            .values_list("team_id", "kpi_id", "value")
+        value_rows = frozenset(value_rows)
+        for team_id, kpi_id, value in value_rows:
             team_values[team_id][kpi_id] = value
-    teams = list(teams)
-    composites = kpi_rules.team_composites(
-        [kpi_rules.CompositeKpi(k.pk, k.level == kpi_rules.TEAM, k.target, k.higher_is_better, k.weight)
-         for k in setup.kpis], member_totals, team_values, [t.pk for t in teams])
+        composites, ranks = _ranked_composites(kpis, frozenset(total_rows), value_rows,
+                                               tuple(row[0] for row in team_rows))
     standings = {}
-    for team in teams:
-        figures, composite = composites[team.pk]
-        standings[team.pk] = TeamStanding(team, team.active_members if headcounts else None, figures, composite)
-    ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
+    for pk, name, *counted in team_rows:
+        figures, composite = composites[pk]
+        standings[pk] = TeamStanding(pk, name, counted[0] if headcounts else None, figures, composite,
+                                     programme_id=programme.pk)
     prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
     if member_teams is PRIZED:
         member_teams = [pk for pk in standings if prizes.get(pk)]
@@ -282,7 +305,33 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
             split = rules.split_prize(standing.prize, [e.pk for e in standing.members],
                                       {k: v or ZERO for k, v in standing.member_scores.items()} if by_score else None)
             standing.shares = [(e, split[e.pk]) for e in standing.members]
-    return sorted(standings.values(), key=lambda s: (s.rank is None, s.rank or 0, s.team.name))
+    return sorted(standings.values(), key=lambda s: (s.rank is None, s.rank or 0, s.team_name))
+
+
+#: The composites and ranks of recent reads, by exactly the rows they were made from (per process).
+_COMPOSITES: Memo[tuple[dict, dict]] = Memo(size=16)
+
+
+def _ranked_composites(kpis: tuple[kpi_rules.CompositeKpi, ...], total_rows: frozenset, value_rows: frozenset,
+                       team_ids: tuple[int, ...]) -> tuple[dict, dict]:
+    """Each team's (figures, composite) by :func:`rules.team_composites`
+    and the competition ranks by :func:`rules.rank`, from the kept totals'
+    rows (team, KPI, units, count) and the team values' rows (team, KPI,
+    value): computed once for the same KPIs, rows and teams, then reused
+    while they stay exactly the same. The figures are read-only."""
+
+    def compute() -> tuple[dict, dict]:
+        totals: Totals = defaultdict(dict)
+        for team_id, kpi_id, units, n in total_rows:
+            totals[team_id][kpi_id] = (Decimal(units) * UNIT, n)
+        values: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for team_id, kpi_id, value in value_rows:
+            values[team_id][kpi_id] = value
+        composites = {pk: (MappingProxyType(figures), composite) for pk, (figures, composite) in
+                      kpi_rules.team_composites(kpis, totals, values, team_ids).items()}
+        return composites, rules.rank({pk: composite for pk, (_f, composite) in composites.items()})
+
+    return _COMPOSITES.get((kpis, team_ids, total_rows, value_rows), compute)
 
 
 def _add_members(setup: Setup, programme: Programme, period: ScoringPeriod | None, standings: dict[int, TeamStanding],

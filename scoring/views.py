@@ -212,7 +212,7 @@ def kpi_grid(request, pk, team_pk, period_pk):
     # (the whole ranking has its own page): no member of any team, no headcount.
     standings, more_teams = kpi_rules.ranking_excerpt(
         selectors.team_standings(setup, programme, period, member_teams=(), headcounts=False),
-        lambda s: s.team.pk == team.pk, top=GRID_RANKING_TOP)
+        lambda s: s.team_id == team.pk, top=GRID_RANKING_TOP)
     return render(request, "scoring/kpi_grid.html", _context(
         programme, "kpi", setup=setup, team=team, period=period, grid=grid, errors=errors,
         conflicts=[c.message for c in conflicts.values()],

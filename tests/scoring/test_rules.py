@@ -3,6 +3,8 @@
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.rules import (
     DEFAULT_WEIGHTS,
@@ -102,6 +104,27 @@ def test_tied_teams_share_the_prizes_of_their_places():
     shares = prizes_by_rank({"a": 1, "b": 2, "c": 3, "d": 4, "e": 4, "f": 4}, PRIZES)
     assert shares["d"] + shares["e"] + shares["f"] == D("500.00")
     assert sorted(shares[k] for k in "def") == [D("166.66"), D("166.67"), D("166.67")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(scores=st.dictionaries(st.integers(0, 40), st.integers(0, 6), max_size=30),
+       prizes=st.lists(st.decimals("0", "5000", places=2), max_size=6))
+def test_prizes_by_rank_as_the_places_they_occupy(scores, prizes):
+    """Each tie group of ranks shares the prizes of the places it occupies
+    (none past the last prize), to the cent; the sum is the prizes of the
+    occupied places. The definition, written out over every group."""
+    ranks = rank({k: D(v) for k, v in scores.items()})
+    got = prizes_by_rank(ranks, prizes)
+    assert set(got) == set(ranks)
+    groups: dict[int, list] = {}
+    for key, r in ranks.items():
+        groups.setdefault(r, []).append(key)
+    for r, keys in groups.items():
+        pool = sum((prizes[p] for p in range(r - 1, r - 1 + len(keys)) if p < len(prizes)), D("0"))
+        shares = sorted(got[k] for k in keys)
+        assert sum(shares) == pool.quantize(D("0.01")) and shares[-1] - shares[0] <= D("0.01")
+        assert all(str(s) == str(s.quantize(D("0.01"))) for s in shares)  # two places, 0.00 included
+    assert sum(got.values(), D("0")) == sum(prizes[: len(ranks)], D("0"))
 
 
 def test_team_prize_split_among_members_is_exact_to_the_cent():

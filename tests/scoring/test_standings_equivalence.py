@@ -59,7 +59,8 @@ def reference(setup, programme, period) -> list[TeamStanding]:
             cap=rules.MAX_ACHIEVEMENT)
         members = [e for e in enrolments if e.team_id == team.pk and e.status == Enrolment.Status.ACTIVE]
         scores = {e.pk: student_kpi_score(setup, student_values[e.pk], team_values[team.pk]) for e in members}
-        standings[team.pk] = TeamStanding(team, len(members), figures, composite, members=members, member_scores=scores)
+        standings[team.pk] = TeamStanding(team.pk, team.name, len(members), figures, composite, members=members,
+                                        member_scores=scores, programme_id=team.programme_id)
     ranks = rules.rank({pk: s.composite for pk, s in standings.items()})
     prizes = rules.prizes_by_rank(ranks, setup.settings.prizes())
     by_score = setup.settings.prize_split == ScoreSettings.Split.SCORE
