@@ -8,9 +8,14 @@ company who must see none of it.
 """
 
 import copy
+import fcntl
 import os
+import shutil
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -56,6 +61,38 @@ class World:
     admin_role: User  # the admin role without is_superuser
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory, worker_id) -> Path:
+    """A SQLite file with every migration applied, made once per test run
+    (the xdist processes share it): a test that starts the app in a process
+    of its own on a file database copies it (:func:`copy_migrated_sqlite`)
+    rather than migrating afresh, which costs ~15 s of CPU each time. What a
+    fresh migration does is still run: here once, and by ``.ci/serve``'s test."""
+    base = tmp_path_factory.getbasetemp()
+    run_dir = base if worker_id == "master" else base.parent  # this run's, never an earlier run's
+    made = run_dir / "migrated.sqlite3"
+    with open(run_dir / "migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            partial = run_dir / "migrating.sqlite3"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
+            subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, timeout=300,
+                           env={**env, "DATABASE_URL": f"sqlite:///{partial}",
+                                "DJANGO_SETTINGS_MODULE": "trainingweek.settings"})
+            partial.rename(made)
+    return made
+
+
+def copy_migrated_sqlite(migrated: Path, to: Path) -> Path:
+    """``migrated`` (the fixture's file) copied to ``to``: a migrated database of the test's own."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated, to)
+    return to
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery_and_media(settings, tmp_path):
     """Tasks run in-process and files land in a temporary folder, unless a
@@ -77,6 +114,13 @@ def _eager_celery_and_media(settings, tmp_path):
 
 @pytest.fixture
 def world(db) -> World:
+    assert not _job_world_alive, (
+        "this module's tests share the job world (world_with_job): ask for it, or move the test to a module of its own")
+    return build_world()
+
+
+def build_world() -> World:
+    """The rows of :class:`World`, created now."""
     school = SchoolFactory(name="测试商务职业技术学院")
     company = CompanyFactory(name="测试服饰电商有限公司")
     agreement = AgreementFactory(school=school, company=company)
@@ -105,6 +149,52 @@ def world(db) -> World:
         enrolments_a=enrolments_a, enrolments_b=enrolments_b,
         admin_role=UserFactory(username="admin_role", role=User.Role.ADMIN, organisation=None),
     )
+
+
+# The job world of the module whose tests are running, while it is (its rows are in the open transaction).
+_job_world_alive: list = []
+
+
+@pytest.fixture(scope="module")
+def _job_world_of_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``tests.job_world``'s world, built once for the tests of a module in
+    this process, in a transaction held open until the last of them and
+    then rolled back. Each test runs in a savepoint inside it (pytest-django's
+    own transaction), so what a test writes is gone before the next, as
+    Django's ``TestCase.setUpTestData`` does."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from tests.job_world import add_job_world
+    from trainingweek.celery import app
+
+    media = tmp_path_factory.mktemp("job-world-media")
+    with django_db_blocker.unblock(), override_settings(
+            MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            CELERY_TASK_ALWAYS_EAGER=True):
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            made = add_job_world(build_world()), media
+            _job_world_alive.append(made)
+            yield made
+        finally:
+            _job_world_alive.clear()
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def world_with_job(_job_world_of_module, db, settings):
+    """The job world for one test: its rows as built (the test's writes are
+    rolled back after it), its files in the test's media folder, and its
+    objects a copy of their own (what one test changes on them, the next
+    does not see)."""
+    world, media = _job_world_of_module
+    shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    return copy.deepcopy(world)
 
 
 @pytest.fixture

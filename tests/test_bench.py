@@ -31,9 +31,10 @@ def test_every_benchmark_has_a_run():
 
 
 @pytest.mark.parametrize("name", sorted(RUNS))
-def test_benchmark_runs(name, tmp_path):
+def test_benchmark_runs(name, tmp_path, migrated_sqlite):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["BENCH_OUT"] = str(tmp_path)
+    env["BENCH_MIGRATED_SQLITE"] = str(migrated_sqlite)
     done = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), *RUNS[name]], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]

@@ -22,7 +22,6 @@ from tests.test_permissions import (
     _database,
     _expected_post,
     _user,
-    world_with_job,  # noqa: F401, F811  (the fixture)
 )
 
 BAD_NUMBERS = ("1e400", "NaN", "-1")
@@ -166,7 +165,7 @@ FORM_PAGES = sorted(name for name, (_data, expected) in POSTS.items()
 
 
 @pytest.mark.parametrize("name", FORM_PAGES)
-def test_no_form_field_takes_a_bad_value_or_answers_with_a_server_error(world_with_job, client_for, name):  # noqa: F811
+def test_no_form_field_takes_a_bad_value_or_answers_with_a_server_error(world_with_job, client_for, name):
     role = _role_allowed_to_post(name)
     assert role in ROLES
     path = MATRIX[name][0](world_with_job)
@@ -216,7 +215,7 @@ ACTION_PAGES = sorted(name for name, (_build, expected) in MATRIX.items()
 
 
 @pytest.mark.parametrize("name", ACTION_PAGES)
-def test_no_action_takes_a_bad_value_or_answers_with_a_server_error(world_with_job, client_for, name):  # noqa: F811
+def test_no_action_takes_a_bad_value_or_answers_with_a_server_error(world_with_job, client_for, name):
     build, body = MATRIX[name][0], POSTS[name][0]
     role = _role_allowed_to_act(name)
     client = client_for(_user(world_with_job, role))

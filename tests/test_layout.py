@@ -3,13 +3,13 @@ one breadcrumb, one row of tabs, the area's sub-tabs, then the page."""
 
 import pytest
 
-from tests.test_permissions import MATRIX, world_with_job  # noqa: F401  (the fixture)
+from tests.test_permissions import MATRIX
 
 SUBNAV = {"rosters": "rosters-subnav", "scoring": "scoring-subnav", "stipends": "stipends-subnav"}
 
 
 @pytest.mark.django_db
-def test_each_programme_page_shows_its_tabs_once(world_with_job, client_for):  # noqa: F811
+def test_each_programme_page_shows_its_tabs_once(world_with_job, client_for):
     client = client_for(world_with_job.coordinator)
     shown = 0
     for name in sorted(MATRIX):

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.test_permissions import MATRIX, world_with_job  # noqa: F401, F811  (the fixture)
+from tests.test_permissions import MATRIX
 
 UNGROUPED = re.compile(r"(?<![\d,.])\d{4,}\.\d{1,2}(?![\d])")
 DOWNLOADS = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf",
@@ -46,7 +46,7 @@ def _text(html: str) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_no_page_shows_an_ungrouped_amount(world_with_job, client_for, name):  # noqa: F811
+def test_no_page_shows_an_ungrouped_amount(world_with_job, client_for, name):
     world = world_with_job
     agreement = world.programme.agreement
     agreement.deposit_amount = Decimal("10000.00")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import copy_migrated_sqlite
 from tests.load import GridSession, together
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +63,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def sqlite_server(tmp_path):
+def sqlite_server(tmp_path, migrated_sqlite):
     """A migrated SQLite file with ``build()``'s data, served by runserver on 127.0.0.1."""
     db = tmp_path / "load.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "trainingweek.settings",
@@ -73,7 +74,7 @@ def sqlite_server(tmp_path):
         return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True,
                               text=True, timeout=300).stdout
 
-    run("manage.py", "migrate", "--noinput", "-v", "0")
+    copy_migrated_sqlite(migrated_sqlite, db)
     data = json.loads(run("-c", "import django; django.setup(); from tests.test_sqlite_load import build; build()")
                       .strip().splitlines()[-1])
     port = _free_port()

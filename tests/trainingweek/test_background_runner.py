@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import copy_migrated_sqlite
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SETUP = """
@@ -57,9 +59,9 @@ def _manage(env, *args, timeout=120) -> str:
     return done.stdout.strip()
 
 
-def test_a_job_is_queued_by_the_web_side_and_run_by_the_worker_beside_it(tmp_path):
+def test_a_job_is_queued_by_the_web_side_and_run_by_the_worker_beside_it(tmp_path, migrated_sqlite):
     env = _env(tmp_path)
-    _manage(env, "migrate", "-v", "0")
+    copy_migrated_sqlite(migrated_sqlite, tmp_path / "db.sqlite3")  # serve's own test below migrates afresh
     job_id = int(_manage(env, "shell", "-c", SETUP).splitlines()[-1])
     # No worker yet: the job waits in the queue folder instead of running in the request.
     assert _status(tmp_path, job_id) == "pending"

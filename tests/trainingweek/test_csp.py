@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.test_permissions import MATRIX, world_with_job  # noqa: F401  (the fixture)
+from tests.test_permissions import MATRIX
 
 HEADER = "Content-Security-Policy"
 
@@ -87,7 +87,7 @@ PAGES = sorted(name for name, (_, expected) in MATRIX.items()
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_pages_have_nothing_the_policy_blocks(world_with_job, client_for, name):  # noqa: F811
+def test_pages_have_nothing_the_policy_blocks(world_with_job, client_for, name):
     build, expected = MATRIX[name]
     for role in ROLES:
         if expected[role] != 200:
@@ -97,14 +97,14 @@ def test_pages_have_nothing_the_policy_blocks(world_with_job, client_for, name):
         assert _problems(response) == [], f"{role} GET {name}"
 
 
-def test_the_page_after_logging_out_everywhere(world, client_for):
-    response = client_for(world.coordinator).post("/accounts/logout-everywhere/")
+def test_the_page_after_logging_out_everywhere(world_with_job, client_for):
+    response = client_for(world_with_job.coordinator).post("/accounts/logout-everywhere/")
     assert response.status_code == 200 and _problems(response) == []
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/trainingweek/user/", "/admin/trainingweek/user/{pk}/change/"])
-def test_admin_pages_have_nothing_the_policy_blocks(world, client_for, path):
-    response = client_for(world.admin).get(path.format(pk=world.coordinator.pk))
+def test_admin_pages_have_nothing_the_policy_blocks(world_with_job, client_for, path):
+    response = client_for(world_with_job.admin).get(path.format(pk=world_with_job.coordinator.pk))
     assert response.status_code == 200
     assert _problems(response) == []
 
