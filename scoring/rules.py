@@ -358,8 +358,21 @@ def achievement(value: Decimal | None, target: Decimal, higher_is_better: bool) 
 def kpi_score(kpis: Sequence[KpiValue], cap: Decimal = Decimal(1)) -> Decimal | None:
     """KPI achievement as a 0–100 score: weighted mean of capped achievements
     over the KPIs that have a value; None when none has."""
-    scored = [(achievement(k.value, k.target, k.higher_is_better), Decimal(k.weight)) for k in kpis]
-    scored = [(min(a, cap), w) for a, w in scored if a is not None and w > 0]
+    return score_of_achievements(
+        [(achievement(k.value, k.target, k.higher_is_better), k.weight) for k in kpis], cap)
+
+
+def score_of_achievements(achievements: Sequence[tuple[Decimal | None, Decimal]], cap: Decimal = Decimal(1),
+                          ) -> Decimal | None:
+    """:func:`kpi_score` of KPIs whose achievements are known already, as
+    (achievement or None, weight) pairs: for a page that shows each KPI's
+    achievement and then the score they make.
+
+    >>> score_of_achievements([(Decimal("0.5"), Decimal(1)), (Decimal("1.5"), Decimal(3)), (None, Decimal(2))])
+    Decimal('87.50')
+    """
+    scored = [(min(a, cap), Decimal(w)) for a, w in achievements if a is not None]
+    scored = [(a, w) for a, w in scored if w > 0]
     if not scored:
         return None
     weight = sum(w for _, w in scored)

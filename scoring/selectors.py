@@ -72,6 +72,11 @@ class Setup:
     def team_kpis(self) -> list[KpiDefinition]:
         return [k for k in self.kpis if k.is_team_level]
 
+    @cached_property
+    def kpi_levels(self) -> list[tuple[KpiDefinition, bool]]:
+        """Each KPI with whether it is measured per team (read once, not per student of a class's sheets)."""
+        return [(k, k.is_team_level) for k in self.kpis]
+
     @property
     def sheet_period(self) -> ScoringPeriod | None:
         chosen = self.settings.sheet_period_id
@@ -439,10 +444,11 @@ def attendance_item(figures: AttendanceFigures | None) -> tuple[Decimal | None, 
 def kpi_item(setup: Setup, own: dict[int, Decimal], team: dict[int, Decimal], period) -> tuple[Decimal | None, str, list[KpiLine]]:
     """The KPI-achievement score, how it was computed, and one line per KPI."""
     lines = []
-    for k in setup.kpis:
-        value = team.get(k.pk) if k.is_team_level else own.get(k.pk)
-        lines.append(KpiLine(k, value, rules.achievement(value, k.target, k.higher_is_better), k.is_team_level))
-    score = student_kpi_score(setup, own, team)
+    for k, team_level in setup.kpi_levels:
+        value = team.get(k.pk) if team_level else own.get(k.pk)
+        lines.append(KpiLine(k, value, rules.achievement(value, k.target, k.higher_is_better), team_level))
+    # student_kpi_score, from the achievements just computed.
+    score = rules.score_of_achievements([(line.achievement, line.kpi.weight) for line in lines])
     counted = sum(1 for line in lines if line.value is not None)
     if score is None:
         return None, _("No KPI values in “%(period)s” yet.") % {"period": period or "—"}, lines
@@ -478,6 +484,7 @@ def score_sheets(setup: Setup, programme: Programme, enrolments: Sequence[Enrolm
     else:
         figures = attendance_summary(programme, ids)
     sheets = []
+    labels = {item: str(ITEM_LABELS[item]) for item in ITEMS}  # translated once, not per student
     for enrolment in enrolments:
         entry = typed.get(enrolment.pk)
         scores, hows = {}, {}
@@ -488,7 +495,7 @@ def score_sheets(setup: Setup, programme: Programme, enrolments: Sequence[Enrolm
         scores["kpi"], hows["kpi"], lines = kpi_item(setup, own[enrolment.pk], team[enrolment.team_id], period)
         total = sheet_total(scores, weights)
         items = [
-            SheetItem(item, str(ITEM_LABELS[item]), "school" if item in SCHOOL_ITEMS else "company", weights[item],
+            SheetItem(item, labels[item], "school" if item in SCHOOL_ITEMS else "company", weights[item],
                       scores[item], total.weighted.get(item), item in COMPUTED_ITEMS, hows.get(item, ""))
             for item in ITEMS
         ]

@@ -57,3 +57,21 @@ def test_a_worked_example():
 def test_a_target_that_is_not_positive_is_refused_as_by_achievement():
     with pytest.raises(ValueError):
         rules.team_composites([rules.CompositeKpi(1, True, Decimal(0), True, Decimal(1))], {}, {5: {1: Decimal(3)}}, [5])
+
+
+@settings(max_examples=80, deadline=None)
+@given(kpis=kpis, own=st.dictionaries(st.integers(1, 12), amounts, max_size=9),
+       team=st.dictionaries(st.integers(1, 12), amounts, max_size=9))
+def test_a_score_sheets_kpi_item_scores_as_the_student_kpi_score(kpis, own, team):
+    """The sheet's KPI item scores from the achievements its lines show;
+    the student's KPI score computes them afresh: the same score."""
+    from scoring.models import KpiDefinition
+    from scoring.selectors import ScoreSettings, Setup, kpi_item, student_kpi_score
+
+    definitions = [KpiDefinition(pk=k.pk, code=f"k{k.pk}", name=f"K{k.pk}", level="team" if k.team_level else "student",
+                                 direction="higher" if k.higher_is_better else "lower", target=k.target, weight=k.weight)
+                   for k in kpis]
+    setup = Setup(ScoreSettings(), definitions, [])
+    score, _how, lines = kpi_item(setup, own, team, "P")
+    assert score == student_kpi_score(setup, own, team)
+    assert [line.value for line in lines] == [(team if k.team_level else own).get(k.pk) for k in kpis]
