@@ -3,10 +3,12 @@ field with its window, the one name field, uploads."""
 
 from datetime import date, timedelta
 
+import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -236,6 +238,41 @@ class ManyOptionsSelect(forms.Select):
                 parts.append(option(option_value, label))
         return format_html("<select name=\"{}\"{}>{}</select>", widget["name"], flatatt(widget["attrs"]),
                            mark_safe("".join(parts)))  # noqa: S308 (every value and label escaped above)
+
+
+class NamedOptionsIterator(ModelChoiceIterator):
+    """A model choice field's options as (id, name) pairs read in one query,
+    not a model instance per option: a programme's thousand teams cost a
+    thousand instances otherwise. For models whose label is their ``name``
+    (``str()`` returns it); the empty and the "none" (django-filter's
+    ``null_label``) options first, as Django and django-filter write them.
+    Validation is the field's own (the posted id is looked up in its queryset)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if getattr(self.field, "null_label", None) is not None:
+            yield (self.field.null_value, self.field.null_label)
+        yield from self.queryset.values_list("pk", "name")
+
+    def __len__(self):
+        extra = (self.field.empty_label is not None) + (getattr(self.field, "null_label", None) is not None)
+        return self.queryset.count() + extra
+
+
+class NamedModelChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = NamedOptionsIterator
+
+
+class NamedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter by a class or team of the programme: its options by name
+    (:class:`NamedOptionsIterator`) in a :class:`ManyOptionsSelect`."""
+
+    field_class = NamedModelChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", ManyOptionsSelect)
+        super().__init__(*args, **kwargs)
 
 
 class SearchableSelect(ManyOptionsSelect):

@@ -10,6 +10,7 @@ from programs.students.models import Enrolment, SchoolClass, Team
 from programs.students.selectors import student_search
 from trainingweek.forms import (
     ManyOptionsSelect,
+    NamedModelChoiceFilter,
     NoFormTagHelper,
     ProgrammeItemForm,
     SearchableSelect,
@@ -92,9 +93,8 @@ class StudentImportForm(forms.Form):
 
 class EnrolmentFilter(django_filters.FilterSet):
     # As many options as the programme has classes and teams: written without a template per option.
-    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=None, widget=ManyOptionsSelect)
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=None, null_label=_("No team"),
-                                            widget=ManyOptionsSelect)
+    school_class = NamedModelChoiceFilter(label=_("Class"), queryset=None)
+    team = NamedModelChoiceFilter(label=_("Team"), queryset=None, null_label=_("No team"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Enrolment.Status.choices)
     q = django_filters.CharFilter(label=_("Name / student no."), method="search")
 

@@ -13,8 +13,8 @@ from stipends.payouts.models import PayoutItem, RateCard
 from trainingweek.forms import (
     PAY_AFTER_LAST_DAY,
     DayField,
-    ManyOptionsSelect,
     MoneyField,
+    NamedModelChoiceFilter,
     NameField,
     UploadField,
     set_date_window,
@@ -118,8 +118,7 @@ class PayoutItemFilter(django_filters.FilterSet):
     search by name or student number; finance also finds a whole ID number,
     phone or card (the student's now, or the one frozen on the item) by digest."""
 
-    school_class = django_filters.ModelChoiceFilter(label=_("Class"), queryset=SchoolClass.objects.none(),
-                                                    widget=ManyOptionsSelect)
+    school_class = NamedModelChoiceFilter(label=_("Class"), queryset=SchoolClass.objects.none())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=PayoutItem.Status.choices)
     q = django_filters.CharFilter(label=_("Name / student no."), method="search")
 
