@@ -339,6 +339,18 @@ def _ranked_composites(kpis: tuple[kpi_rules.CompositeKpi, ...], total_rows: fro
     return _COMPOSITES.get((kpis, team_ids, total_rows, value_rows), compute)
 
 
+def fill_headcounts(programme: Programme, standings: Sequence[TeamStanding]) -> None:
+    """Set the active members' count of these standings' teams (a page of
+    the ranking read with ``headcounts=False``): one query for the teams
+    shown, not a count of every team's members. The count
+    ``team_standings(headcounts=True)`` gives."""
+    counts = dict(Enrolment.objects.filter(
+        programme=programme, status=Enrolment.Status.ACTIVE, team_id__in=[s.team_id for s in standings])
+        .order_by().values("team").annotate(n=Count("pk")).values_list("team", "n"))
+    for standing in standings:
+        standing.headcount = counts.get(standing.team_id, 0)
+
+
 def _add_members(setup: Setup, programme: Programme, period: ScoringPeriod | None, standings: dict[int, TeamStanding],
                  member_teams: Collection[int] | None, team_values: dict[int, dict[int, Decimal]]) -> None:
     """Fill the active members and their KPI scores of the standings of

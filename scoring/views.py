@@ -104,9 +104,11 @@ def ranking(request, pk):
     setup = selectors.load_setup(programme)
     period = _period(request, setup)
     # Members only where a prize is split among them (the page lists the shares), not all the programme's.
-    standings = selectors.team_standings(setup, programme, period, member_teams=selectors.PRIZED)
-    # Every team is ranked; the page shows RANKING_PAGE_SIZE of them (the prize winners lead the first).
+    standings = selectors.team_standings(setup, programme, period, member_teams=selectors.PRIZED, headcounts=False)
+    # Every team is ranked; the page shows RANKING_PAGE_SIZE of them (the prize winners lead the first),
+    # with the headcounts of those shown.
     page, query = paginate(request, standings, RANKING_PAGE_SIZE)
+    selectors.fill_headcounts(programme, page.object_list)
     fixed = selectors.fixed_team_prizes(programme=programme, period=period, team_ids=[s.team.pk for s in page])
     rows = [(s, fixed.by_team.get(s.team.pk)) for s in page]
     return render(request, "scoring/ranking.html", _context(

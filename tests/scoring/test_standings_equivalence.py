@@ -163,6 +163,10 @@ def test_the_aggregate_gives_what_every_members_values_gave(world, seed):
     # Without headcounts (the KPI grid's ranking): the same, the headcount left unread.
     bare = selectors.team_standings(setup, programme, period, member_teams=(), headcounts=False)
     assert all(s.headcount is None for s in bare)
+    # The ranking page counts the members of the teams it shows only: the same counts.
+    selectors.fill_headcounts(programme, bare[1:])
+    assert [s.headcount for s in bare[1:]] == [row[4] for row in plain(reference(setup, programme, period))[1:]]
+    assert bare[:1] == [] or bare[0].headcount is None
     assert [row[:4] + row[5:] for row in plain(bare, members=False)] == [
         row[:4] + row[5:] for row in plain(reference(setup, programme, period), members=False)]
     assert plain(selectors.team_standings(setup, programme, None)) == plain(reference(setup, programme, None))
