@@ -222,10 +222,19 @@ def team_totals(programme: Programme, period: ScoringPeriod, kpi_ids: Collection
     """Per team and KPI, the total and count of its students' values in the
     period (those who left included), as the database keeps them
     (``TeamKpiTotal``): a row per team × KPI, whatever the number of students."""
+    return _totals_of(_kept_total_rows(programme, period, kpi_ids))
+
+
+def _kept_total_rows(programme: Programme, period: ScoringPeriod, kpi_ids: Collection[int]):
+    """The kept totals' rows (team, KPI, units, count) with a value counted."""
+    return TeamKpiTotal.objects.filter(period=period, team__programme=programme, kpi__in=list(kpi_ids), count__gt=0) \
+        .values_list("team", "kpi", "units", "count")
+
+
+def _totals_of(rows) -> Totals:
+    """Kept totals' rows as :data:`Totals` (units of ten-thousandths back to decimals)."""
     totals: Totals = defaultdict(dict)
-    for team_id, kpi_id, units, n in TeamKpiTotal.objects.filter(
-            period=period, team__programme=programme, kpi__in=list(kpi_ids), count__gt=0) \
-            .values_list("team", "kpi", "units", "count"):
+    for team_id, kpi_id, units, n in rows:
         totals[team_id][kpi_id] = (Decimal(units) * UNIT, n)
     return totals
 
@@ -260,7 +269,9 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
     many students the programme has; ``member_teams=()`` loads no member at
     all, and ``headcounts=False`` no count of any team's members either (the
     one read of every student left: a page that shows no headcount needs it
-    not). Members are read without the students' personal data.
+    not). Members are read without the students' personal data. While those
+    rows stay exactly the same, a process computes the composites and ranks
+    once (:func:`_ranked_composites`).
 
     The composite weights each KPI's achievement capped at twice the target
     (``rules.MAX_ACHIEVEMENT``) over the KPIs with a figure; ranks are
@@ -283,9 +294,7 @@ def team_standings(setup: Setup, programme: Programme, period: ScoringPeriod | N
         # The rows the composites are made from, as the database keeps them
         # (a row per team × KPI); a read with exactly the rows of a recent one
         # reuses its composites and ranks (``_COMPOSITES``).
-        total_rows = TeamKpiTotal.objects.filter(
-            period=period, team__programme=programme, kpi__in=[k.pk for k in setup.student_kpis], count__gt=0) \
-            .values_list("team", "kpi", "units", "count")
+        total_rows = _kept_total_rows(programme, period, [k.pk for k in setup.student_kpis])
         value_rows = TeamKpiValue.objects.filter(period=period, team__programme=programme) \
             .values_list("team_id", "kpi_id", "value")
         value_rows = frozenset(value_rows)
@@ -326,9 +335,7 @@ def _ranked_composites(kpis: tuple[kpi_rules.CompositeKpi, ...], total_rows: fro
     while they stay exactly the same. The figures are read-only."""
 
     def compute() -> tuple[dict, dict]:
-        totals: Totals = defaultdict(dict)
-        for team_id, kpi_id, units, n in total_rows:
-            totals[team_id][kpi_id] = (Decimal(units) * UNIT, n)
+        totals = _totals_of(total_rows)
         values: dict[int, dict[int, Decimal]] = defaultdict(dict)
         for team_id, kpi_id, value in value_rows:
             values[team_id][kpi_id] = value
