@@ -109,8 +109,8 @@ def ranking(request, pk):
     # with the headcounts of those shown.
     page, query = paginate(request, standings, RANKING_PAGE_SIZE)
     selectors.fill_headcounts(programme, page.object_list)
-    fixed = selectors.fixed_team_prizes(programme=programme, period=period, team_ids=[s.team.pk for s in page])
-    rows = [(s, fixed.by_team.get(s.team.pk)) for s in page]
+    fixed = selectors.fixed_team_prizes(programme=programme, period=period, team_ids=[s.team_id for s in page])
+    rows = [(s, fixed.by_team.get(s.team_id)) for s in page]
     return render(request, "scoring/ranking.html", _context(
         programme, "ranking", setup=setup, period=period, rows=rows, page=page, query=query, fixed=fixed,
         prizes_text=" / ".join(f"{p:,}" for p in setup.settings.prizes()) or "—"))
