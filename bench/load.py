@@ -229,7 +229,10 @@ def main() -> None:
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "trainingweek.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", args.worker_class, "--threads", str(args.threads),
+         # gunicorn turns a sync worker given more than one thread into gthread without a
+         # word: a sync run must say one thread, or it measures the other class.
+         "--workers", str(args.workers), "--worker-class", args.worker_class,
+         "--threads", str(args.threads if args.worker_class == "gthread" else 1),
          "--timeout", str(TIMEOUT), "--log-level", "warning"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
