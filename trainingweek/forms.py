@@ -1,6 +1,7 @@
 """Form pieces shared by every area: the one money field, the one date
 field with its window, the one name field, uploads."""
 
+import html
 from datetime import date, timedelta
 
 import django_filters
@@ -223,8 +224,10 @@ class ManyOptionsSelect(forms.Select):
             nonlocal has_selected
             selected = (not has_selected or multiple) and str(option_value) in chosen
             has_selected |= selected
-            return (f'<option value="{conditional_escape(str(option_value))}"{" selected" if selected else ""}>'
-                    f"{conditional_escape(label)}</option>")
+            # A plain str (a name read from the database) is escaped as Django's
+            # ``escape`` does it, without ``conditional_escape``'s look for ``__html__``.
+            text = html.escape(label) if type(label) is str else conditional_escape(label)
+            return f'<option value="{html.escape(str(option_value))}"{" selected" if selected else ""}>{text}</option>'
 
         for option_value, label in self.choices:
             if option_value is None:

@@ -12,7 +12,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from programs.students.forms import (
 )
 from programs.students.models import Enrolment, Team
 from programs.students.selectors import (
+    active_enrolments_of,
     chosen_enrolment_ids,
     group_leaders,
     require_team,
@@ -50,9 +51,7 @@ GROUP_SIZE_WARNING = 12
 
 
 def programme_list(request):
-    programmes = visible_programmes(request.user).annotate(
-        enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE), distinct=True)
-    )
+    programmes = visible_programmes(request.user).annotate(enrolled=active_enrolments_of("programme"))
     return render(request, "programs/programme_list.html", {"programmes": programmes})
 
 
@@ -62,14 +61,13 @@ TEAMS_PAGE_SIZE = 50
 
 def programme_detail(request, pk):
     programme = get_programme(request.user, pk)
+    # The members are counted for the page's teams only (and not in the pages' count).
     teams = visible_teams(request.user, programme).prefetch_related("mentors").annotate(
-        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
+        members=active_enrolments_of("team")
     ).order_by("name", "pk")
     # A page of teams: a programme of 10,000 students may have a thousand.
     teams, query = paginate(request, teams, TEAMS_PAGE_SIZE, by_ids=False)  # narrow rows: no deferred join
-    classes = programme.classes.annotate(
-        members=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE))
-    )
+    classes = programme.classes.annotate(members=active_enrolments_of("school_class"))
     return render(request, "programs/programme_detail.html", {
         "programme": programme,
         "phases": programme.phases.all(),
