@@ -89,12 +89,13 @@ ENROLMENT_ROWS = """
     WHERE e.programme_id = %s {where}
     ORDER BY c.name, s.student_number, e.id"""
 
+# A batch's items in the order frozen on them (class name, student number); the
+# students are joined for a search only.
 ITEM_ROWS = """
-    SELECT i.enrolment_id FROM payouts_payoutitem i
-    JOIN students_enrolment e ON e.id = i.enrolment_id JOIN students_student s ON s.id = e.student_id
-    JOIN students_schoolclass c ON c.id = i.school_class_id
+    SELECT i.enrolment_id FROM payouts_payoutitem i {join}
     WHERE i.batch_id = %s {where}
-    ORDER BY c.name, s.student_number, i.id"""
+    ORDER BY i.class_name, i.student_number, i.id"""
+ITEM_SEARCH_JOIN = "JOIN students_enrolment e ON e.id = i.enrolment_id JOIN students_student s ON s.id = e.student_id"
 
 
 def bare(kind: str, params: dict, *, programme, batch) -> list[int]:
@@ -109,7 +110,8 @@ def bare(kind: str, params: dict, *, programme, batch) -> list[int]:
         where += " AND (s.name LIKE %s OR s.student_number LIKE %s)"
         args += [f"%{params['q']}%"] * 2
     offset = (int(params.get("page", 1)) - 1) * PAGE
-    sql = (ITEM_ROWS if kind == "batch" else ENROLMENT_ROWS).format(where=where)
+    sql = (ITEM_ROWS if kind == "batch" else ENROLMENT_ROWS).format(
+        where=where, join=ITEM_SEARCH_JOIN if "q" in params else "")
     owner = batch.pk if kind == "batch" else programme.pk
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql}) t", [owner, *args])  # noqa: S608 (fixed text)

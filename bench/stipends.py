@@ -373,11 +373,8 @@ def line_values(stipend) -> list[tuple]:
 BARE_BANK_ROWS = """
     SELECT i.account, i.account_name, i.net, i.bank_name, i.bank_branch
     FROM payouts_payoutitem i
-    JOIN students_schoolclass c ON c.id = i.school_class_id
-    JOIN students_enrolment e ON e.id = i.enrolment_id
-    JOIN students_student s ON s.id = e.student_id
     WHERE i.batch_id = %(batch)s AND i.status = 'pending' AND i.net > 0
-    ORDER BY c.name, s.student_number, i.id
+    ORDER BY i.class_name, i.student_number, i.id
 """
 
 

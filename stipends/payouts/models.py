@@ -260,6 +260,11 @@ class PayoutItem(models.Model):
     )
     school_class = models.ForeignKey(SchoolClass, verbose_name=_("Class"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("Name"), max_length=50)
+    # The class's name and the student's number when frozen, as the name is: the order
+    # a batch's pages and its bank file list the items in, read from the items' own
+    # index (``payout_item_listed``) instead of sorting every item through three joins.
+    class_name = models.CharField(_("Class"), max_length=100, blank=True, editable=False)
+    student_number = models.CharField(_("Student no."), max_length=32, blank=True, editable=False)
     account_name = models.CharField(_("Account holder"), max_length=50)
     account = EncryptedTextField(_("Bank card"), blank=True)
     account_digest = models.CharField(max_length=64, blank=True, db_index=True)
@@ -291,12 +296,13 @@ class PayoutItem(models.Model):
     history = audit_history()
     AUDIT_MASKED = {"account": mask_bank_card}
     # The lines and the tax are explained on the statement itself; the history keeps them, pages need not repeat the JSON.
-    AUDIT_HIDDEN = ("account_digest", "account_masked", "account_check", "lines", "settling", "tax_detail")
+    AUDIT_HIDDEN = ("account_digest", "account_masked", "account_check", "lines", "settling", "tax_detail",
+                    "class_name", "student_number")
 
     class Meta:
         verbose_name = _("Payout item")
         verbose_name_plural = _("Payout items")
-        ordering = ["school_class__name", "enrolment__student__student_number", "pk"]
+        ordering = ["class_name", "student_number", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["batch", "enrolment"], name="payout_item_once_per_batch"),
             # The rule the whole design rests on: a statement (payment key) is
@@ -314,11 +320,13 @@ class PayoutItem(models.Model):
             # The few items that recover or carry what a student owes (selectors._settling):
             # who owes is read from them, not from a scan of every item of the programme.
             models.Index(fields=["enrolment"], condition=~Q(settling=[]), name="payout_item_settling"),
-            # What a batch page sorts its ids by and adds up, in a narrow index: the page's
-            # ids and its totals are read from it (index-only scans), not from 10,000 rows
+            # What a batch page filters and adds up, in a narrow index: the page's count
+            # and its totals are read from it (index-only scans), not from 10,000 rows
             # wide with lines and tax details.
             models.Index(fields=["batch", "school_class", "enrolment", "id", "status", "gross", "tax", "net"],
                          name="payout_item_page_order"),
+            # A batch's items in the order listed: a page of them is the index's next 50 entries.
+            models.Index(fields=["batch", "class_name", "student_number", "id"], name="payout_item_listed"),
         ]
 
     def __str__(self):

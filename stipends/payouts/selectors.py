@@ -498,7 +498,7 @@ def shown_findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
 
 
 #: The order of a bank file's transfers: by class, then student number.
-BANK_ORDER = ("school_class__name", "enrolment__student__student_number", "pk")
+BANK_ORDER = ("class_name", "student_number", "pk")  # as frozen (PayoutItem.Meta.ordering)
 
 
 def payable_items(batch: PayoutBatch) -> list[PayoutItem]:

@@ -98,7 +98,9 @@ class FrozenStudent(NamedTuple):
     :func:`frozen_account`)."""
 
     school_class_id: int
+    class_name: str
     student_id: int
+    student_number: str
     name: str
     card_token: str
     bank_card_digest: str
@@ -110,7 +112,8 @@ class FrozenStudent(NamedTuple):
 
 
 #: The columns of a :class:`FrozenStudent`, in its order (``card_token`` is annotated).
-FROZEN_STUDENT_COLUMNS = ("school_class_id", "student_id", "student__name", "card_token",
+FROZEN_STUDENT_COLUMNS = ("school_class_id", "school_class__name", "student_id", "student__student_number",
+                          "student__name", "card_token",
                           "student__bank_card_digest", "student__bank_card_masked", "student__bank_card_check",
                           "student__account_holder", "student__bank_name", "student__bank_branch")
 
@@ -236,7 +239,7 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
                                     months=months)
         items.append({
             "batch_id": batch.pk, "enrolment_id": e, "school_class_id": enrolment.school_class_id,
-            "name": enrolment.name, **frozen_account(enrolment, holders.get(e, "")),
+            "class_name": enrolment.class_name, "student_number": enrolment.student_number, "name": enrolment.name, **frozen_account(enrolment, holders.get(e, "")),
             "earned": stipend.earned, "liability": stipend.liability, "gross": gross, "tax": withheld,
             "net": gross - withheld, "at_cap": any(x.code == "liability_cap" for x in stipend.lines),
             "lines": lines, "tax_detail": detail, "payment_key": f"{batch.programme_id}:{e}:{len(earlier) + 1}",
@@ -576,7 +579,8 @@ def _create_follow_up(*, batch: PayoutBatch, user) -> PayoutBatch:
         computed_at=timezone.now(), summary={"students": len(ready), "items": len(ready)})
     profiles = profiles_for(i.enrolment_id for i in ready)
     insert_with_history([
-        PayoutItem(batch=follow_up, enrolment_id=i.enrolment_id, school_class_id=i.school_class_id, name=i.name,
+        PayoutItem(batch=follow_up, enrolment_id=i.enrolment_id, school_class_id=i.school_class_id,
+                   class_name=i.class_name, student_number=i.student_number, name=i.name,
                    **account_fields(i.enrolment.student, profiles.get(i.enrolment_id)),
                    earned=i.earned, liability=i.liability, gross=i.gross, tax=i.tax, net=i.net, at_cap=i.at_cap,
                    lines=i.lines, tax_detail=i.tax_detail, payment_key=i.payment_key, retry_of=i)

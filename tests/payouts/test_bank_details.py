@@ -75,6 +75,8 @@ def test_finance_corrects_the_card_and_the_follow_up_pays_it(worked, finance2, c
     item = follow_up.items.get()
     assert (item.account, item.account_name, item.bank_name, item.bank_branch, item.net) == (
         NEW_CARD, "账户持有人", "中国工商银行", "长沙五一路支行", failed.net)
+    # Listed where the failed item was: its frozen class name and student number carried over.
+    assert (item.class_name, item.student_number) == (failed.class_name, failed.student_number) != ("", "")
     # Retried: the correction form of the old item is gone.
     assert client.get(_url(worked, batch, failed)).status_code == 404
 

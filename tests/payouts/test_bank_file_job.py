@@ -326,14 +326,21 @@ def test_renaming_the_programme_makes_the_summary_stale_not_the_upload_sheet(wor
 
 
 
-def test_a_new_order_of_the_same_transfers_is_not_stale(worked, approved, big):
-    """Renaming a class reorders the bank file's rows (by class, then student
-    number); the transfers are the same, and so is the fingerprint."""
+def test_renaming_a_class_after_freezing_keeps_the_order_and_the_fingerprint(worked, approved, big):
+    """The bank file lists the transfers by the class name and student number
+    frozen on the items: renaming a class (or renumbering a student) after
+    the batch was frozen changes neither the order of an approved batch's
+    file nor its fingerprint."""
     before = selectors.bank_file_fingerprint(approved, "file")
     order = [t.account for t in selectors.bank_transfers(approved)]
-    worked.class_a.name = "99电商9班"  # now sorted after class B
+    assert order == [i.account for i in approved.items.filter(net__gt=0).order_by(
+        "school_class__name", "enrolment__student__student_number", "pk")]  # the order as it was frozen
+    worked.class_a.name = "99电商9班"  # would now sort after class B
     worked.class_a.save()
-    assert [t.account for t in selectors.bank_transfers(approved)] != order
+    student = worked.enrolments_b[0].student
+    student.student_number = "0000"
+    student.save()
+    assert [t.account for t in selectors.bank_transfers(approved)] == order
     assert selectors.bank_file_fingerprint(approved, "file") == before
 
 

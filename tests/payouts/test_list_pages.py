@@ -222,6 +222,51 @@ def test_a_batch_page_filters_and_pages_its_items_with_totals_over_the_whole_bat
     assert client.get(batch_url(worked, batch), {"status": "failed"}).context["page"].paginator.count == 0
 
 
+def test_the_items_are_listed_by_the_class_name_and_student_number_frozen_on_them(worked, finance2, client_for,
+                                                                                 monkeypatch):
+    """Freezing keeps each student's class name and student number on the item
+    (what the page and the bank file order by, from the items' own index); the
+    order is the one by the class's and student's own columns at the time."""
+    monkeypatch.setattr(payout_views, "ITEMS_PAGE_SIZE", 4)
+    first = sorted(worked.enrolments_a + worked.enrolments_b,
+                   key=lambda e: (e.school_class.name, e.student.student_number, e.pk))
+    worked.enrolments_a[1].student.student_number = "0000"  # first of its class, by number not by id
+    worked.enrolments_a[1].student.save()
+    batch = frozen_batch(worked, user=finance2)
+    for item in batch.items.select_related("school_class", "enrolment__student"):
+        assert (item.class_name, item.student_number) == (item.school_class.name,
+                                                          item.enrolment.student.student_number)
+    expected = sorted(worked.enrolments_a + worked.enrolments_b,
+                      key=lambda e: (e.school_class.name, e.student.student_number, e.pk))
+    assert expected != first  # the renumbering moved a student
+    pages = [client_for(worked.finance).get(batch_url(worked, batch), {"page": n}).context["page"] for n in (1, 2)]
+    assert [i.enrolment_id for page in pages for i in page] == [e.pk for e in expected]
+    with connection.cursor() as cursor:  # a page of ids is read in the index's order, no sort
+        sql, params = (batch.items.order_by("class_name", "student_number", "pk").values("pk")[:50].query
+                       .sql_with_params())
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(r[0] for r in cursor.fetchall())
+            cursor.execute("RESET enable_seqscan")
+            assert "payout_item_listed" in plan and "Sort" not in plan, plan
+
+
+def test_the_migration_fills_the_listed_order_of_items_frozen_before(worked, finance2):
+    import importlib
+
+    from django.apps import apps
+
+    batch = frozen_batch(worked, user=finance2)
+    PayoutItem.objects.update(class_name="", student_number="")
+    PayoutItem.history.model.objects.update(class_name="", student_number="")
+    importlib.import_module("stipends.payouts.migrations.0011_item_listed_order").freeze_the_listed_order(apps, None)
+    for item in batch.items.select_related("school_class", "enrolment__student"):
+        assert (item.class_name, item.student_number) == (item.school_class.name,
+                                                          item.enrolment.student.student_number)
+    assert not PayoutItem.history.model.objects.filter(class_name="").exists()
+
+
 @pytest.mark.parametrize("role", ["other_coordinator", "other_finance", "other_mentor"])
 def test_another_organisations_users_get_404_with_any_filter(worked, finance2, client_for, role):
     batch = frozen_batch(worked, user=finance2)
