@@ -234,6 +234,10 @@ def test_attendance_summary_in_one_query(world, rostered, django_assert_num_quer
                                       end=date(2020, 11, 11), overtime_threshold=D("10"))
     assert list(part) == [a0.pk]
     assert part[a0.pk].days_recorded == 2 and part[a0.pk].overtime_hours == D("13.00")
+    # Another programme's students are not counted in this one's, whatever ids are asked for.
+    from tests.factories import ProgrammeFactory
+
+    assert selectors.attendance_summary(ProgrammeFactory(), enrolment_ids=[a0.pk, b0.pk]) == {}
     # The programme's own threshold, read in the same query.
     RosterPlan.objects.filter(programme=world.programme).update(overtime_threshold=D("9"))
     with django_assert_num_queries(1):
