@@ -60,9 +60,10 @@ def _batch(request, pk, batch_pk, *, perm: str, checks: bool = True) -> tuple[Pr
     programme = get_programme(request.user, pk)
     require_perm(request.user, perm, programme)
     batches = PayoutBatch.objects.select_related(
-        "programme__agreement__company", "school_class", "created_by", "approved_by", "follow_up_of",
+        "school_class", "created_by", "approved_by", "follow_up_of",
     ).defer("follow_up_of__item_checks", *(() if checks else ("item_checks",)))
     batch = get_object_or_404(batches, programme=programme, pk=batch_pk)
+    batch.programme = programme  # the one just read with its agreement: not joined again
     return programme, batch
 
 
