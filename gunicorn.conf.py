@@ -4,6 +4,14 @@ the command line win over them."""
 
 import gc
 
+# One request at a time per process (the image's CMD says how many): the pages
+# are CPU-bound Python, so threads in one process only take turns at the GIL.
+# Behind the TLS proxy, which buffers slow clients, sync workers are what
+# gunicorn recommends. Measured on the 10,000-student load bench (4 people back
+# to back, 2 processes): worst p95 206–223 ms with sync, 291–302 ms with 2 × 4
+# gthread threads, in the same session (README, "Under load").
+worker_class = "sync"
+
 
 def post_worker_init(worker) -> None:
     """Once a worker has loaded the app, hide what it loaded from the cyclic

@@ -1,7 +1,7 @@
 """Benchmark: the pages under a bounded loopback load.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_load .venv/bin/python bench/load.py \\
-        [--scale 10000] [--users 4] [--workers 2] [--threads 4] [--worker-class gthread|sync]
+        [--scale 10000] [--users 4] [--workers 2] [--worker-class sync|gthread] [--threads 4]
         [--keep-alive] [--think 0] [--seconds 60] [--reuse]
 
 Builds a programme of ``scale`` students (bench/stipends.py's data: classes of
@@ -11,9 +11,9 @@ the default KPIs with a value for every student, a payout batch frozen and appro
 (so its bank file may be downloaded), then an award for every student frozen into a
 draft batch (its page shows the checks before approval).
 Then it starts gunicorn on 127.0.0.1 as in production (DEBUG off, static
-files collected, gunicorn.conf.py read; ``--worker-class gthread``: ``workers``
-processes of ``threads`` threads, or ``sync``: ``workers`` processes of one
-request each), and ``users`` people (a coordinator, a mentor and
+files collected, gunicorn.conf.py read; ``--worker-class sync``, the default and
+production's: ``workers`` processes of one request each, or ``gthread``:
+``workers`` processes of ``threads`` threads), and ``users`` people (a coordinator, a mentor and
 finance, taking turns) each request the pages of their role one after the
 other for ``seconds`` (back to back, or reading each page ``--think``
 seconds on average, 0.5–1.5 × it, before the next), each request on a connection of its own as the TLS
@@ -155,6 +155,24 @@ def pages(world: dict) -> dict[str, list[tuple[str, str]]]:
     return {role: [*paths, floor] for role, paths in roles.items()}
 
 
+def production_worker_class() -> str:
+    """The worker class gunicorn.conf.py (production's settings) gives."""
+    settings: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), settings)  # noqa: S102 (the project's own config)
+    return settings.get("worker_class", "sync")
+
+
+def gunicorn_command(port: int, *, workers: int, worker_class: str, threads: int) -> list[str]:
+    """The server's command line: ``workers`` processes of the class asked
+    for (``threads`` threads each for gthread). gunicorn turns a sync worker
+    given more than one thread into gthread without a word: a sync run says
+    one thread, or it measures the other class."""
+    return [str(Path(sys.executable).parent / "gunicorn"), "trainingweek.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", worker_class,
+            "--threads", str(threads if worker_class == "gthread" else 1),
+            "--timeout", str(TIMEOUT), "--log-level", "warning"]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -194,7 +212,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default=production_worker_class(),
+                        help="default: production's, gunicorn.conf.py's")
     parser.add_argument("--keep-alive", action="store_true", help="one connection per person, not per request")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a person reads a page before the next (0.5–1.5 × this; 0: none, back to back)")
@@ -227,13 +246,8 @@ def main() -> None:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
     port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "trainingweek.wsgi", "--bind", f"127.0.0.1:{port}",
-         # gunicorn turns a sync worker given more than one thread into gthread without a
-         # word: a sync run must say one thread, or it measures the other class.
-         "--workers", str(args.workers), "--worker-class", args.worker_class,
-         "--threads", str(args.threads if args.worker_class == "gthread" else 1),
-         "--timeout", str(TIMEOUT), "--log-level", "warning"], cwd=ROOT, env=env)
+    server = subprocess.Popen(gunicorn_command(port, workers=args.workers, worker_class=args.worker_class,
+                                               threads=args.threads), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         import requests

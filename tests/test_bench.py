@@ -39,3 +39,28 @@ def test_benchmark_runs(name, tmp_path, migrated_sqlite):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert "ratio" in done.stdout
+
+
+def _load_bench():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_load_script", ROOT / "bench" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_load_bench_starts_the_worker_class_it_says():
+    """gunicorn quietly makes a sync worker with more than one thread a
+    gthread one: a sync run asks for one thread, a gthread run for its own."""
+    load = _load_bench()
+    sync = load.gunicorn_command(8001, workers=2, worker_class="sync", threads=4)
+    assert sync[sync.index("--worker-class") + 1] == "sync" and sync[sync.index("--threads") + 1] == "1"
+    assert sync[sync.index("--workers") + 1] == "2"
+    threaded = load.gunicorn_command(8001, workers=2, worker_class="gthread", threads=4)
+    assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+    assert threaded[threaded.index("--threads") + 1] == "4"
+
+
+def test_the_load_bench_runs_productions_worker_class_by_default():
+    assert _load_bench().production_worker_class() == "sync"  # gunicorn.conf.py: see why there
