@@ -140,11 +140,18 @@ class KpiGrid:
     team_cells: list[GridCell]
 
 
+#: What the grids, the score sheets and their PDFs show of an enrolment: its
+#: status, class, team and the student's name and number, no personal data (a
+#: class's 200 enrolments read half as fast with every column of the four rows).
+SHEET_COLUMNS = ("programme_id", "student_id", "school_class_id", "team_id", "status", "is_group_leader",
+                 "student__name", "student__student_number", "school_class__name", "team__name", "team__programme_id")
+
+
 def team_enrolments(team: Team) -> list[Enrolment]:
     """A team's students for scoring, those who left included (their values count),
     without their personal data (the grid and the sheets show names and numbers)."""
-    return list(without_personal_data(Enrolment.objects.filter(team=team).select_related("student", "school_class"),
-                                      "student").order_by("school_class__name", "student__student_number"))
+    return list(Enrolment.objects.filter(team=team).select_related("student", "school_class", "team")
+                .only(*SHEET_COLUMNS).order_by("school_class__name", "student__student_number"))
 
 
 def _values_of(enrolment_ids: Collection[int], kpis: Sequence[KpiDefinition], period: ScoringPeriod):
@@ -614,9 +621,8 @@ def fixed_team_prizes(*, programme, period, team_ids: Collection[int]) -> FixedP
 def class_enrolments(*, school_class) -> list[Enrolment]:
     """A class's enrolments by student number, with what a score sheet shows
     and no personal data (one query)."""
-    return list(without_personal_data(Enrolment.objects.filter(school_class=school_class)
-                                      .select_related("student", "team", "school_class"), "student")
-                .order_by("student__student_number"))
+    return list(Enrolment.objects.filter(school_class=school_class).select_related("student", "team", "school_class")
+                .only(*SHEET_COLUMNS).order_by("student__student_number"))
 
 
 def recent_class_pdf_jobs(*, programme, school_class, kind: str, limit: int = 3) -> list[Job]:

@@ -89,3 +89,19 @@ def test_the_ranking_page_reads_no_personal_data(world, setup, client_for):
     cost = measure_scales(world, setup, period(setup), client_for(world.coordinator), url)
     assert cost.base.queries == cost.deep.queries, cost
     assert not personal_columns_read(cost.deep), personal_columns_read(cost.deep)
+
+
+def test_the_sheet_enrolments_carry_what_the_sheets_and_their_pdfs_show(world, django_assert_num_queries):
+    """Read narrow (selectors.SHEET_COLUMNS): what the grids, the sheets and the
+    PDF sheets show of each student is there without one more query, and no
+    personal column is read at all."""
+    from scoring import selectors
+
+    for enrolments in (selectors.class_enrolments(school_class=world.class_a), selectors.team_enrolments(world.team_a)):
+        assert enrolments
+        with django_assert_num_queries(0):
+            shown = [(e.pk, e.status, e.get_status_display(), e.team_id, e.student.name, e.student.student_number,
+                      e.school_class.name, e.team.name if e.team else None, e.is_group_leader) for e in enrolments]
+        assert all(name and number for _pk, _s, _d, _t, name, number, *_ in shown)
+        deferred = enrolments[0].student.get_deferred_fields()
+        assert {"id_number", "phone", "bank_card"} <= deferred, deferred
