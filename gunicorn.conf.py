@@ -8,8 +8,9 @@ import gc
 # are CPU-bound Python, so threads in one process only take turns at the GIL.
 # Behind the TLS proxy, which buffers slow clients, sync workers are what
 # gunicorn recommends. Measured on the 10,000-student load bench (4 people back
-# to back, 2 processes): worst p95 206–223 ms with sync, 291–302 ms with 2 × 4
-# gthread threads, in the same session (README, "Under load").
+# to back, 2 processes, README): worst p95 206–223 ms with sync against 291–302
+# ms with 2 × 4 gthread threads; after the pages got cheaper, 160–177 ms against
+# 206 ms (gthread then served 16% more requests: the choice is the tail's).
 worker_class = "sync"
 
 
