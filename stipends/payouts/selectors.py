@@ -497,14 +497,15 @@ def shown_findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
     return payout_rules.with_owing(kept, owing_outside(batch))
 
 
-#: The order of a bank file's transfers: by class, then student number.
-BANK_ORDER = ("class_name", "student_number", "pk")  # as frozen (PayoutItem.Meta.ordering)
+#: How a batch lists its items, on its pages and in its bank file: by the class name and
+#: student number frozen on them (PayoutItem.Meta.ordering; the ``payout_item_listed`` index).
+ITEM_ORDER = ("class_name", "student_number", "pk")
 
 
 def payable_items(batch: PayoutBatch) -> list[PayoutItem]:
     """What the bank file transfers: pending items with money, by class and student."""
     return list(batch.items.filter(status=PayoutItem.Status.PENDING, net__gt=0).select_related("school_class")
-                .order_by(*BANK_ORDER))
+                .order_by(*ITEM_ORDER))
 
 
 def _in_bank_file(batch: PayoutBatch) -> Q:
@@ -517,7 +518,7 @@ def _in_bank_file(batch: PayoutBatch) -> Q:
 
 def _bank_file_items(batch: PayoutBatch):
     """The items of the batch's bank file (:func:`_in_bank_file`), in file order."""
-    return batch.items.filter(_in_bank_file(batch)).order_by(*BANK_ORDER)
+    return batch.items.filter(_in_bank_file(batch)).order_by(*ITEM_ORDER)
 
 
 def bank_transfers(batch: PayoutBatch) -> list[payout_rules.Transfer]:

@@ -252,7 +252,7 @@ def batch_detail(request, pk, batch_pk):
     programme, batch = _batch(request, pk, batch_pk, perm="payouts.view_batch", checks=False)
     classes = list(programme.classes.filter(pk__in=batch.items.values("school_class_id")))
     items = (batch.items.select_related("school_class", "enrolment__team").defer(*ITEM_COLUMNS_NOT_SHOWN)
-             .order_by(*selectors.BANK_ORDER))
+             .order_by(*selectors.ITEM_ORDER))
     filterset = PayoutItemFilter(
         request.GET or None, queryset=items, classes=programme.classes.filter(pk__in=[c.pk for c in classes]),
         exact_personal=request.user.has_perm("students.reveal_personal_data", programme))
