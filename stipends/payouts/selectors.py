@@ -497,9 +497,9 @@ def shown_findings(batch: PayoutBatch) -> list[payout_rules.Finding]:
     return payout_rules.with_owing(kept, owing_outside(batch))
 
 
-#: How a batch lists its items, on its pages and in its bank file: by the class name and
-#: student number frozen on them (PayoutItem.Meta.ordering; the ``payout_item_listed`` index).
-ITEM_ORDER = ("class_name", "student_number", "pk")
+#: How a batch lists its items, on its pages and in its bank file: the model's own
+#: order, by the class name and student number frozen on them (the ``payout_item_listed`` index).
+ITEM_ORDER = tuple(PayoutItem._meta.ordering)
 
 
 def payable_items(batch: PayoutBatch) -> list[PayoutItem]:

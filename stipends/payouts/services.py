@@ -239,7 +239,8 @@ def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table:
                                     months=months)
         items.append({
             "batch_id": batch.pk, "enrolment_id": e, "school_class_id": enrolment.school_class_id,
-            "class_name": enrolment.class_name, "student_number": enrolment.student_number, "name": enrolment.name, **frozen_account(enrolment, holders.get(e, "")),
+            "class_name": enrolment.class_name, "student_number": enrolment.student_number,
+            "name": enrolment.name, **frozen_account(enrolment, holders.get(e, "")),
             "earned": stipend.earned, "liability": stipend.liability, "gross": gross, "tax": withheld,
             "net": gross - withheld, "at_cap": any(x.code == "liability_cap" for x in stipend.lines),
             "lines": lines, "tax_detail": detail, "payment_key": f"{batch.programme_id}:{e}:{len(earlier) + 1}",
