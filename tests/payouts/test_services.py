@@ -67,6 +67,45 @@ def test_a_freeze_that_dies_midway_finishes_on_the_next_run(worked):
     assert PayoutItem.objects.values("enrolment").distinct().count() == 6
 
 
+def test_students_frozen_by_another_run_after_this_one_began_are_left_out(worked, monkeypatch):
+    """This run reads who is frozen once; another run that freezes some of
+    the students after that read (two jobs at once) makes the database
+    refuse the chunk, which is frozen again without them."""
+    batch = services.create_batch(programme=worked.programme, user=worked.finance, pay_on=PAY_ON)
+    read = services._frozen_students
+    other_ran = []
+
+    def stale(batch_, ids=None):
+        found = read(batch_, ids)
+        if ids is None and not other_ran:  # this run's one read; then the other run freezes everyone
+            other_ran.append("started")
+            other_ran.append(services.freeze_batch(batch_id=batch.pk, chunk=4))
+        return found
+
+    monkeypatch.setattr(services, "_frozen_students", stale)
+
+    monkeypatch.setattr(services, "_frozen_students", stale)
+    result = services.freeze_batch(batch_id=batch.pk, chunk=4)
+    assert other_ran[1]["created"] == 6 and result["created"] == 0
+    assert batch.items.count() == 6 and PayoutItem.objects.values("enrolment").distinct().count() == 6
+
+
+def test_a_chunk_refused_for_another_reason_is_not_retried_into_silence(worked, monkeypatch):
+    """The retry reads who is frozen again; a refusal that is not about them
+    (here every write refused) fails the freeze instead of being skipped."""
+    batch = services.create_batch(programme=worked.programme, user=worked.finance, pay_on=PAY_ON)
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(kwargs)
+        raise IntegrityError("refused")
+
+    monkeypatch.setattr(services, "insert_values_with_history", refuse)
+    with pytest.raises(IntegrityError):
+        services.freeze_batch(batch_id=batch.pk)
+    assert len(calls) == 2 and batch.items.count() == 0
+
+
 def test_a_later_batch_pays_only_the_difference_as_adjustment_lines(worked, finance2):
     first = frozen_batch(worked)
     services.approve_batch(batch=first, user=finance2, confirmed=True)
