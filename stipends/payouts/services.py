@@ -285,7 +285,7 @@ def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = N
     ids = scope_ids(batch)
     sources = Sources.load(batch.programme)
 
-    def freeze_chunk(part: list[int], done: set[int] | None) -> int:
+    def freeze_chunk(part: list[int], periods: dict, done: set[int] | None) -> int:
         with transaction.atomic():
             # The batch row first (approval waits for this chunk, or this chunk
             # sees the approval), then the rate card (one programme's batches
@@ -311,12 +311,12 @@ def freeze_batch(*, batch_id: int, report: Callable[[int, int], None] | None = N
         for start in range(0, len(ids), chunk):
             part = ids[start:start + chunk]
             try:
-                created += freeze_chunk(part, frozen)
+                created += freeze_chunk(part, periods, frozen)
             except IntegrityError:
                 # Another run froze some of these students since this one read
                 # who was frozen (the database keeps one item per student and
                 # batch): this chunk again, knowing whom.
-                created += freeze_chunk(part, None)
+                created += freeze_chunk(part, periods, None)
             if report:
                 report(min(start + chunk, len(ids)), len(ids))
         del periods  # freed now, before the full collections come back
