@@ -207,11 +207,11 @@ def _frozen_students(batch: PayoutBatch, ids: list[int] | None = None) -> set[in
 
 
 def _freeze_chunk(batch: PayoutBatch, ids: list[int], card_row: RateCard, table: tax.TaxTable, months: int,
-                  periods: dict, done: set[int] | None = None) -> int:
+                  periods: dict, done: set[int] | None) -> int:
     """Freeze the statements of one chunk of students from their ``periods``
     (in the caller's transaction, which must hold the batch row's lock: see
-    :func:`_lock_draft`), leaving out those ``done`` (read from the batch's
-    items when not given)."""
+    :func:`_lock_draft`), leaving out those ``done`` (None: read from the
+    batch's items now)."""
     if done is None:
         done = _frozen_students(batch, ids)
     todo = [e for e in ids if e not in done]
