@@ -34,6 +34,8 @@ from stipends.payouts import rules as payout_rules
 from stipends.payouts import rules as tax
 from stipends.payouts.models import PayoutBatch, PayoutItem, RateCard, StipendProfile, TaxMethod
 from stipends.payouts.rules import (
+    PHASE_KINDS,
+    WORKED,
     Bracket,
     Stipend,
     StudentPeriod,
@@ -200,7 +202,8 @@ def rule_profiles(programme: Programme, enrolment_ids: Sequence[int]) -> dict[in
 
 def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None,
                     sources: Sources, profiles: Mapping[int, StipendProfile | RuleProfile]) -> dict[int, StudentPeriod]:
-    """Each student's days (attendance records up to ``up_to``), last day if
+    """Each student's days that can pay (worked attendance records of a phase's
+    kind of day, up to ``up_to``), last day if
     they left, assessment date, support duty, awards, prize shares and
     confirmed incidents, as the pure rules take them: plain tuples, the days
     as :class:`rules.Day` (day, day kind, status, online hours, record id,
@@ -209,7 +212,9 @@ def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: d
     whole programme they read the programme's rows rather than list
     thousands of ids (see :data:`IN_LIST_MAX`)."""
     ids = list(enrolment_ids)
-    qs = Attendance.objects.filter(programme=programme)
+    # Only the days that can pay: the rules skip every other day (a rest day,
+    # leave, absence; a day of no phase's kind), so they are not read.
+    qs = Attendance.objects.filter(programme=programme, status__in=WORKED, day_kind__in=PHASE_KINDS)
     many = len(ids) > IN_LIST_MAX
     if not many:
         qs = qs.filter(enrolment_id__in=ids)

@@ -155,5 +155,9 @@ def test_a_programme_read_keeps_only_the_students_asked_for(world, monkeypatch):
     assert set(selectors.statements(world.programme, ids[:2])) == set(ids[:2])
     periods = selectors.student_periods(world.programme, ids[:2], None, selectors.Sources.load(world.programme),
                                         selectors.rule_profiles(world.programme, ids[:2]))
-    recorded = set(Attendance.objects.filter(enrolment_id__in=ids[:2]).values_list("pk", flat=True))
-    assert {d[4] for p in periods.values() for d in p.days} == recorded
+    theirs = Attendance.objects.filter(enrolment_id__in=ids[:2])
+    # Their days that can pay; the others (rest, leave, absence, a day of no
+    # phase) are not read, and the test above shows the statements unchanged.
+    payable = set(theirs.filter(status__in=rules.WORKED, day_kind__in=rules.PHASE_KINDS).values_list("pk", flat=True))
+    assert {d[4] for p in periods.values() for d in p.days} == payable
+    assert theirs.exclude(pk__in=payable).exists(), "the data have no day the rules skip"
