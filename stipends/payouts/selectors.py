@@ -49,6 +49,7 @@ from trainingweek.masking import mask_bank_card
 from trainingweek.models import Job
 from trainingweek.money import ZERO, money
 from trainingweek.performance import full_collections_paused
+from trainingweek.rows import values_rows
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,8 @@ def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: d
     # sorting 300,000 rows costs the database more than sorting each
     # student's 30 here (by day: one record per student and day).
     with full_collections_paused():  # the rows are many small tuples without cycles
-        for row in qs.order_by().values_list("day", "day_kind", "status", "online_hours", "pk", "enrolment_id"):
+        for row in values_rows(qs.order_by().values_list("day", "day_kind", "status", "online_hours", "pk",
+                                                          "enrolment_id")):
             bucket = get(row[5])
             if bucket is not None:
                 bucket.append(row)
