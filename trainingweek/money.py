@@ -25,6 +25,8 @@ def money(value: Decimal | int | str) -> Decimal:
     >>> money("2.345")
     Decimal('2.35')
     """
+    if type(value) is Decimal:  # the usual case, tens of thousands a statement run: no copy first
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
     if isinstance(value, float):
         raise TypeError("money is never built from a float; pass a string or Decimal")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -49,6 +49,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from statistics import median
 from typing import NamedTuple
 
@@ -160,11 +161,14 @@ def _day_line(code: str, sources: list[tuple], rate: Decimal) -> Line | None:
     return Line(code, Decimal(n), rate, money(rate * n), tuple(sources))
 
 
+_HOURS_OVER = itemgetter(2)
+
+
 def _overtime_line(over: list[tuple], card: RateCard) -> Line | None:
     """``over``: (day, record id, hours above the threshold) of each worked day with overtime."""
     if not over:
         return None
-    hours = sum((h for _d, _r, h in over), ZERO)
+    hours = sum(map(_HOURS_OVER, over), ZERO)
     return Line("overtime", hours, card.overtime_hour, money(hours * card.overtime_hour), tuple(over))
 
 
@@ -205,14 +209,14 @@ def stipend_lines(period: StudentPeriod, card: RateCard) -> Stipend:
         threshold = card.overtime_threshold_hours
         training, worked, over = [], [], []
         # Local names: this loop runs once per student and day.
-        worked_day, customer, trained = worked.append, CUSTOMER_KINDS, TRAINING_KINDS
+        worked_day, over_day, customer, trained = worked.append, over.append, CUSTOMER_KINDS, TRAINING_KINDS
         for day, kind, presence, hours, record_id, _student in days:
             if presence not in WORKED:
                 continue
             if kind in customer:
                 worked_day((day, record_id))
-                if (hours or ZERO) > threshold:
-                    over.append((day, record_id, (hours or ZERO) - threshold))
+                if hours is not None and hours > threshold:  # None: no hours recorded, none over
+                    over_day((day, record_id, hours - threshold))
             elif kind in trained and passed is not None and day >= passed:
                 training.append((day, record_id))
         lines += [_day_line("training_days", training, card.training_day),
