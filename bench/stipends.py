@@ -666,7 +666,7 @@ def main() -> None:
         print(f"statements against a bare floor that yields the sources too (the worked days' rows, plain Python): "
               f"ours {ours_sourced_s:7.3f} s   bare {bare_sourced_s:7.3f} s   "
               f"ratio {ours_sourced_s / bare_sourced_s:5.2f}×")
-        print(f"  reading the {worked_rows:,} worked days' rows alone (raw, streamed; nothing done with them): "
+        print(f"  reading the {worked_rows:,} worked days' rows alone (raw, streamed on PostgreSQL; nothing done with them): "
               f"{rows_s:7.3f} s = {rows_s / bare_statements_s:4.2f}× the GROUP BY floor")
 
     if args.only == "statements":
