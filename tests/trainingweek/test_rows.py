@@ -115,3 +115,17 @@ def test_a_failure_is_djangos_error(path, days):
     with pytest.raises(DataError), transaction.atomic():
         rows.values_rows(days.annotate(n=Cast(Value("not a number"), IntegerField())).values_list("pk", "n"))
     assert Attendance.objects.exists()  # the connection is usable again
+
+
+def test_a_watched_connection_is_read_the_queryset_s_way(path, days):
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    qs = days.order_by("pk").values_list("pk", "day")
+    with connection.execute_wrapper(watch):
+        got = rows.values_rows(qs)
+    assert got == list(qs.all()) and len(seen) == 1
+    assert path == []  # not streamed past the wrapper
