@@ -33,8 +33,9 @@ In the same run it measures (medians of 3, ours and bare taken in turns):
    (streamed in chunks on PostgreSQL, as ours reads them) and the
    assessment dates and last days from two small ones, put into lines in
    plain Python with the full collections waiting, as ours does;
-   both must give the same lines and sources. And the raw fetch of those
-   rows alone, as a share of the GROUP BY floor;
+   both must give the same lines and sources. And the raw read of those
+   rows alone, as a share of the GROUP BY floor (streamed, and with
+   ``fetchall``, in turns);
 2. our freeze, ``stipends.payouts.services.freeze_batch`` (statements, tax,
    adjustment against earlier batches, encrypted accounts, the items and
    their history rows written by COPY on PostgreSQL, in chunks of 500),
@@ -335,13 +336,13 @@ BARE_LEFT = """
 DAY_LINES = ("training_days", "practice_days", "overtime", "support_duty")
 
 
-def raw_rows(cursor, sql: str, params) -> list[tuple]:
+def raw_rows(cursor, sql: str, params, *, stream: bool = True) -> list[tuple]:
     """All rows of a raw query: streamed in chunks from PostgreSQL with a
     libpq of 17 or later (the server renders the next chunk while Python
-    takes the last, as ours reads), else ``fetchall``."""
+    takes the last, as ours reads), else (or without ``stream``) ``fetchall``."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
+    if stream and connection.vendor == "postgresql":
         import psycopg
 
         if psycopg.pq.version() >= 170000:
@@ -405,12 +406,12 @@ def bare_day_sources(cursor, params, threshold, support: set[int]) -> tuple[dict
     return counts, sources
 
 
-def bare_worked_rows(programme_id: int) -> int:
+def bare_worked_rows(programme_id: int, *, stream: bool = True) -> int:
     """Only the read of :data:`BARE_WORKED_DAYS` (:func:`raw_rows`): how many rows."""
     from django.db import connection
 
     with connection.cursor() as cursor, young_collections_only():
-        return len(raw_rows(cursor, BARE_WORKED_DAYS, {"programme": programme_id}))
+        return len(raw_rows(cursor, BARE_WORKED_DAYS, {"programme": programme_id}, stream=stream))
 
 
 def bare_statements(programme_id: int, ids: list[int], card, *, with_sources: bool = False) -> dict[int, list[tuple]]:
@@ -649,7 +650,9 @@ def main() -> None:
         assert not differ, f"{len(differ)} students' lines or sources differ, e.g. {differ[0]}"
         # What reading those rows alone costs (no Python over them): the part of
         # the gap to the GROUP BY that any statement with its sources pays.
-        rows_s, worked_rows = timed(lambda: bare_worked_rows(programme.pk))
+        # Streamed (as both sides read them) and with fetchall, in turns.
+        rows_s, worked_rows, fetchall_s, _ = timed_pair(lambda: bare_worked_rows(programme.pk),
+                                                        lambda: bare_worked_rows(programme.pk, stream=False))
         kinds = {x.code for s in found.values() for x in s.lines}
         expected = {"training_days", "practice_days", "overtime", "support_duty", "award", "team_prize", "penalty",
                     "liability_cap"}
@@ -667,7 +670,8 @@ def main() -> None:
               f"ours {ours_sourced_s:7.3f} s   bare {bare_sourced_s:7.3f} s   "
               f"ratio {ours_sourced_s / bare_sourced_s:5.2f}×")
         print(f"  reading the {worked_rows:,} worked days' rows alone (raw, streamed on PostgreSQL; nothing done with them): "
-              f"{rows_s:7.3f} s = {rows_s / bare_statements_s:4.2f}× the GROUP BY floor")
+              f"{rows_s:7.3f} s = {rows_s / bare_statements_s:4.2f}× the GROUP BY floor "
+              f"(with fetchall instead: {fetchall_s:7.3f} s)")
 
     if args.only == "statements":
         print_statements()

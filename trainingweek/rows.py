@@ -7,8 +7,8 @@ Python waits, then Python turns every value into an object while the
 server waits. In libpq's chunked-rows mode (``Cursor.stream(size=...)``,
 libpq 17 and later) the server sends the next chunk while Python takes the
 last: on the two cores of these machines the read of those 300,000 rows
-takes about two thirds of the time (measured in turns: 0.24–0.33 s against
-0.39–0.48 s with ``fetchall``; ``bench/stipends.py`` prints the raw read).
+takes about two thirds of the time or less (``bench/stipends.py`` reads
+them both ways in turns: 0.30 s against 0.51 s with ``fetchall``).
 
 :func:`values_rows` is that read for a queryset, and the queryset's own
 iteration wherever it cannot be: on SQLite, with a libpq older than 17,
