@@ -29,11 +29,11 @@ In the same run it measures (medians of 3, ours and bare taken in turns):
    few lines of plain Python that turn them into the same lines. Both sides
    must give every student the same lines (code, quantity, rate, amount) and
    the same gross. Then against a like-for-like floor that yields the day
-   lines' sources too: the worked days' rows from one raw query (no join)
-   (streamed in chunks on PostgreSQL, as ours reads them) and the
+   lines' sources too: the worked days' rows from one raw query without a
+   join (streamed in chunks on PostgreSQL, as ours reads them) and the
    assessment dates and last days from two small ones, put into lines in
-   plain Python with the full collections waiting, as ours does;
-   both must give the same lines and sources. And the raw read of those
+   plain Python with the full collections waiting, as ours does; both must
+   give the same lines and sources. And the raw read of those
    rows alone, as a share of the GROUP BY floor (streamed, and with
    ``fetchall``, in turns);
 2. our freeze, ``stipends.payouts.services.freeze_batch`` (statements, tax,
@@ -365,10 +365,11 @@ def young_collections_only():
 
 def bare_day_sources(cursor, params, threshold, support: set[int]) -> tuple[dict, dict]:
     """Each student's worked days from one raw query of the rows (no join,
-    no ORDER BY; read by :func:`raw_rows`) and two small ones (assessment dates, last days), put in
-    the day lines in plain Python: the counts :data:`BARE_DAYS` sums, and
-    each day line's sources, (day, record id[, hours over]) in day order.
-    The full garbage collections wait meanwhile, as they do for ours."""
+    no ORDER BY; read by :func:`raw_rows`) and two small ones (assessment
+    dates, last days), put in the day lines in plain Python: the counts
+    :data:`BARE_DAYS` sums, and each day line's sources, (day, record id[,
+    hours over]) in day order. The full garbage collections wait meanwhile,
+    as they do for ours."""
     cursor.execute(BARE_PASSED, params)
     passed_on = dict(cursor.fetchall())
     cursor.execute(BARE_LEFT, params)
