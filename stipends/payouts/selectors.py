@@ -203,15 +203,15 @@ def rule_profiles(programme: Programme, enrolment_ids: Sequence[int]) -> dict[in
 
 def student_periods(programme: Programme, enrolment_ids: Sequence[int], up_to: date | None,
                     sources: Sources, profiles: Mapping[int, StipendProfile | RuleProfile]) -> dict[int, StudentPeriod]:
-    """Each student's days that can pay (worked attendance records of a phase's
-    kind of day, up to ``up_to``), last day if
-    they left, assessment date, support duty, awards, prize shares and
-    confirmed incidents, as the pure rules take them: plain tuples, the days
-    as :class:`rules.Day` (day, day kind, status, online hours, record id,
-    enrolment id) in date order. One
-    attendance query and one departure query for all the students; for a
-    whole programme they read the programme's rows rather than list
-    thousands of ids (see :data:`IN_LIST_MAX`)."""
+    """Each student's days that can pay (worked attendance records of a
+    phase's kind of day, up to ``up_to``), last day if they left, assessment
+    date, support duty, awards, prize shares and confirmed incidents, as the
+    pure rules take them: plain tuples, the days as :class:`rules.Day` (day,
+    day kind, status, online hours, record id, enrolment id) in date order.
+    One attendance query (streamed: :func:`trainingweek.rows.values_rows`)
+    and one departure query for all the students; for a whole programme they
+    read the programme's rows rather than list thousands of ids (see
+    :data:`IN_LIST_MAX`)."""
     ids = list(enrolment_ids)
     # Only the days that can pay: the rules skip every other day (a rest day,
     # leave, absence; a day of no phase's kind), so they are not read.
